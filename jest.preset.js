@@ -1,0 +1,28 @@
+// Shared Jest settings: SWC transpiles TypeScript (with NestJS decorator metadata) and
+// workspace libraries resolve to their sources, so tests never need a prior build.
+const path = require('node:path');
+
+const libs = path.join(__dirname, 'libs');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true, tsx: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@auth-bus/([a-z-]+)$': `${libs}/$1/src/index.ts`,
+    '^@auth-bus/([a-z-]+)/([a-z-]+)$': `${libs}/$1/src/$2/index.ts`,
+  },
+  testMatch: ['**/?(*.)+(spec|test).ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { InstanceId, Permission, SessionId, Sub, Timestamp } from './common';
+
+/**
+ * `auth.verify` — the token to verify rides in the `Authorization` header; the body only says
+ * on whose behalf the check is made (for the audit trail).
+ */
+export const AuthVerifyRequest = z
+  .object({
+    session_id: SessionId.optional(),
+    /** Who asks: `streamlit-host`, `host-relay`, … */
+    caller: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type AuthVerifyRequest = z.infer<typeof AuthVerifyRequest>;
+
+/** The identity a verified access token proves. */
+export const VerifiedIdentity = z
+  .object({
+    sub: Sub,
+    email: z.string().max(320).optional(),
+    name: z.string().max(256).optional(),
+    permissions: z.array(Permission).max(256),
+    scope: z.string().max(2048).optional(),
+    /** Expiry of the token, seconds since the epoch. */
+    exp: z.number().int().positive(),
+    iss: z.string().max(512),
+    instance: InstanceId,
+  })
+  .strict();
+export type VerifiedIdentity = z.infer<typeof VerifiedIdentity>;
+
+/** Profile fields the browser claims; informative only — the token is what is verified. */
+export const ClaimedUser = z
+  .object({
+    sub: Sub.optional(),
+    name: z.string().max(256).optional(),
+    email: z.string().max(320).optional(),
+    picture: z.string().max(2048).optional(),
+  })
+  .passthrough();
+
+/** `auth.session.reported` — a component says it is logged in; the token is in `Authorization`. */
+export const SessionReportedEvent = z
+  .object({
+    session_id: SessionId,
+    reported_at: Timestamp,
+    user: ClaimedUser.optional(),
+    /** Which relay connection reported it. */
+    via: z.string().max(128).optional(),
+  })
+  .strict();
+export type SessionReportedEvent = z.infer<typeof SessionReportedEvent>;
+
+/** `auth.session.ended` — a component logged out; `Authorization` carries the old token if known. */
+export const SessionEndedEvent = z
+  .object({
+    session_id: SessionId,
+    ended_at: Timestamp,
+    sub: Sub.optional(),
+    via: z.string().max(128).optional(),
+  })
+  .strict();
+export type SessionEndedEvent = z.infer<typeof SessionEndedEvent>;
