@@ -15,3 +15,4 @@ export * from './schemas/auth';
 export * from './schemas/api';
 export * from './schemas/audit';
 export * from './schemas/component';
+export * from './json-schema-export';
