@@ -7,7 +7,7 @@ const libs = path.join(__dirname, 'libs');
 module.exports = {
   testEnvironment: 'node',
   transform: {
-    '^.+\\.(t|j)sx?$': [
+    '^.+\\.(t|m?j)sx?$': [
       '@swc/jest',
       {
         jsc: {
@@ -23,6 +23,7 @@ module.exports = {
     '^@auth-bus/([a-z-]+)$': `${libs}/$1/src/index.ts`,
     '^@auth-bus/([a-z-]+)/([a-z-]+)$': `${libs}/$1/src/$2/index.ts`,
   },
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
   testMatch: ['**/?(*.)+(spec|test).ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
