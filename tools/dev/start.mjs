@@ -1,6 +1,6 @@
 // `npm start`: set up what is missing, build, start every part, wait until all are healthy,
 // print where to open the app, and stop everything cleanly on Ctrl-C.
-import { buildAll, ensureSetup, PORTS, startSystem, statusTable, waitHealthy } from './system.mjs';
+import { buildAll, ensureSetup, PORTS, startSystem, statusTable, waitHealthy } from './system.cjs';
 
 const t0 = Date.now();
 try {

@@ -1,7 +1,7 @@
 // `npm test`: every test of every project — unit, integration against a real nats-server and the
 // real dev-idp, the Python suites, then the browser end-to-end test. Ends with one summary line.
 import { spawn } from 'node:child_process';
-import { buildAll, ensureSetup, ROOT } from './system.mjs';
+import { buildAll, ensureSetup, ROOT } from './system.cjs';
 import { summarize } from './test-summary.mjs';
 
 const started = Date.now();

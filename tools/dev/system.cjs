@@ -1,22 +1,21 @@
 // The whole system as one: set-up of what is missing, start through `nx run-many --target=serve`,
 // health checks per part, and a clean stop. `npm start` (start.mjs) and the end-to-end test use
 // this same code, so what the test proves is what a user runs.
-import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
+const { existsSync, readdirSync, readFileSync, statSync } = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
 
-const require = createRequire(import.meta.url);
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 const { ensureNatsServer, natsSettings } = require(path.join(ROOT, 'infra/nats/index.cjs'));
 
 const VENV_PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const env = process.env;
 
 /** Ports of every part; each can be moved with its variable (see README). */
-export const PORTS = {
+const PORTS = {
   nats: Number(env.NATS_PORT ?? 4222),
   natsMonitor: Number(env.NATS_MONITOR_PORT ?? 8222),
   devIdp: Number(env.DEV_IDP_PORT ?? 4400),
@@ -46,7 +45,7 @@ async function natsConnectionUp(namePrefix, subject) {
 }
 
 /** Every part, with how to know it is healthy. */
-export const PARTS = [
+const PARTS = [
   { name: 'nats', where: `nats://localhost:${PORTS.nats}`, check: () => httpOk(`http://127.0.0.1:${PORTS.natsMonitor}/healthz?js-enabled-only=true`) },
   { name: 'dev-idp', where: `http://localhost:${PORTS.devIdp}`, check: () => httpOk(`http://localhost:${PORTS.devIdp}/healthz`) },
   { name: 'auth-service', where: 'bus: auth.verify', check: () => natsConnectionUp('auth-service', 'auth.verify') },
@@ -64,7 +63,7 @@ function run(cmd, args, options = {}) {
 const newer = (a, b) => !existsSync(b) || statSync(a).mtimeMs > statSync(b).mtimeMs;
 
 /** Installs whatever is missing: npm packages, the Python environment, nats-server. */
-export function ensureSetup({ log = console.log } = {}) {
+function ensureSetup({ log = console.log } = {}) {
   const lockStamp = path.join(ROOT, 'node_modules', '.package-lock.json');
   if (!existsSync(lockStamp) || newer(path.join(ROOT, 'package-lock.json'), lockStamp)) {
     log('Installing npm dependencies (npm ci) …');
@@ -82,12 +81,11 @@ export function ensureSetup({ log = console.log } = {}) {
 }
 
 /** Builds every project (Nx caches what has not changed). */
-export function buildAll() {
+function buildAll() {
   run('npx', ['nx', 'run-many', '--target=build', '--outputStyle=static'], { env: { ...env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' } });
 }
 
 async function portInUse(port) {
-  const net = await import('node:net');
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => (socket.destroy(), resolve(true)));
@@ -113,7 +111,7 @@ function processesOfRun(runId) {
  * Starts every part with `nx run-many --target=serve` in its own process group and returns a
  * handle with `stop()`. `output` receives each line of the parts' logs.
  */
-export async function startSystem({ output = (line) => process.stdout.write(`${line}\n`), extraEnv = {} } = {}) {
+async function startSystem({ output = (line) => process.stdout.write(`${line}\n`), extraEnv = {} } = {}) {
   const busy = [];
   for (const [name, port] of Object.entries(PORTS)) if (await portInUse(port)) busy.push(`${name} :${port}`);
   if (busy.length) throw new Error(`Ports already in use: ${busy.join(', ')} — is the system already running?`);
@@ -173,7 +171,7 @@ export async function startSystem({ output = (line) => process.stdout.write(`${l
 }
 
 /** Waits until every part answers its health check; resolves with the time each took (ms). */
-export async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefined, exited } = {}) {
+async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefined, exited } = {}) {
   const started = Date.now();
   const readyAt = {};
   let failedEarly = false;
@@ -197,10 +195,12 @@ export async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefin
   return readyAt;
 }
 
-export function statusTable(readyAt) {
+function statusTable(readyAt) {
   const rows = PARTS.map((p) => [p.name, 'healthy', `${(readyAt[p.name] / 1000).toFixed(1)} s`, p.where]);
   const header = ['part', 'status', 'ready after', 'where'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }
+
+module.exports = { ROOT, PORTS, PARTS, ensureSetup, buildAll, startSystem, waitHealthy, statusTable };
