@@ -6,7 +6,8 @@ import { freePort } from './free-port';
 import { ManagedProcess } from './managed-process';
 import { waitFor } from './wait-for';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// The harness runs NATS exactly as the serve target does, so it shares infra/nats's launcher.
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
 const natsInfra = require('../../../infra/nats/index.cjs');
 
 export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader';
