@@ -2,3 +2,4 @@ export { freePort } from './free-port';
 export { waitFor } from './wait-for';
 export { ManagedProcess } from './managed-process';
 export { NatsHarness, type NatsUser } from './nats-harness';
+export { RelayHarness, ensureRelayBuilt, type RelayHarnessOptions, type RelayNats } from './relay-harness';

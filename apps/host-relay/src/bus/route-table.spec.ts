@@ -1,0 +1,32 @@
+import { ROUTES, SUBJECTS } from '@auth-bus/contracts';
+import { resolveRoute } from './route-table';
+
+describe('route table mapping', () => {
+  it.each([
+    ['/api/ping', SUBJECTS.api.ping],
+    ['/api/pong', SUBJECTS.api.pong],
+    ['/api/pong-scoped', SUBJECTS.api.pongScoped],
+    ['/api/ping/', SUBJECTS.api.ping],
+    ['/api/pong?x=1', SUBJECTS.api.pong],
+  ])('GET %s → %s', (path, subject) => {
+    expect(resolveRoute('GET', path).subject).toBe(subject);
+    expect(resolveRoute('get', path).subject).toBe(subject);
+  });
+
+  it('marks the protected routes', () => {
+    expect(ROUTES.filter((r) => r.protected).map((r) => r.path)).toEqual(['/api/pong', '/api/pong-scoped']);
+  });
+
+  it.each([
+    ['GET', '/api/nope'],
+    ['POST', '/api/ping'],
+    ['GET', 'api.ping'],
+    ['GET', '/api/ping/../pong'],
+    ['GET', '/API/PING'],
+    ['GET', '/audit.query'],
+    ['GET', '/api/>'],
+    ['GET', '/api/*'],
+  ])('%s %s → NOT_FOUND, never a subject', (method, path) => {
+    expect(() => resolveRoute(method, path)).toThrow(expect.objectContaining({ code: 'NOT_FOUND', status: 404 }));
+  });
+});

@@ -1,0 +1,29 @@
+import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { RELAY_LOGGER } from '../logging/logger';
+import { toHttpError } from './error-response';
+
+/**
+ * Every HTTP error — a typed error from the bus, the gateway's own checks, or NestJS's (unknown
+ * route, …) — leaves as `{ error: { code, message, reason? } }` with the contract's status.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  constructor(@Inject(RELAY_LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const { status, headers, body } = toHttpError(exception);
+    if (status >= 500) {
+      const detail = exception instanceof Error ? exception.message : String(exception);
+      this.logger.warn({ method: req.method, path: req.path, status, code: body.error.code, detail }, 'request failed');
+    } else {
+      this.logger.debug({ method: req.method, path: req.path, status, code: body.error.code }, 'request refused');
+    }
+    if (res.headersSent) return;
+    res.status(status).set(headers).set('Cache-Control', 'no-store').json(body);
+  }
+}

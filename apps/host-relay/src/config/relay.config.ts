@@ -1,0 +1,175 @@
+import { MAX_BODY_BYTES } from '@auth-bus/contracts';
+import { z } from 'zod';
+
+/**
+ * host-relay configuration: every variable, its default and what it does. All come from the
+ * environment (see `apps/host-relay/.env.sample`); an invalid value stops the relay at startup
+ * with a message naming the variable (never its value).
+ */
+
+/** Default browser origins: the Streamlit app (:4010) and component-web (:3001), by name and by IP. */
+export const DEFAULT_ALLOWED_ORIGINS = [
+  'http://localhost:4010',
+  'http://localhost:3001',
+  'http://127.0.0.1:4010',
+  'http://127.0.0.1:3001',
+];
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  // ---- listener ------------------------------------------------------------------------
+  /** TCP port for HTTP and the WebSocket (`/ws`). `PORT` is accepted as a fallback. */
+  RELAY_PORT: int(0, 65535).default(8888),
+  /** Interface to bind; `0.0.0.0` in containers, `127.0.0.1` to keep it local. */
+  RELAY_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Browser origins allowed to open the WebSocket and to pass CORS, comma-separated, exact
+   * match (`scheme://host[:port]`). Requests from any other origin are refused with 403.
+   */
+  RELAY_ALLOWED_ORIGINS: z.string().default(DEFAULT_ALLOWED_ORIGINS.join(',')),
+  /** Express `trust proxy` setting: set to `true` (or a hop count) behind a reverse proxy so rate limits see the client IP. */
+  RELAY_TRUST_PROXY: z.string().default('false'),
+
+  // ---- NATS ----------------------------------------------------------------------------
+  /** NATS server URL(s), comma-separated. */
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** NATS user of the relay (its permissions are in infra/nats/nats.conf). */
+  NATS_USER: z.string().min(1).default('host-relay'),
+  /** Password of that user; the default is the development value from infra/nats/nats.env.sample. */
+  NATS_PASSWORD: z.string().min(1).default('host-relay-dev-password'),
+  /** Deadline of every bus request made for a browser or HTTP client; after it the caller gets TIMEOUT (504). */
+  RELAY_REQUEST_TIMEOUT_MS: int(50, 60_000).default(3000),
+
+  // ---- WebSocket limits ----------------------------------------------------------------
+  /** Largest frame the relay reads; bigger frames get a PAYLOAD_TOO_LARGE error frame and the socket stays open. */
+  RELAY_MAX_FRAME_BYTES: int(256, 16 * 1024 * 1024).default(MAX_BODY_BYTES),
+  /** Hard ceiling enforced by the WebSocket library: a frame above it closes the socket (1009). Must be ≥ RELAY_MAX_FRAME_BYTES. */
+  RELAY_WS_MAX_PAYLOAD_BYTES: int(256, 64 * 1024 * 1024).default(256 * 1024),
+  /** Sustained frames per second allowed per connection (token bucket); excess frames get RATE_LIMITED. */
+  RELAY_WS_RATE_PER_SEC: z.coerce.number().positive().default(20),
+  /** Burst size of that bucket (frames that may arrive at once). */
+  RELAY_WS_BURST: int(1).default(40),
+  /** Web requests one connection may have waiting on the bus at the same time; more get RATE_LIMITED. */
+  RELAY_WS_MAX_IN_FLIGHT: int(1).default(8),
+  /** Interval of WebSocket pings; a socket that has not answered the previous ping is dropped. */
+  RELAY_WS_HEARTBEAT_MS: int(100).default(30_000),
+  /** Time a new socket has to send `hello` before it is closed (4408). */
+  RELAY_WS_HELLO_TIMEOUT_MS: int(100).default(10_000),
+  /** Open WebSockets the relay accepts in total; further handshakes get 503. */
+  RELAY_WS_MAX_CONNECTIONS: int(1).default(1000),
+  /** A client that leaves this many bytes unread in its send buffer is disconnected (it is not reading). */
+  RELAY_WS_MAX_BUFFERED_BYTES: int(1024).default(1024 * 1024),
+
+  // ---- HTTP limits ---------------------------------------------------------------------
+  /** Largest HTTP request body; bigger bodies get 413 PAYLOAD_TOO_LARGE. */
+  RELAY_HTTP_MAX_BODY_BYTES: int(0, 16 * 1024 * 1024).default(MAX_BODY_BYTES),
+  /** Sustained HTTP requests per second per client IP (token bucket) on the gateway routes; 0 turns the limit off. */
+  RELAY_HTTP_RATE_PER_SEC: z.coerce.number().min(0).default(200),
+  /** Burst size of that bucket. */
+  RELAY_HTTP_BURST: int(1).default(400),
+
+  // ---- health --------------------------------------------------------------------------
+  /** Deadline of each probe request made by `/readyz`. */
+  RELAY_READY_TIMEOUT_MS: int(50, 30_000).default(1000),
+  /** How long a `/readyz` result is reused, so that frequent probes do not load the services. */
+  RELAY_READY_CACHE_MS: int(0, 60_000).default(2000),
+
+  // ---- logs ----------------------------------------------------------------------------
+  /** pino level: fatal, error, warn, info, debug, trace, silent. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface RelayConfig {
+  port: number;
+  host: string;
+  allowedOrigins: string[];
+  trustProxy: boolean | number;
+  nats: { servers: string[]; user: string; password: string };
+  requestTimeoutMs: number;
+  ws: {
+    maxFrameBytes: number;
+    maxPayloadBytes: number;
+    ratePerSec: number;
+    burst: number;
+    maxInFlight: number;
+    heartbeatMs: number;
+    helloTimeoutMs: number;
+    maxConnections: number;
+    maxBufferedBytes: number;
+  };
+  http: { maxBodyBytes: number; ratePerSec: number; burst: number };
+  ready: { timeoutMs: number; cacheMs: number };
+  logLevel: string;
+}
+
+/** Injection token of the loaded configuration. */
+export const RELAY_CONFIG = Symbol('RELAY_CONFIG');
+
+function parseOrigins(value: string): string[] {
+  const origins = value
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new Error(`RELAY_ALLOWED_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
+    }
+    if (url.origin !== origin) throw new Error(`RELAY_ALLOWED_ORIGINS: "${origin}" is not an origin (expected "${url.origin}")`);
+  }
+  return origins;
+}
+
+function parseTrustProxy(value: string): boolean | number {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  const hops = Number(value);
+  if (Number.isInteger(hops) && hops >= 0) return hops;
+  throw new Error('RELAY_TRUST_PROXY: expected true, false or a hop count');
+}
+
+/** Reads and checks the configuration from an environment (by default `process.env`). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
+  const source = { ...env };
+  if (source.RELAY_PORT === undefined && source.PORT !== undefined) source.RELAY_PORT = source.PORT;
+  // Empty values mean "not set", as in most .env tooling.
+  for (const key of Object.keys(source)) if (source[key] === '') delete source[key];
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid host-relay configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  if (e.RELAY_WS_MAX_PAYLOAD_BYTES < e.RELAY_MAX_FRAME_BYTES) {
+    throw new Error('Invalid host-relay configuration: RELAY_WS_MAX_PAYLOAD_BYTES must be at least RELAY_MAX_FRAME_BYTES');
+  }
+  return {
+    port: e.RELAY_PORT,
+    host: e.RELAY_HOST,
+    allowedOrigins: parseOrigins(e.RELAY_ALLOWED_ORIGINS),
+    trustProxy: parseTrustProxy(e.RELAY_TRUST_PROXY),
+    nats: {
+      servers: e.NATS_URL.split(',').map((s) => s.trim()).filter(Boolean),
+      user: e.NATS_USER,
+      password: e.NATS_PASSWORD,
+    },
+    requestTimeoutMs: e.RELAY_REQUEST_TIMEOUT_MS,
+    ws: {
+      maxFrameBytes: e.RELAY_MAX_FRAME_BYTES,
+      maxPayloadBytes: e.RELAY_WS_MAX_PAYLOAD_BYTES,
+      ratePerSec: e.RELAY_WS_RATE_PER_SEC,
+      burst: e.RELAY_WS_BURST,
+      maxInFlight: e.RELAY_WS_MAX_IN_FLIGHT,
+      heartbeatMs: e.RELAY_WS_HEARTBEAT_MS,
+      helloTimeoutMs: e.RELAY_WS_HELLO_TIMEOUT_MS,
+      maxConnections: e.RELAY_WS_MAX_CONNECTIONS,
+      maxBufferedBytes: e.RELAY_WS_MAX_BUFFERED_BYTES,
+    },
+    http: { maxBodyBytes: e.RELAY_HTTP_MAX_BODY_BYTES, ratePerSec: e.RELAY_HTTP_RATE_PER_SEC, burst: e.RELAY_HTTP_BURST },
+    ready: { timeoutMs: e.RELAY_READY_TIMEOUT_MS, cacheMs: e.RELAY_READY_CACHE_MS },
+    logLevel: e.LOG_LEVEL,
+  };
+}

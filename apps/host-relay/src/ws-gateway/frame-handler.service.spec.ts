@@ -1,0 +1,284 @@
+import { BusError, ServerFrame, SUBJECTS } from '@auth-bus/contracts';
+import pino from 'pino';
+import type { BusService } from '../bus/bus.service';
+import type { ForwardRequest, RouteForwarder } from '../bus/route-forwarder.service';
+import { loadConfig, type RelayConfig } from '../config/relay.config';
+import { OPEN, type FrameSocket } from './connection';
+import { CLOSE_HELLO_TIMEOUT, FrameHandler } from './frame-handler.service';
+
+class FakeSocket implements FrameSocket {
+  readyState = OPEN;
+  bufferedAmount = 0;
+  sent: any[] = [];
+  closedWith?: number;
+  terminated = false;
+  paused = 0;
+  resumed = 0;
+  pings = 0;
+  send(data: string) {
+    const frame = JSON.parse(data);
+    // Everything the relay says must match the contract.
+    expect(ServerFrame.safeParse(frame).success).toBe(true);
+    this.sent.push(frame);
+  }
+  close(code?: number) {
+    this.closedWith = code;
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  ping() {
+    this.pings++;
+  }
+  pause() {
+    this.paused++;
+  }
+  resume() {
+    this.resumed++;
+  }
+  last() {
+    return this.sent.at(-1);
+  }
+}
+
+function setup(env: Record<string, string> = {}) {
+  const config: RelayConfig = loadConfig({ RELAY_WS_RATE_PER_SEC: '1000', RELAY_WS_BURST: '1000', ...env });
+  const published: { subject: string; payload: any; token?: string }[] = [];
+  const forwarded: ForwardRequest[] = [];
+  let answer: (req: ForwardRequest) => Promise<any> = async () => ({ data: 'pong' });
+  const bus = {
+    publish: (subject: string, payload: unknown, token?: string) => published.push({ subject, payload, token }),
+  } as unknown as BusService;
+  const forwarder = {
+    forward: async (req: ForwardRequest) => {
+      forwarded.push(req);
+      const data = await answer(req);
+      return { route: { method: 'GET', path: req.path, subject: 'x', protected: false }, status: 200, data };
+    },
+  } as unknown as RouteForwarder;
+  const handler = new FrameHandler(bus, forwarder, config, pino({ level: 'silent' }));
+  const socket = new FakeSocket();
+  const conn = handler.open(socket, { origin: 'http://localhost:3001', ip: '127.0.0.1' });
+  const send = (frame: unknown) => handler.handle(conn, typeof frame === 'string' ? frame : JSON.stringify(frame));
+  return { handler, socket, conn, send, published, forwarded, setAnswer: (fn: typeof answer) => (answer = fn), config };
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+
+describe('FrameHandler', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('answers hello with welcome', () => {
+    const { send, socket, conn } = setup();
+    send({ type: 'hello', v: 1, session_id: 'st-session-1' });
+    expect(socket.last()).toEqual({ type: 'welcome', connection_id: conn.id, session_id: 'st-session-1' });
+  });
+
+  it('asks for hello before anything else, keeping the request id', () => {
+    const { send, socket, forwarded } = setup();
+    send({ type: 'web.request', id: 'r1', method: 'GET', path: '/api/ping' });
+    expect(socket.last()).toEqual({ type: 'error', id: 'r1', error: { code: 'INVALID_MESSAGE', message: 'Send hello first' } });
+    expect(forwarded).toHaveLength(0);
+  });
+
+  it('refuses to switch a connection to another session', () => {
+    const { send, socket } = setup();
+    send({ type: 'hello', v: 1, session_id: 'a' });
+    send({ type: 'hello', v: 1, session_id: 'a' });
+    expect(socket.last().type).toBe('welcome');
+    send({ type: 'hello', v: 1, session_id: 'b' });
+    expect(socket.last().error.code).toBe('INVALID_MESSAGE');
+  });
+
+  it('publishes a reported session with the token in the header, not the body, and acks', () => {
+    const { send, socket, published, conn } = setup();
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'session.reported', token: TOKEN, user: { sub: 'alice', name: 'Alice' } });
+    expect(socket.last()).toEqual({ type: 'session.ack', state: 'reported' });
+    expect(published).toHaveLength(1);
+    expect(published[0].subject).toBe(SUBJECTS.auth.sessionReported);
+    expect(published[0].token).toBe(TOKEN);
+    expect(JSON.stringify(published[0].payload)).not.toContain(TOKEN);
+    expect(published[0].payload).toMatchObject({ session_id: 's1', user: { sub: 'alice' }, via: `host-relay:${conn.id}` });
+  });
+
+  it('refuses a token that could not be a bearer token (header injection)', () => {
+    const { send, socket, published } = setup();
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'session.reported', token: 'abc\r\nX-Evil: 1' });
+    expect(socket.last().error).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'malformed' });
+    expect(published).toHaveLength(0);
+  });
+
+  it('attaches the session token only to useauth requests, and forgets it on session.ended', async () => {
+    const { send, socket, forwarded, published } = setup();
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'session.reported', token: TOKEN });
+    send({ type: 'web.request', id: 'a', method: 'GET', path: '/api/pong', useauth: true });
+    send({ type: 'web.request', id: 'b', method: 'GET', path: '/api/ping' });
+    await flush();
+    expect(forwarded.map((f) => f.token)).toEqual([TOKEN, undefined]);
+    send({ type: 'session.ended' });
+    expect(socket.last()).toEqual({ type: 'session.ack', state: 'ended' });
+    expect(published.at(-1)).toMatchObject({ subject: SUBJECTS.auth.sessionEnded, token: TOKEN, payload: { session_id: 's1' } });
+    send({ type: 'web.request', id: 'c', method: 'GET', path: '/api/pong', useauth: true });
+    await flush();
+    expect(forwarded.at(-1)!.token).toBeUndefined();
+  });
+
+  it('correlates results with request ids and labels', async () => {
+    const { send, socket, setAnswer } = setup();
+    setAnswer(async (req) => ({ path: req.path }));
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'web.request', id: 'req-7', label: 'Ping it', method: 'GET', path: '/api/ping' });
+    await flush();
+    expect(socket.last()).toEqual({ type: 'web.result', id: 'req-7', label: 'Ping it', ok: true, status: 200, data: { path: '/api/ping' } });
+  });
+
+  it('turns a typed bus error into a failed web.result with its HTTP-like status', async () => {
+    const { send, socket, setAnswer } = setup();
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    for (const [id, err, status] of [
+      ['u', BusError.unauthenticated('expired'), 401],
+      ['f', BusError.forbidden('read:messages'), 403],
+      ['t', BusError.timeout('api.pong', 3000), 504],
+      ['n', new BusError('NOT_FOUND', 'No route for GET /x'), 404],
+      ['x', new Error('boom'), 500],
+    ] as const) {
+      setAnswer(async () => {
+        throw err;
+      });
+      send({ type: 'web.request', id, method: 'GET', path: '/api/pong' });
+      await flush();
+      expect(socket.last()).toMatchObject({ type: 'web.result', id, ok: false, status });
+    }
+    expect(socket.last().error).toEqual({ code: 'INTERNAL', message: 'Internal error' });
+  });
+
+  it.each([
+    ['not JSON', '{"type":', 'Frame is not valid JSON'],
+    ['an unknown type', { type: 'subscribe', subject: 'audit.>' }, 'Invalid frame'],
+    ['a raw subject instead of a path', { type: 'web.request', id: 'r', method: 'GET', path: 'api.pong' }, 'Invalid frame'],
+    ['extra fields', { type: 'hello', v: 1, session_id: 's', admin: true }, 'Invalid frame'],
+    ['a JSON array', '[1,2]', 'Invalid frame'],
+  ])('answers %s with INVALID_MESSAGE and stays usable', (_what, frame, message) => {
+    const { send, socket } = setup();
+    send(frame);
+    expect(socket.last().type).toBe('error');
+    expect(socket.last().error.code).toBe('INVALID_MESSAGE');
+    expect(socket.last().error.message).toContain(message);
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    expect(socket.last().type).toBe('welcome');
+    expect(socket.closedWith).toBeUndefined();
+  });
+
+  it('keeps the id of an invalid web.request so the client can correlate the refusal', () => {
+    const { send, socket } = setup();
+    send({ type: 'web.request', id: 'bad-1', method: 'DELETE', path: '/api/ping' });
+    expect(socket.last()).toMatchObject({ type: 'error', id: 'bad-1', error: { code: 'INVALID_MESSAGE' } });
+  });
+
+  it('refuses binary frames', () => {
+    const { handler, conn, socket } = setup();
+    handler.handle(conn, Buffer.from('{"type":"hello"}'), true);
+    expect(socket.last().error.code).toBe('INVALID_MESSAGE');
+  });
+
+  it('answers an oversized frame with PAYLOAD_TOO_LARGE without parsing it', () => {
+    const { send, socket } = setup({ RELAY_MAX_FRAME_BYTES: '1024' });
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'web.request', id: 'big', method: 'POST', path: '/api/ping', body: { blob: 'x'.repeat(2000) } });
+    expect(socket.last()).toMatchObject({ type: 'error', error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(socket.closedWith).toBeUndefined();
+  });
+
+  it('limits frames per second and says so with RATE_LIMITED, with the request id', () => {
+    const { send, socket } = setup({ RELAY_WS_RATE_PER_SEC: '1', RELAY_WS_BURST: '3' });
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'web.request', id: 'flood-1', method: 'GET', path: '/api/ping' });
+    expect(socket.last()).toMatchObject({ type: 'error', id: 'flood-1', error: { code: 'RATE_LIMITED' } });
+  });
+
+  it('pauses reading from a client that keeps flooding, then resumes', () => {
+    jest.useFakeTimers();
+    const { send, socket } = setup({ RELAY_WS_RATE_PER_SEC: '10', RELAY_WS_BURST: '5' });
+    for (let i = 0; i < 11; i++) send({ type: 'hello', v: 1, session_id: 's1' });
+    expect(socket.paused).toBe(1);
+    expect(socket.sent.filter((f) => f.error?.code === 'RATE_LIMITED')).toHaveLength(6);
+    jest.advanceTimersByTime(1000);
+    expect(socket.resumed).toBe(1);
+  });
+
+  it('limits requests in flight per connection', async () => {
+    const { send, socket, setAnswer } = setup({ RELAY_WS_MAX_IN_FLIGHT: '2' });
+    const pending: (() => void)[] = [];
+    setAnswer(() => new Promise((resolve) => pending.push(() => resolve({ ok: 1 }))));
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'web.request', id: '1', method: 'GET', path: '/api/ping' });
+    send({ type: 'web.request', id: '1', method: 'GET', path: '/api/ping' });
+    expect(socket.last()).toMatchObject({ type: 'error', id: '1', error: { code: 'INVALID_MESSAGE' } });
+    send({ type: 'web.request', id: '2', method: 'GET', path: '/api/ping' });
+    send({ type: 'web.request', id: '3', method: 'GET', path: '/api/ping' });
+    expect(socket.last()).toMatchObject({ type: 'error', id: '3', error: { code: 'RATE_LIMITED' } });
+    await flush();
+    pending.forEach((p) => p());
+    await flush();
+    send({ type: 'web.request', id: '4', method: 'GET', path: '/api/ping' });
+    await flush();
+    pending.at(-1)!();
+    await flush();
+    expect(socket.sent.filter((f) => f.type === 'web.result').map((f) => f.id)).toEqual(['1', '2', '4']);
+  });
+
+  it('does not answer on a socket that closed meanwhile', async () => {
+    const { send, socket, handler, conn } = setup();
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'session.reported', token: TOKEN });
+    send({ type: 'web.request', id: '1', method: 'GET', path: '/api/ping' });
+    const before = socket.sent.length;
+    handler.closed(conn, 1001);
+    expect(conn.token).toBeUndefined();
+    await flush();
+    expect(socket.sent.length).toBe(before);
+  });
+
+  it('disconnects a client that does not read its frames', () => {
+    const { send, socket, handler } = setup({ RELAY_WS_MAX_BUFFERED_BYTES: '2048' });
+    socket.bufferedAmount = 4096;
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    expect(socket.terminated).toBe(true);
+    expect(handler.connections.size).toBe(0);
+  });
+
+  it('closes a socket that never says hello', () => {
+    jest.useFakeTimers();
+    const { socket } = setup({ RELAY_WS_HELLO_TIMEOUT_MS: '500' });
+    jest.advanceTimersByTime(600);
+    expect(socket.closedWith).toBe(CLOSE_HELLO_TIMEOUT);
+  });
+
+  it('drops sockets that miss a heartbeat', () => {
+    const { handler, socket, conn } = setup();
+    handler.heartbeat();
+    expect(socket.pings).toBe(1);
+    handler.pong(conn);
+    handler.heartbeat();
+    expect(socket.terminated).toBe(false);
+    handler.heartbeat();
+    expect(socket.terminated).toBe(true);
+  });
+
+  it('reports a bus failure on session.reported as an error frame and keeps no token', () => {
+    const { send, socket, conn, handler } = setup();
+    (handler as any).bus.publish = () => {
+      throw BusError.unavailable('The bus is not reachable right now');
+    };
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'session.reported', token: TOKEN });
+    expect(socket.last()).toMatchObject({ type: 'error', error: { code: 'UNAVAILABLE' } });
+    expect(conn.token).toBeUndefined();
+  });
+});

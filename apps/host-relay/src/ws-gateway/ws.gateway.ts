@@ -1,0 +1,39 @@
+import { Inject, type OnModuleDestroy } from '@nestjs/common';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
+import { FrameHandler } from './frame-handler.service';
+
+/** The path of the component WebSocket. */
+export const WS_PATH = '/ws';
+
+/**
+ * `/ws` on the relay's HTTP port. Handshake checks (origin, connection cap, max payload) are
+ * in RelayWsAdapter; each frame goes to FrameHandler; a heartbeat drops dead sockets.
+ */
+@WebSocketGateway({ path: WS_PATH })
+export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    private readonly frames: FrameHandler,
+    @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+  ) {}
+
+  afterInit(_server: WebSocketServer): void {
+    this.heartbeat = setInterval(() => this.frames.heartbeat(), this.config.ws.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  handleConnection(socket: WebSocket, req: IncomingMessage): void {
+    const conn = this.frames.open(socket, { origin: req.headers.origin, ip: req.socket.remoteAddress });
+    socket.on('message', (data, isBinary) => this.frames.handle(conn, data, isBinary));
+    socket.on('pong', () => this.frames.pong(conn));
+    socket.on('close', (code) => this.frames.closed(conn, code));
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.heartbeat);
+  }
+}

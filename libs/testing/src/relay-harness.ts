@@ -1,0 +1,143 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from './free-port';
+import { ManagedProcess } from './managed-process';
+import { waitFor } from './wait-for';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+const RELAY_ROOT = join(REPO_ROOT, 'apps', 'host-relay');
+const RELAY_MAIN = join(RELAY_ROOT, 'dist', 'main.js');
+
+/** Where the relay finds NATS: a NatsHarness, or anything with a URL (credentials default to the dev ones). */
+export interface RelayNats {
+  url: string;
+  envFor?: (user: 'host-relay') => Record<string, string>;
+}
+
+export interface RelayHarnessOptions {
+  nats: RelayNats;
+  /** Port for HTTP and the WebSocket; a free one by default. */
+  port?: number;
+  /** Browser origins allowed to open `/ws` and pass CORS (RELAY_ALLOWED_ORIGINS); the relay's defaults otherwise. */
+  allowedOrigins?: string[];
+  /** Any further environment, e.g. `{ RELAY_WS_RATE_PER_SEC: '5' }` or `{ LOG_LEVEL: 'debug' }`. */
+  env?: Record<string, string>;
+  /** Also wait until `/readyz` says ready (services answering), not just until it serves HTTP. */
+  waitForReady?: boolean;
+  /** How long to wait for it to come up (ms). */
+  timeout?: number;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds the relay if `dist/` is missing or older than its sources, so that tests of other
+ * projects never run a stale relay. Builds from parallel test processes are serialised with flock.
+ */
+export function ensureRelayBuilt(): void {
+  const stale = () => !existsSync(RELAY_MAIN) || statSync(RELAY_MAIN).mtimeMs < newestMtime(join(RELAY_ROOT, 'src'));
+  if (!stale()) return;
+  const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+  const result = spawnSync('flock', ['/tmp/auth-bus-host-relay-build.lock', tsc, '-p', join(RELAY_ROOT, 'tsconfig.app.json')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`Building host-relay failed (nx run host-relay:build):\n${result.stdout}${result.stderr}`);
+  }
+}
+
+/**
+ * The built host-relay (`apps/host-relay/dist/main.js`) as a child process on a free port,
+ * connected to the given NATS as user `host-relay`. Used by the relay's own integration tests,
+ * component-web's and the end-to-end tests.
+ *
+ *   const relay = await RelayHarness.start({ nats });
+ *   await fetch(`${relay.url}/api/ping`);
+ *   new WebSocket(relay.wsUrl, { origin: relay.allowedOrigins[0] });
+ */
+export class RelayHarness {
+  private proc?: ManagedProcess;
+
+  private constructor(
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    readonly allowedOrigins: string[],
+  ) {}
+
+  static async start(options: RelayHarnessOptions): Promise<RelayHarness> {
+    ensureRelayBuilt();
+    const port = options.port ?? (await freePort());
+    const natsEnv = options.nats.envFor ? options.nats.envFor('host-relay') : { NATS_URL: options.nats.url };
+    const allowedOrigins = options.allowedOrigins ?? ['http://localhost:4010', 'http://localhost:3001', 'http://127.0.0.1:4010', 'http://127.0.0.1:3001'];
+    const env: Record<string, string> = {
+      ...natsEnv,
+      RELAY_PORT: String(port),
+      RELAY_HOST: '127.0.0.1',
+      RELAY_ALLOWED_ORIGINS: allowedOrigins.join(','),
+      ...options.env,
+    };
+    const harness = new RelayHarness(port, env, allowedOrigins);
+    await harness.startProcess(options.timeout ?? 20_000);
+    if (options.waitForReady) await harness.waitForReady(options.timeout ?? 20_000);
+    return harness;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  get running(): boolean {
+    return this.proc?.running ?? false;
+  }
+
+  /** The relay's recent log lines (JSON), for failure messages. */
+  logs(n = 40): string {
+    return this.proc?.tail(n) ?? '';
+  }
+
+  /** Every log line kept so far (the last 400). */
+  get logLines(): readonly string[] {
+    return this.proc?.lines ?? [];
+  }
+
+  private async startProcess(timeout: number): Promise<void> {
+    const proc = ManagedProcess.start('host-relay', process.execPath, [RELAY_MAIN], this.env, REPO_ROOT);
+    this.proc = proc;
+    await waitFor(
+      async () => {
+        if (!proc.running) throw new Error(`host-relay exited:\n${proc.tail()}`);
+        return (await fetch(`${this.url}/healthz`)).ok;
+      },
+      { timeout, what: `host-relay on :${this.port}` },
+    );
+  }
+
+  /** Waits until `/readyz` answers 200 (NATS connected, api-service and auth-service answering). */
+  async waitForReady(timeout = 20_000): Promise<void> {
+    await waitFor(async () => (await fetch(`${this.url}/readyz`)).ok, { timeout, interval: 250, what: 'host-relay /readyz' });
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+  }
+
+  /** Stops and starts the relay on the same port with the same settings. */
+  async restart(timeout = 20_000): Promise<void> {
+    await this.stop();
+    await this.startProcess(timeout);
+  }
+}
