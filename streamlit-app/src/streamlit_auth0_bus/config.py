@@ -1,0 +1,164 @@
+"""Configuration from environment variables and an optional ``.env`` file.
+
+Precedence: the process environment, then the ``.env`` file, then the defaults below (which
+point at the local development stack: NATS on :4222, component-web on :3001, host-relay on
+:8888). Every variable is documented in ``streamlit-app/.env.sample``.
+
+The ``.env`` file is the one named by ``AUTH0_BUS_ENV_FILE`` if set, otherwise
+``streamlit-app/.env`` next to this package's source tree (editable installs), otherwise ``.env``
+in the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from dotenv import dotenv_values
+
+__all__ = ["Settings", "ConfigError", "load_settings", "DEFAULTS"]
+
+#: Default values (development). The NATS password default is the documented dev password of
+#: ``infra/nats/nats.env.sample``; set NATS_PASSWORD for any shared deployment.
+DEFAULTS: dict[str, str] = {
+    "NATS_URL": "nats://127.0.0.1:4222",
+    "NATS_USER": "streamlit-host",
+    "NATS_PASSWORD": "streamlit-host-dev-password",
+    "COMPONENT_URL": "http://localhost:3001/streamlit",
+    "COMPONENT_BUILD_DIR": "",
+    "RELAY_URL": "ws://localhost:8888/ws",
+    "AUTH0_AUDIENCE": "http://localhost:8888/api",
+    "BUS_TIMEOUT_MS": "3000",
+    "APP_HOSTNAME": "Streamlit demo",
+}
+
+_PACKAGE_ENV = Path(__file__).resolve().parents[2] / ".env"
+
+
+class ConfigError(ValueError):
+    """A configuration value is present but unusable (e.g. BUS_TIMEOUT_MS is not a number)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the package needs to know about its surroundings.
+
+    Attributes:
+        nats_url: NATS server URL(s), comma-separated for a cluster.
+        nats_user: NATS user (``streamlit-host``: may request api.*, auth.verify, audit.query).
+        nats_password: its password (hidden from ``repr``).
+        component_url: URL of the running component frame (development mode).
+        component_build_dir: folder of a built component frontend; when set, the component is
+            served from it by Streamlit (release mode) and ``component_url`` is ignored.
+        relay_url: host-relay's WebSocket, handed to the component frame.
+        auth0_audience: the API identifier access tokens are issued for (shown in debug info;
+            auth-service enforces it).
+        bus_timeout_ms: default deadline of a bus request.
+        hostname: the host's display name handed to the component.
+    """
+
+    nats_url: str = DEFAULTS["NATS_URL"]
+    nats_user: str = DEFAULTS["NATS_USER"]
+    nats_password: str = field(default=DEFAULTS["NATS_PASSWORD"], repr=False)
+    component_url: str = DEFAULTS["COMPONENT_URL"]
+    component_build_dir: str | None = None
+    relay_url: str = DEFAULTS["RELAY_URL"]
+    auth0_audience: str = DEFAULTS["AUTH0_AUDIENCE"]
+    bus_timeout_ms: int = int(DEFAULTS["BUS_TIMEOUT_MS"])
+    hostname: str = DEFAULTS["APP_HOSTNAME"]
+
+    @property
+    def component_mode(self) -> Literal["dev", "release"]:
+        """``release`` when the component is served from ``component_build_dir``, else ``dev``."""
+        return "release" if self.component_build_dir else "dev"
+
+    @property
+    def bus_timeout(self) -> float:
+        """The default bus deadline in seconds."""
+        return self.bus_timeout_ms / 1000.0
+
+    @property
+    def nats_servers(self) -> list[str]:
+        return [s.strip() for s in self.nats_url.split(",") if s.strip()]
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str | None]) -> Settings:
+        """Builds settings from variables (missing or empty values take the defaults).
+
+        Raises:
+            ConfigError: a value is unusable.
+        """
+
+        def get(name: str) -> str:
+            raw = values.get(name)
+            return raw.strip() if isinstance(raw, str) and raw.strip() else DEFAULTS[name]
+
+        timeout_raw = get("BUS_TIMEOUT_MS")
+        try:
+            timeout_ms = int(timeout_raw)
+        except ValueError:
+            raise ConfigError(f"BUS_TIMEOUT_MS must be an integer number of milliseconds, got {timeout_raw!r}") from None
+        if not 1 <= timeout_ms <= 600_000:
+            raise ConfigError(f"BUS_TIMEOUT_MS must be between 1 and 600000, got {timeout_ms}")
+        nats_url = get("NATS_URL")
+        if not all(s.strip().startswith(("nats://", "tls://", "ws://", "wss://")) for s in nats_url.split(",") if s.strip()):
+            raise ConfigError(f"NATS_URL must be nats://host:port (or tls://, ws://), got {nats_url!r}")
+        component_url = get("COMPONENT_URL")
+        if not component_url.startswith(("http://", "https://")):
+            raise ConfigError(f"COMPONENT_URL must be an http(s) URL, got {component_url!r}")
+        relay_url = get("RELAY_URL")
+        if not relay_url.startswith(("ws://", "wss://")):
+            raise ConfigError(f"RELAY_URL must be a ws(s):// URL, got {relay_url!r}")
+        build_dir = get("COMPONENT_BUILD_DIR") or None
+        if build_dir is not None:
+            path = Path(build_dir).expanduser()
+            if not path.is_absolute():
+                path = Path.cwd() / path
+            if not path.is_dir():
+                raise ConfigError(f"COMPONENT_BUILD_DIR {str(path)!r} is not a folder")
+            build_dir = str(path.resolve())
+        return cls(
+            nats_url=nats_url,
+            nats_user=get("NATS_USER"),
+            nats_password=get("NATS_PASSWORD"),
+            component_url=component_url,
+            component_build_dir=build_dir,
+            relay_url=relay_url,
+            auth0_audience=get("AUTH0_AUDIENCE"),
+            bus_timeout_ms=timeout_ms,
+            hostname=get("APP_HOSTNAME"),
+        )
+
+
+def _env_file(environ: Mapping[str, str]) -> Path | None:
+    explicit = environ.get("AUTH0_BUS_ENV_FILE")
+    if explicit:
+        return Path(explicit)
+    for candidate in (_PACKAGE_ENV, Path.cwd() / ".env"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = None) -> Settings:
+    """Reads settings: ``environ`` (default ``os.environ``) over the ``.env`` file over defaults.
+
+    Args:
+        environ: variables to use instead of the process environment.
+        env_file: a specific ``.env`` file (default: see the module docstring). A missing file
+            is not an error.
+    """
+    env = dict(os.environ if environ is None else environ)
+    path = Path(env_file) if env_file is not None else _env_file(env)
+    merged: dict[str, str | None] = {}
+    if path is not None and path.is_file():
+        merged.update(dotenv_values(path))
+    merged.update({k: v for k, v in env.items() if k in DEFAULTS})
+    return Settings.from_mapping(merged)

@@ -1,0 +1,308 @@
+"""The helpers a Streamlit developer uses.
+
+>>> import streamlit as st
+>>> from streamlit_auth0_bus import login_bar, require_permission, call_api
+>>> login_bar()                          # the login component + verified session handling
+>>> user = require_permission("read:messages")   # stops the page unless allowed
+>>> st.write(call_api("api.pong-scoped"))        # a bus request with the user's token
+
+Everything here runs inside a Streamlit script run and keeps its state in ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+
+from .auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update
+from .bus_client import BusClient
+from .component_host import COMPONENT_NAME, ComponentEvent, ComponentHost
+from .config import Settings, load_settings
+from .contracts import get_contracts
+from .errors import BusError, UnauthenticatedError
+from .session import (
+    ACTION_REQUEST_KEY,
+    ACTION_RESULT_KEY,
+    COMPONENT_ERROR_KEY,
+    AuthProblem,
+    AuthSession,
+    VerifiedUser,
+)
+
+__all__ = [
+    "LOGIN_PROMPT",
+    "get_settings",
+    "get_bus_client",
+    "current_session_id",
+    "login_bar",
+    "current_user",
+    "auth_problem",
+    "require_login",
+    "require_permission",
+    "call_api",
+    "show_error",
+    "request_action",
+    "action_result",
+]
+
+#: What gated pages say to a logged-out visitor.
+LOGIN_PROMPT = "Please log in to see this page — use the Log in button at the top."
+
+
+def get_settings() -> Settings:
+    """The package settings (environment, ``.env``, defaults)."""
+    return load_settings()
+
+
+def _release_client(client: BusClient) -> None:
+    client.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release_client, validate=lambda client: not client.is_closed)
+def _shared_bus_client(nats_url: str, nats_user: str, nats_password: str, bus_timeout_ms: int) -> BusClient:
+    settings = load_settings().with_overrides(
+        nats_url=nats_url, nats_user=nats_user, nats_password=nats_password, bus_timeout_ms=bus_timeout_ms
+    )
+    return BusClient(settings)
+
+
+def get_bus_client(settings: Settings | None = None) -> BusClient:
+    """The process-wide bus client for these settings (``st.cache_resource``; thread-safe)."""
+    s = settings or get_settings()
+    return _shared_bus_client(s.nats_url, s.nats_user, s.nats_password, s.bus_timeout_ms)
+
+
+def current_session_id() -> str | None:
+    """The Streamlit session id of the current script run (``None`` outside a run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else None
+
+
+def _session() -> AuthSession:
+    return AuthSession(st.session_state)  # type: ignore[arg-type]
+
+
+def current_user() -> VerifiedUser | None:
+    """The verified user of this session, or ``None`` (also once the token has expired)."""
+    return _session().user()
+
+
+def auth_problem() -> AuthProblem | None:
+    """Why the session is not logged in (a rejected token, an outage …), if known."""
+    return _session().problem
+
+
+def _initial_state(user: VerifiedUser | None) -> dict[str, Any]:
+    if user is None:
+        return {"logged_in": False, "user": None}
+    return {
+        "logged_in": True,
+        "user": {"sub": user.sub, "name": user.name, "email": user.email},
+        "expiry": user.expiry,
+    }
+
+
+def show_error(err: BusError, prefix: str | None = None) -> None:
+    """Shows a bus error as ``st.error`` with its typed code (e.g. ``FORBIDDEN``)."""
+    extra = []
+    if err.reason:
+        extra.append(f"reason: `{err.reason}`")
+    if err.permission:
+        extra.append(f"permission: `{err.permission}`")
+    details = f" ({', '.join(extra)})" if extra else ""
+    lead = f"{prefix} — " if prefix else ""
+    st.error(f"{lead}**{err.code}**: {err.message}{details}", icon="🚫")
+
+
+def login_bar(
+    *,
+    key: str = COMPONENT_NAME,
+    hostname: str | None = None,
+    settings: Settings | None = None,
+    on_event: Callable[[ComponentEvent], Any] | None = None,
+    show_status: bool = True,
+    host: ComponentHost | None = None,
+) -> VerifiedUser | None:
+    """Renders the login component and handles its events; returns the verified user.
+
+    ``onStatusUpdate`` is verified with auth-service before anything changes in the session
+    (see :func:`streamlit_auth0_bus.auth.handle_status_update`); ``onActionResult`` results are
+    kept for :func:`action_result`; ``onError`` is shown. ``on_event`` sees every event after the
+    default handling.
+
+    Args:
+        key: the component's widget key (one login bar per page).
+        hostname: the name the component shows for this app (default ``APP_HOSTNAME``).
+        settings: configuration (default :func:`get_settings`).
+        on_event: an extra handler for every new event.
+        show_status: show who is logged in, or why not, under the component.
+        host: a preconfigured :class:`ComponentHost`.
+    """
+    settings = settings or get_settings()
+    host = host or ComponentHost(key=key, settings=settings)
+    session = _session()
+    props: dict[str, Any] = {
+        "hostname": hostname or settings.hostname,
+        "initial_state": _initial_state(session.user()),
+        "relay_url": settings.relay_url,
+        "session_id": current_session_id(),
+    }
+    action = st.session_state.get(ACTION_REQUEST_KEY)
+    if isinstance(action, Mapping):
+        props["action_request"] = dict(action)
+
+    def on_status(event: ComponentEvent) -> None:
+        with st.spinner("Verifying your login with auth-service…"):
+            try:
+                verifier = BusVerifier(get_bus_client(settings))
+            except BusError as err:  # pragma: no cover - construction does not talk to the bus
+                session.logout(AuthProblem.from_error(err, "unavailable"))
+                return
+            handle_status_update(event.data, verifier=verifier, state=st.session_state, session_id=current_session_id())  # type: ignore[arg-type]
+
+    handlers: dict[str, Callable[[ComponentEvent], Any]] = {
+        "onStatusUpdate": on_status,
+        "onActionResult": lambda ev: handle_action_result(ev.data, st.session_state),  # type: ignore[arg-type]
+        "onError": lambda ev: handle_component_error(ev.data, st.session_state),  # type: ignore[arg-type]
+    }
+
+    def dispatch(event: ComponentEvent) -> None:
+        handlers[event.name](event)
+        if on_event is not None:
+            on_event(event)
+
+    host.run(dispatch, **props)
+    if host.last_error is not None:
+        session.logout(AuthProblem.from_error(host.last_error, "invalid"))
+
+    user = session.user()
+    if show_status:
+        _render_status(user, session.problem)
+    return user
+
+
+def _render_status(user: VerifiedUser | None, problem: AuthProblem | None) -> None:
+    if user is not None:
+        email = f" ({user.email})" if user.email else ""
+        st.caption(f"✅ Logged in as **{user.display_name}**{email} — verified by auth-service")
+    elif problem is not None:
+        if problem.kind in ("rejected", "invalid"):
+            st.error(problem.text, icon="⛔")
+        else:
+            st.warning(problem.text, icon="⚠️")
+    component_error = st.session_state.get(COMPONENT_ERROR_KEY)
+    if isinstance(component_error, Mapping):
+        st.warning(f"Login component: **{component_error.get('code')}**: {component_error.get('message')}")
+
+
+def require_login(prompt: str = LOGIN_PROMPT) -> VerifiedUser:
+    """Returns the verified user, or shows ``prompt`` and stops the page when logged out."""
+    user = current_user()
+    if user is None:
+        st.info(prompt, icon="🔒")
+        problem = auth_problem()
+        if problem is not None:
+            st.caption(problem.text)
+        st.stop()
+    return user  # type: ignore[return-value]
+
+
+def require_permission(permission: str, prompt: str = LOGIN_PROMPT) -> VerifiedUser:
+    """Like :func:`require_login`, and also stops the page (with a FORBIDDEN message) unless the
+    verified token carries ``permission``."""
+    user = require_login(prompt)
+    if not user.has_permission(permission):
+        st.error(
+            f"**FORBIDDEN**: this page needs the `{permission}` permission, which "
+            f"{user.display_name}'s token does not carry.",
+            icon="🚫",
+        )
+        st.stop()
+    return user
+
+
+def _needs_token(subject: str) -> bool:
+    for route in get_contracts().routes:
+        if route["subject"] == subject:
+            return bool(route["protected"])
+    return True
+
+
+def call_api(
+    subject: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    timeout: float | None = None,
+    use_token: bool | None = None,
+) -> dict[str, Any]:
+    """A bus request with the verified user's token; returns the validated reply.
+
+    Args:
+        subject: e.g. ``api.ping``, ``api.pong``, ``api.pong-scoped``, ``audit.query``.
+        payload: the request body (default ``{}``).
+        timeout: deadline in seconds (default ``BUS_TIMEOUT_MS``).
+        use_token: send the user's token (default: when logged in). Protected subjects always need it.
+
+    Raises:
+        UnauthenticatedError: a protected subject and nobody is logged in, or the token was
+            refused (the session is then logged out).
+        BusError: any other typed failure (FORBIDDEN, TIMEOUT, UNAVAILABLE …).
+    """
+    user = current_user()
+    token = user.token.reveal() if user is not None and user.token is not None and use_token is not False else None
+    if token is None and _needs_token(subject):
+        raise UnauthenticatedError(f"Log in to call {subject}", reason="missing")
+    try:
+        return get_bus_client().request(subject, payload, token=token, timeout=timeout)
+    except UnauthenticatedError as err:
+        if token is not None:
+            _session().logout(AuthProblem.from_error(err, "expired" if err.reason == "expired" else "rejected"))
+        raise
+
+
+def request_action(
+    path: str,
+    *,
+    label: str | None = None,
+    method: str = "GET",
+    useauth: bool = True,
+    rerun: bool = True,
+) -> str:
+    """Asks the component to make a delegated web request through host-relay.
+
+    The request is handed to the component as its ``action_request`` prop; the frame sends it over
+    the relay's WebSocket and reports the result as ``onActionResult``, which
+    :func:`action_result` then returns. Reruns the script (unless ``rerun=False``) so that the
+    component receives the new prop.
+
+    Returns:
+        The request id.
+    """
+    request_id = uuid.uuid4().hex[:16]
+    action: dict[str, Any] = {"id": request_id, "method": method.upper(), "path": path, "useauth": useauth}
+    if label:
+        action["label"] = label
+    get_contracts().validate(
+        "component.client-frame.v1", {"type": "web.request", **action}, "action request"
+    )
+    st.session_state[ACTION_REQUEST_KEY] = action
+    if rerun:
+        st.rerun()
+    return request_id
+
+
+def action_result(request_id: str | None = None) -> dict[str, Any] | None:
+    """The ``web.result`` of a delegated request (default: of the last one requested), if it arrived."""
+    if request_id is None:
+        action = st.session_state.get(ACTION_REQUEST_KEY)
+        request_id = action.get("id") if isinstance(action, Mapping) else None
+    results = st.session_state.get(ACTION_RESULT_KEY)
+    if request_id is None or not isinstance(results, Mapping):
+        return None
+    result = results.get(str(request_id))
+    return dict(result) if isinstance(result, Mapping) else None
