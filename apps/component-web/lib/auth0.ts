@@ -1,0 +1,51 @@
+import { Auth0Client } from '@auth0/nextjs-auth0/server';
+import { NextResponse } from 'next/server';
+import { config } from './config';
+import { POPUP_COMPLETE_PATH } from './routes';
+
+/**
+ * The one `@auth0/nextjs-auth0` v4 client of component-web. It mounts `/auth/login`,
+ * `/auth/callback`, `/auth/logout` (through `proxy.ts`) against dev-idp by default, or against a
+ * real Auth0 tenant when AUTH0_DOMAIN & co. say so (see lib/config.ts).
+ *
+ * Session cookie: the frame lives in an iframe on the Streamlit page, which is usually another
+ * site. For the frame's silent refresh to see the session cookie that the login popup (a
+ * first-party window) set, the cookie is `SameSite=None; Secure` whenever the browser accepts a
+ * Secure cookie from this origin (https, or http://localhost / 127.0.0.1, which browsers treat as
+ * secure contexts). Where third-party cookies are blocked the refresh cannot see it; the frame then
+ * says "Session expired — log in again" (see README "Token lifetime").
+ */
+const cfg = config();
+
+function potentiallyTrustworthy(origin: string): boolean {
+  const url = new URL(origin);
+  return url.protocol === 'https:' || url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+}
+
+const crossSiteCookie = !process.env.AUTH0_COOKIE_SAME_SITE && potentiallyTrustworthy(cfg.appOrigin);
+
+export const auth0 = new Auth0Client({
+  domain: cfg.domain,
+  clientId: cfg.clientId,
+  clientSecret: cfg.clientSecret,
+  secret: cfg.secret,
+  appBaseUrl: cfg.appBaseUrl,
+  authorizationParameters: { audience: cfg.audience, scope: cfg.scope },
+  // Only for a plain-HTTP provider on this machine (dev-idp); never for a real tenant.
+  allowInsecureRequests: cfg.allowInsecureRequests,
+  signInReturnToPath: POPUP_COMPLETE_PATH,
+  // The frame never needs the SDK's JSON token endpoint: the popup hands the token over, and
+  // the refresh goes through /api/session/refresh (origin-checked).
+  enableAccessTokenEndpoint: false,
+  session: crossSiteCookie ? { cookie: { sameSite: 'none', secure: true } } : undefined,
+  // A failed login (cancelled, refused) still ends in the popup page, which tells the frame.
+  async onCallback(error, ctx) {
+    const target = new URL(ctx.returnTo || POPUP_COMPLETE_PATH, cfg.appBaseUrl);
+    if (target.origin !== cfg.appOrigin) target.href = new URL(POPUP_COMPLETE_PATH, cfg.appBaseUrl).href;
+    if (error) {
+      console.warn(`[component-web] login callback failed: ${error.code ?? error.name}`);
+      target.searchParams.set('error', error.code ?? 'login_failed');
+    }
+    return NextResponse.redirect(target);
+  },
+});

@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isLocalInsecureProvider, loadConfig, parseOrigins } from './config';
+
+describe('component-web config', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cw-config-'));
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+    jest.restoreAllMocks();
+  });
+
+  it('defaults to dev-idp and the local ports', () => {
+    const cfg = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });
+    expect(cfg).toMatchObject({
+      domain: 'http://localhost:4400',
+      issuerOrigin: 'http://localhost:4400',
+      clientId: 'component-web',
+      clientSecret: 'component-web-dev-secret',
+      appBaseUrl: 'http://localhost:3001',
+      audience: 'http://localhost:8888/api',
+      scope: 'openid profile email offline_access',
+      allowInsecureRequests: true,
+      streamlitOrigins: ['http://localhost:4010', 'http://127.0.0.1:4010'],
+      relayOrigins: ['ws://localhost:8888', 'ws://127.0.0.1:8888'],
+    });
+  });
+
+  it('generates a development AUTH0_SECRET once, kept on disk with mode 0600', () => {
+    const a = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });
+    const b = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });
+    expect(a.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.secret).toBe(a.secret);
+    expect(a.secretSource).toBe('file');
+    expect(readFileSync(join(dir, 'auth0-secret'), 'utf8').trim()).toBe(a.secret);
+    expect(statSync(join(dir, 'auth0-secret')).mode & 0o777).toBe(0o600);
+    expect(loadConfig({ COMPONENT_WEB_DATA_DIR: dir, AUTH0_SECRET: 'f'.repeat(64) })).toMatchObject({ secret: 'f'.repeat(64), secretSource: 'env' });
+  });
+
+  it('allows insecure (plain HTTP) provider calls only for a local provider', () => {
+    expect(isLocalInsecureProvider('http://localhost:4400')).toBe(true);
+    expect(isLocalInsecureProvider('http://127.0.0.1:4400/')).toBe(true);
+    expect(isLocalInsecureProvider('https://localhost:4400')).toBe(false);
+    expect(isLocalInsecureProvider('http://idp.example.com')).toBe(false);
+    expect(isLocalInsecureProvider('tenant.eu.auth0.com')).toBe(false);
+    const tenant = loadConfig({ COMPONENT_WEB_DATA_DIR: dir, AUTH0_DOMAIN: 'tenant.eu.auth0.com' });
+    expect(tenant).toMatchObject({ allowInsecureRequests: false, issuerOrigin: 'https://tenant.eu.auth0.com' });
+  });
+
+  it('parses origin lists, dropping what is not an origin of the right kind', () => {
+    expect(parseOrigins('http://a:1 https://b/path, ftp://c nonsense http://a:1', ['http:', 'https:'])).toEqual(['http://a:1', 'https://b']);
+    expect(parseOrigins('ws://r:8888 http://x', ['ws:', 'wss:'])).toEqual(['ws://r:8888']);
+  });
+});

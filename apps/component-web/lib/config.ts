@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * Server-side configuration of component-web, read from the environment at run time (never
+ * inlined at build time, so one `next build` serves every environment). Every variable is also
+ * listed in `.env.sample`.
+ *
+ * - AUTH0_DOMAIN          The identity provider: an Auth0 tenant domain (`tenant.eu.auth0.com`)
+ *                         or a full URL. Default `http://localhost:4400` (dev-idp).
+ * - AUTH0_CLIENT_ID       Default `component-web` (dev-idp's development client).
+ * - AUTH0_CLIENT_SECRET   Default `component-web-dev-secret`.
+ * - AUTH0_SECRET          32-byte hex key that encrypts the SDK's session/transaction cookies.
+ *                         When unset, a random one is generated on first start and kept in
+ *                         `apps/component-web/.data/auth0-secret` (git-ignored) so sessions
+ *                         survive restarts. Set it explicitly everywhere but on a dev machine.
+ * - APP_BASE_URL          Where component-web is served. Default `http://localhost:3001`.
+ * - AUTH0_AUDIENCE        The API identifier access tokens are issued for.
+ *                         Default `http://localhost:8888/api`.
+ * - AUTH0_SCOPE           Default `openid profile email offline_access` (offline_access is what
+ *                         gets a refresh token, used for the silent refresh).
+ * - STREAMLIT_ORIGINS     Space-separated origins allowed to embed `/streamlit`
+ *                         (CSP `frame-ancestors`). Default `http://localhost:4010 http://127.0.0.1:4010`.
+ * - RELAY_ORIGINS         Space-separated WebSocket origins the frame may connect to (CSP
+ *                         `connect-src`). Default `ws://localhost:8888 ws://127.0.0.1:8888`.
+ *
+ * `allowInsecureRequests` (plain-HTTP calls to the provider) is switched on only when the
+ * provider is `http://localhost[:port]` or `http://127.0.0.1[:port]`, never for anything else.
+ */
+
+export interface ComponentWebConfig {
+  domain: string;
+  /** Issuer origin as a URL (scheme + host + port), for CSP `form-action` and logs. */
+  issuerOrigin: string;
+  clientId: string;
+  clientSecret: string;
+  secret: string;
+  secretSource: 'env' | 'file' | 'memory';
+  appBaseUrl: string;
+  appOrigin: string;
+  audience: string;
+  scope: string;
+  allowInsecureRequests: boolean;
+  streamlitOrigins: string[];
+  relayOrigins: string[];
+}
+
+const DEFAULTS = {
+  AUTH0_DOMAIN: 'http://localhost:4400',
+  AUTH0_CLIENT_ID: 'component-web',
+  AUTH0_CLIENT_SECRET: 'component-web-dev-secret',
+  APP_BASE_URL: 'http://localhost:3001',
+  AUTH0_AUDIENCE: 'http://localhost:8888/api',
+  AUTH0_SCOPE: 'openid profile email offline_access',
+  STREAMLIT_ORIGINS: 'http://localhost:4010 http://127.0.0.1:4010',
+  RELAY_ORIGINS: 'ws://localhost:8888 ws://127.0.0.1:8888',
+} as const;
+
+function env(name: keyof typeof DEFAULTS, source: NodeJS.ProcessEnv): string {
+  const value = source[name]?.trim();
+  return value ? value : DEFAULTS[name];
+}
+
+/** True only for a plain-HTTP provider on the local machine (dev-idp). */
+export function isLocalInsecureProvider(domain: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(domain);
+  } catch {
+    return false; // a bare hostname means https
+  }
+  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
+}
+
+function toOrigin(domain: string): string {
+  try {
+    return new URL(domain).origin;
+  } catch {
+    return `https://${domain.replace(/\/+$/, '')}`;
+  }
+}
+
+/** Origins from a space- or comma-separated list; anything that is not an origin is dropped. */
+export function parseOrigins(list: string, protocols: string[]): string[] {
+  const out: string[] = [];
+  for (const item of list.split(/[\s,]+/)) {
+    if (!item) continue;
+    try {
+      const url = new URL(item);
+      if (!protocols.includes(url.protocol)) continue;
+      const origin = `${url.protocol}//${url.host}`;
+      if (!out.includes(origin)) out.push(origin);
+    } catch {
+      // ignored: not a URL
+    }
+  }
+  return out;
+}
+
+const HEX_32_BYTES = /^[0-9a-f]{64}$/i;
+
+/** Folder for generated development state (git-ignored `.data/`). */
+function dataDir(source: NodeJS.ProcessEnv): string | undefined {
+  if (source.COMPONENT_WEB_DATA_DIR) return source.COMPONENT_WEB_DATA_DIR;
+  const candidates = [source.COMPONENT_WEB_DIR, join(process.cwd(), 'apps/component-web'), process.cwd()];
+  for (const dir of candidates) {
+    if (dir && existsSync(join(dir, 'project.json')) && existsSync(join(dir, 'proxy.ts'))) return join(dir, '.data');
+  }
+  return undefined;
+}
+
+// Shared through globalThis: the proxy and the route handlers are separate bundles in one process.
+const shared = globalThis as typeof globalThis & { __componentWebSecret?: string };
+
+function resolveSecret(source: NodeJS.ProcessEnv): { secret: string; secretSource: ComponentWebConfig['secretSource'] } {
+  const fromEnv = source.AUTH0_SECRET?.trim();
+  if (fromEnv) return { secret: fromEnv, secretSource: 'env' };
+  const dir = dataDir(source);
+  if (dir) {
+    const file = join(dir, 'auth0-secret');
+    try {
+      if (existsSync(file)) {
+        const stored = readFileSync(file, 'utf8').trim();
+        if (HEX_32_BYTES.test(stored)) return { secret: stored, secretSource: 'file' };
+      }
+      mkdirSync(dirname(file), { recursive: true });
+      try {
+        // exclusive create: when two bundles (proxy, routes) start at once, one secret wins
+        writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+        chmodSync(file, 0o600);
+        console.warn(`[component-web] AUTH0_SECRET is not set: generated a development secret in ${file}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const secret = readFileSync(file, 'utf8').trim();
+      if (!HEX_32_BYTES.test(secret)) throw new Error('unreadable secret file');
+      return { secret, secretSource: 'file' };
+    } catch {
+      // fall through to a per-process secret
+    }
+  }
+  if (!shared.__componentWebSecret) {
+    shared.__componentWebSecret = randomBytes(32).toString('hex');
+    console.warn('[component-web] AUTH0_SECRET is not set: using a per-process secret (sessions end on restart)');
+  }
+  return { secret: shared.__componentWebSecret, secretSource: 'memory' };
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): ComponentWebConfig {
+  const domain = env('AUTH0_DOMAIN', source);
+  const appBaseUrl = env('APP_BASE_URL', source).replace(/\/+$/, '');
+  return {
+    domain,
+    issuerOrigin: toOrigin(domain),
+    clientId: env('AUTH0_CLIENT_ID', source),
+    clientSecret: env('AUTH0_CLIENT_SECRET', source),
+    ...resolveSecret(source),
+    appBaseUrl,
+    appOrigin: new URL(appBaseUrl).origin,
+    audience: env('AUTH0_AUDIENCE', source),
+    scope: env('AUTH0_SCOPE', source),
+    allowInsecureRequests: isLocalInsecureProvider(domain),
+    streamlitOrigins: parseOrigins(env('STREAMLIT_ORIGINS', source), ['http:', 'https:']),
+    relayOrigins: parseOrigins(env('RELAY_ORIGINS', source), ['ws:', 'wss:']),
+  };
+}
+
+let cached: ComponentWebConfig | undefined;
+
+/** The process-wide configuration (read once). */
+export function config(): ComponentWebConfig {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,202 @@
+import { POPUP_MESSAGE_SOURCE, type ComponentEventValue } from '@auth-bus/contracts';
+import { FrameController, type FrameDeps, type WindowLike } from './controller';
+import { FakeSocket, FakeTimers, sessionFor } from './fakes';
+import { memoryStore } from './store';
+
+const ORIGIN = 'http://localhost:3001';
+const ALL = ['onStatusUpdate', 'onActionResult', 'onError'];
+
+function setup(options: { stored?: ReturnType<typeof sessionFor> | null; refresh?: (n: number) => Response | Error; blockPopups?: boolean } = {}) {
+  const timers = new FakeTimers();
+  const events: ComponentEventValue[] = [];
+  const sockets: FakeSocket[] = [];
+  const opened: { url: string; features: string; win: WindowLike }[] = [];
+  const store = memoryStore(options.stored ?? null);
+  let refreshCalls = 0;
+  const deps: FrameDeps = {
+    setComponentValue: (v) => events.push(v),
+    store,
+    createSocket: (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    fetch: (async () => {
+      refreshCalls += 1;
+      const result = options.refresh?.(refreshCalls) ?? new Response('{}', { status: 401 });
+      if (result instanceof Error) throw result;
+      return result;
+    }) as typeof fetch,
+    openWindow: (url, _name, features) => {
+      if (options.blockPopups) return null;
+      const win = { closed: false };
+      opened.push({ url, features, win });
+      return win;
+    },
+    origin: ORIGIN,
+    now: () => timers.now,
+    setTimeout: timers.setTimeout,
+    clearTimeout: timers.clearTimeout,
+    random: () => 1,
+  };
+  const controller = new FrameController(deps, {
+    login: '/auth/login?returnTo=%2Fpopup%2Fcomplete',
+    logout: '/auth/logout?returnTo=x',
+    refresh: '/api/session/refresh',
+    popupName: 'auth-bus-login',
+    popupFeatures: 'popup=yes,width=425,height=525',
+  });
+  const render = (args: Record<string, unknown> = {}) =>
+    controller.onRender({ events: ALL, relay_url: 'ws://relay/ws', session_id: 'sess-1', initial_state: null, ...args });
+  return { timers, events, sockets, opened, store, controller, render, refreshCalls: () => refreshCalls };
+}
+
+const loginMessage = (session: ReturnType<typeof sessionFor>) => ({
+  origin: ORIGIN,
+  data: { source: POPUP_MESSAGE_SOURCE, kind: 'login', session },
+});
+
+describe('FrameController', () => {
+  it('logs in through the popup: one onStatusUpdate, stored, reported to the relay', async () => {
+    const t = setup();
+    await t.render();
+    expect(t.events).toEqual([]); // nothing stored, host logged out: no mount event
+    t.sockets[0].welcome();
+    t.controller.login();
+    expect(t.opened[0]).toMatchObject({ url: '/auth/login?returnTo=%2Fpopup%2Fcomplete', features: expect.stringContaining('width=425,height=525') });
+    const session = sessionFor(t.timers.now);
+    expect(t.controller.onWindowMessage(loginMessage(session))).toBe(true);
+    expect(t.controller.onWindowMessage(loginMessage(session))).toBe(true); // a duplicate changes nothing
+    expect(t.events).toHaveLength(1);
+    expect(t.events[0]).toMatchObject({ name: 'onStatusUpdate', data: { user: session.user, token: session.token, cause: 'login' } });
+    expect(t.store.value).toEqual(session);
+    expect(t.sockets[0].sent).toContainEqual({ type: 'session.reported', token: session.token.value, user: session.user });
+    expect(t.controller.state.session).toEqual(session);
+  });
+
+  it('ignores messages from another origin or of the wrong shape', async () => {
+    const t = setup();
+    await t.render();
+    const session = sessionFor(t.timers.now);
+    expect(t.controller.onWindowMessage({ ...loginMessage(session), origin: 'http://evil.example' })).toBe(false);
+    expect(t.controller.onWindowMessage({ origin: ORIGIN, data: { source: POPUP_MESSAGE_SOURCE, kind: 'login', session: { user: {} } } })).toBe(false);
+    expect(t.controller.onWindowMessage({ origin: ORIGIN, data: { ...loginMessage(session).data, extra: 1 } })).toBe(false);
+    expect(t.controller.onWindowMessage({ origin: ORIGIN, data: 'hello' })).toBe(false);
+    expect(t.events).toEqual([]);
+    expect(t.controller.state.session).toBeNull();
+  });
+
+  it('sends the stored session once at mount when the host does not know it', async () => {
+    const t = setup({ stored: sessionFor(1_700_000_000_000) });
+    await t.render();
+    expect(t.events).toHaveLength(1);
+    expect(t.events[0]).toMatchObject({ name: 'onStatusUpdate', data: { cause: 'mount' } });
+    const same = setup({ stored: sessionFor(1_700_000_000_000) });
+    await same.render({ initial_state: { user: { name: 'Alice' }, token: { value: 'header.payload.sig' } } });
+    expect(same.events).toEqual([]);
+  });
+
+  it('tells the host when it believes in a session the frame does not have', async () => {
+    const t = setup();
+    await t.render({ initial_state: { user: { name: 'Alice' }, token: { value: 'old' } } });
+    expect(t.events[0]).toMatchObject({ name: 'onStatusUpdate', data: { user: null, token: null, cause: 'mount' } });
+  });
+
+  it('logs out at once, opens the logout popup, clears storage and ends the relay session', async () => {
+    const t = setup({ stored: sessionFor(1_700_000_000_000) });
+    await t.render({ initial_state: { token: { value: 'header.payload.sig' } } });
+    t.sockets[0].welcome();
+    t.controller.logout();
+    expect(t.opened[0].url).toBe('/auth/logout?returnTo=x');
+    expect(t.events.at(-1)).toMatchObject({ name: 'onStatusUpdate', data: { user: null, token: null, cause: 'logout' } });
+    expect(t.store.value).toBeNull();
+    expect(t.sockets[0].sent.at(-1)).toEqual({ type: 'session.ended' });
+    // the popup's own logout message afterwards sends nothing new
+    const count = t.events.length;
+    t.controller.onWindowMessage({ origin: ORIGIN, data: { source: POPUP_MESSAGE_SOURCE, kind: 'logout' } });
+    expect(t.events).toHaveLength(count);
+  });
+
+  it('offers a link when the popup is blocked', async () => {
+    const t = setup({ blockPopups: true });
+    await t.render();
+    t.controller.login();
+    expect(t.controller.state.notice).toMatchObject({ kind: 'error', link: { label: 'Open the login window' } });
+  });
+
+  it('refreshes silently before expiry and sends a fresh onStatusUpdate', async () => {
+    const t = setup({
+      refresh: () => Response.json(sessionFor(t.timers.now, 300, 'fresh.token.sig')),
+    });
+    await t.render();
+    t.sockets[0].welcome();
+    t.controller.onWindowMessage(loginMessage(sessionFor(t.timers.now, 300)));
+    t.timers.advance(240_000);
+    await new Promise((r) => setImmediate(r));
+    expect(t.refreshCalls()).toBe(1);
+    expect(t.events.at(-1)).toMatchObject({ name: 'onStatusUpdate', data: { cause: 'refresh', token: { value: 'fresh.token.sig' } } });
+    expect(t.sockets[0].sent.at(-1)).toMatchObject({ type: 'session.reported', token: 'fresh.token.sig' });
+  });
+
+  it('says "Session expired — log in again" when the refresh is refused', async () => {
+    const t = setup();
+    await t.render();
+    t.controller.onWindowMessage(loginMessage(sessionFor(t.timers.now, 300)));
+    t.timers.advance(240_000);
+    await new Promise((r) => setImmediate(r));
+    expect(t.controller.state.session).toBeNull();
+    expect(t.controller.state.notice?.text).toBe('Session expired — log in again');
+    expect(t.events.slice(-2)).toMatchObject([
+      { name: 'onStatusUpdate', data: { user: null, token: null, cause: 'expired' } },
+      { name: 'onError', data: { code: 'SESSION_EXPIRED' } },
+    ]);
+  });
+
+  it('retries a refresh that failed on the network while the token is valid', async () => {
+    const t = setup({ refresh: (n) => (n === 1 ? new Error('offline') : Response.json(sessionFor(t.timers.now, 300, 'fresh.token.sig'))) });
+    await t.render();
+    t.controller.onWindowMessage(loginMessage(sessionFor(t.timers.now, 300)));
+    t.timers.advance(240_000);
+    await new Promise((r) => setImmediate(r));
+    expect(t.controller.state.session).not.toBeNull();
+    t.timers.advance(5_000);
+    await new Promise((r) => setImmediate(r));
+    expect(t.refreshCalls()).toBe(2);
+    expect(t.controller.state.session?.token.value).toBe('fresh.token.sig');
+  });
+
+  it('never sends an event the host did not allow', async () => {
+    const t = setup();
+    await t.render({ events: ['onStatusUpdate'] });
+    t.sockets[0].drop(); // relay unreachable → would be onError
+    t.controller.onWindowMessage({ origin: ORIGIN, data: { source: POPUP_MESSAGE_SOURCE, kind: 'error', message: 'refused' } });
+    expect(t.events).toEqual([]);
+    expect(t.controller.suppressedEvents).toEqual(['onError', 'onError']);
+  });
+
+  it('sends a delegated web request once per id and returns onActionResult', async () => {
+    const t = setup();
+    const action = { id: 'a1', label: 'Pong', method: 'GET', path: '/api/pong', useauth: true };
+    await t.render({ action_request: action });
+    await t.render({ action_request: action }); // a rerun with the same id: not sent again
+    t.sockets[0].welcome(); // queued until the relay is ready
+    const requests = t.sockets[0].sent.filter((f) => (f as { type: string }).type === 'web.request');
+    expect(requests).toEqual([
+      { type: 'web.request', id: 'a1', label: 'Pong', method: 'GET', path: '/api/pong', useauth: true, auth_kind: 'BEARER' },
+    ]);
+    t.sockets[0].receive({ type: 'web.result', id: 'a1', ok: true, status: 200, data: { data: 'Hello from a SECURE endpoint!' } });
+    expect(t.events.at(-1)).toMatchObject({ name: 'onActionResult', data: { id: 'a1', ok: true, status: 200, label: 'Pong' } });
+    expect(t.controller.state.lastAction).toMatchObject({ ok: true, summary: 'Hello from a SECURE endpoint!' });
+  });
+
+  it('turns a relay error for a request into a failed onActionResult, and times out', async () => {
+    const t = setup();
+    await t.render({ action_request: { id: 'a2', path: '/api/pong' } });
+    t.sockets[0].welcome();
+    t.sockets[0].receive({ type: 'error', id: 'a2', error: { code: 'RATE_LIMITED', message: 'slow down' } });
+    expect(t.events.at(-1)).toMatchObject({ name: 'onActionResult', data: { id: 'a2', ok: false, status: 429 } });
+    await t.render({ action_request: { id: 'a3', path: '/api/pong' } });
+    t.timers.advance(15_000);
+    expect(t.events.at(-1)).toMatchObject({ name: 'onActionResult', data: { id: 'a3', ok: false, status: 504, error: { code: 'TIMEOUT' } } });
+  });
+});

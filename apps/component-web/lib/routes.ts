@@ -1,0 +1,21 @@
+/** Paths of component-web, shared by the server and the frame. */
+export const FRAME_PATH = '/streamlit';
+export const LOGIN_PATH = '/auth/login';
+export const LOGOUT_PATH = '/auth/logout';
+export const CALLBACK_PATH = '/auth/callback';
+/** Where the login popup lands after `/auth/callback`: hands the session to the frame. */
+export const POPUP_COMPLETE_PATH = '/popup/complete';
+/** Where the logout popup lands after the provider's logout: tells the frame. */
+// (dev-idp's default Allowed Logout URLs include http://localhost:3001/auth/logged-out)
+export const POPUP_LOGGED_OUT_PATH = '/auth/logged-out';
+/** Silent refresh (same-origin POST from the frame). */
+export const REFRESH_PATH = '/api/session/refresh';
+export const HEALTH_PATH = '/api/health';
+
+/** Name of the login/logout popup window; reusing it focuses an existing popup. */
+export const POPUP_WINDOW_NAME = 'auth-bus-login';
+export const POPUP_WIDTH = 425;
+export const POPUP_HEIGHT = 525;
+
+/** Header the frame adds to its refresh request: a cross-site form cannot set it. */
+export const FRAME_REQUEST_HEADER = 'x-auth-bus-frame';

@@ -1,0 +1,47 @@
+import { NextResponse, type NextRequest } from 'next/server';
+import { auth0 } from './lib/auth0';
+import { config as componentWebConfig } from './lib/config';
+import { buildCsp, createNonce } from './lib/csp';
+import { FRAME_PATH } from './lib/routes';
+
+/**
+ * Next.js 16 proxy (formerly middleware): mounts the @auth0/nextjs-auth0 routes under `/auth/*`
+ * and rolls the session cookie, and gives every response a nonce-based Content-Security-Policy.
+ * The nonce reaches the renderer through the request's CSP header (Next.js reads it from there)
+ * and `x-nonce`.
+ */
+export async function proxy(request: NextRequest) {
+  const cfg = componentWebConfig();
+  const nonce = createNonce();
+  const csp = buildCsp({
+    nonce,
+    frame: request.nextUrl.pathname === FRAME_PATH,
+    streamlitOrigins: cfg.streamlitOrigins,
+    relayOrigins: cfg.relayOrigins,
+    issuerOrigin: cfg.issuerOrigin,
+    dev: process.env.NODE_ENV === 'development',
+  });
+
+  const authResponse = await auth0.middleware(request);
+  // An SDK route (/auth/login, /auth/callback, /auth/logout, …) answered: pass its response on.
+  if (!authResponse.headers.has('x-middleware-next')) {
+    authResponse.headers.set('content-security-policy', csp);
+    authResponse.headers.set('referrer-policy', 'no-referrer');
+    return authResponse;
+  }
+
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set('x-nonce', nonce);
+  requestHeaders.set('content-security-policy', csp);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  // keep the SDK's rolling-session cookie, if it set one
+  for (const cookie of authResponse.cookies.getAll()) response.cookies.set(cookie);
+  response.headers.set('content-security-policy', csp);
+  response.headers.set('referrer-policy', 'no-referrer');
+  response.headers.set('x-content-type-options', 'nosniff');
+  return response;
+}
+
+export const config = {
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|sitemap.xml|robots.txt).*)'],
+};
