@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Passport } from 'passport';
+import { Strategy } from 'passport-jwt';
+import { audiences, inspectJwt, looksLikeNonAccessToken } from './jwt-inspect';
+import { JwksKeyStore } from './jwks-key-store';
+import { TokenRejection } from './token-rejection';
+import type { ResolvedTokenVerifierOptions } from './token-verifier.options';
+import { JWT_STRATEGY_NAME, TOKEN_VERIFIER_OPTIONS } from './tokens';
+
+/** The "request" the strategy authenticates: the bus has no HTTP request, only a token. */
+export interface TokenRequest {
+  token: string;
+}
+
+// passport-jwt's types say string | Buffer; jsonwebtoken takes the KeyObject we pass as well.
+type KeyCallback = (err: any, key?: any) => void;
+type PassportInstance = InstanceType<typeof Passport>;
+
+/**
+ * The Passport JWT strategy (passport-jwt, keys from jwks-rsa through JwksKeyStore):
+ * RS256 only, `iss` and `aud` checked, `exp`/`nbf` with a bounded clock tolerance.
+ *
+ * Before any key is looked up, the unverified header and claims are checked so that tokens that
+ * can never pass are refused cheaply and with a precise reason, and never cause a JWKS fetch:
+ * algorithm (`alg: none`, HS256 with the public key as secret → wrong_algorithm), issuer,
+ * ID tokens and other non-access tokens, audience. Then jsonwebtoken verifies the signature and
+ * all claims again, so nothing rests on the unverified reading.
+ *
+ * Registered on a private Passport instance (not the global one), so several verifiers with
+ * different trust settings can live in one process.
+ */
+@Injectable()
+export class JwtAccessStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
+  constructor(@Inject(TOKEN_VERIFIER_OPTIONS) options: ResolvedTokenVerifierOptions, keyStore: JwksKeyStore) {
+    super({
+      jwtFromRequest: (req: TokenRequest) => req.token ?? null,
+      secretOrKeyProvider: (_req: TokenRequest, rawJwt: string, done: KeyCallback) => {
+        let kid: string | undefined;
+        try {
+          kid = precheck(rawJwt, options);
+        } catch (err) {
+          done(err);
+          return;
+        }
+        keyStore.getKey(kid).then(
+          (key) => done(null, key),
+          (err) => done(err),
+        );
+      },
+      issuer: options.issuer,
+      audience: options.audience.length === 1 ? options.audience[0] : options.audience,
+      algorithms: ['RS256'],
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: options.clockToleranceSec },
+    });
+  }
+
+  /** The private Passport instance (created during construction, before any subclass field). */
+  getPassportInstance(): PassportInstance {
+    const self = this as unknown as { __authenticator?: PassportInstance };
+    return (self.__authenticator ??= new Passport());
+  }
+
+  /** passport-jwt's verify callback: the signature and standard claims are already checked. */
+  validate(payload: Record<string, unknown>): Record<string, unknown> {
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
+      throw new TokenRejection('malformed', 'missing or invalid sub');
+    }
+    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
+      // jsonwebtoken accepts a token without `exp`; an access token that never expires is refused.
+      throw new TokenRejection('malformed', 'missing exp');
+    }
+    return payload;
+  }
+
+  /** Runs the strategy through Passport for one token; resolves with the verified claims. */
+  authenticateToken(token: string): Promise<Record<string, unknown>> {
+    const passport = this.getPassportInstance();
+    return new Promise((resolve, reject) => {
+      const middleware = passport.authenticate(
+        JWT_STRATEGY_NAME,
+        { session: false },
+        (err: unknown, user: Record<string, unknown> | false, info: unknown) => {
+          if (err) reject(err);
+          else if (!user) reject(info ?? new TokenRejection('malformed'));
+          else resolve(user);
+        },
+      );
+      middleware({ token } satisfies TokenRequest, {}, (err?: unknown) => reject(err ?? new TokenRejection('malformed')));
+    });
+  }
+}
+
+/** Cheap refusals on the unverified token; returns the `kid` to look up. */
+function precheck(rawJwt: string, options: ResolvedTokenVerifierOptions): string | undefined {
+  const jwt = inspectJwt(rawJwt);
+  if (jwt.header.alg !== 'RS256') throw new TokenRejection('wrong_algorithm', `alg ${String(jwt.header.alg)}`);
+  if (jwt.header.crit !== undefined) throw new TokenRejection('malformed', 'unsupported crit header');
+  const kid = jwt.header.kid;
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length > 256)) throw new TokenRejection('malformed', 'invalid kid');
+  if (jwt.payload.iss !== options.issuer) throw new TokenRejection('wrong_issuer');
+  if (looksLikeNonAccessToken(jwt)) throw new TokenRejection('not_access_token');
+  const aud = audiences(jwt.payload);
+  if (!aud.some((a) => options.audience.includes(a))) throw new TokenRejection('wrong_audience');
+  return kid as string | undefined;
+}
+

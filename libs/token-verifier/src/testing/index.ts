@@ -1,0 +1,2 @@
+export * from './jwt-forge';
+export * from './local-issuer';

@@ -1,0 +1,117 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateRsaKey, signRs256, type JwtHeader, type JwtPayload, type RsaKey } from './jwt-forge';
+
+export interface LocalIssuerOptions {
+  audience?: string;
+  /** Keys to publish at start (kids); default one key, `local-1`. */
+  kids?: string[];
+}
+
+/**
+ * A tiny OpenID-style issuer for unit tests: RSA keys generated in memory, a JWKS endpoint on a
+ * free port (`<issuer>.well-known/jwks.json`), token signing, key rotation, and switches to make
+ * the JWKS fail — everything a verifier talks to, with nothing real behind it.
+ */
+export class LocalIssuer {
+  readonly keys = new Map<string, RsaKey>();
+  /** Keys that sign but are not published (rotated out, or never published). */
+  readonly unpublished = new Set<string>();
+  jwksRequests = 0;
+  failJwks = false;
+
+  private constructor(
+    private readonly server: Server,
+    readonly issuer: string,
+    readonly audience: string,
+  ) {}
+
+  static async start(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
+    let self: LocalIssuer | undefined;
+    const server = createServer((req, res) => {
+      if (!self || req.url !== '/.well-known/jwks.json') {
+        res.writeHead(404).end();
+        return;
+      }
+      self.jwksRequests++;
+      if (self.failJwks) {
+        res.writeHead(503).end('unavailable');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(self.jwks()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    self = new LocalIssuer(server, `http://127.0.0.1:${port}/`, options.audience ?? 'http://localhost:8888/api');
+    for (const kid of options.kids ?? ['local-1']) self.addKey(kid);
+    return self;
+  }
+
+  get jwksUri(): string {
+    return `${this.issuer}.well-known/jwks.json`;
+  }
+
+  get currentKid(): string {
+    const published = [...this.keys.keys()].filter((k) => !this.unpublished.has(k));
+    return published[published.length - 1];
+  }
+
+  addKey(kid: string, publish = true): RsaKey {
+    const key = generateRsaKey(kid);
+    this.keys.set(kid, key);
+    if (!publish) this.unpublished.add(kid);
+    return key;
+  }
+
+  publish(kid: string): void {
+    this.unpublished.delete(kid);
+  }
+
+  unpublish(kid: string): void {
+    this.unpublished.add(kid);
+  }
+
+  jwks(): { keys: Record<string, unknown>[] } {
+    return {
+      keys: [...this.keys.values()]
+        .filter((k) => !this.unpublished.has(k.kid))
+        .map((k) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: k.kid, use: 'sig', alg: 'RS256' })),
+    };
+  }
+
+  /** The public key PEM of a key (what an HS256 confusion attack uses as the HMAC secret). */
+  publicPem(kid = this.currentKid): string {
+    return this.keys.get(kid)!.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  }
+
+  /** Standard access-token claims for `sub`, valid for an hour. */
+  claims(sub = 'local|alice', extra: JwtPayload = {}): JwtPayload {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      iss: this.issuer,
+      aud: this.audience,
+      sub,
+      iat: now,
+      exp: now + 3600,
+      scope: 'openid profile email',
+      permissions: ['read:messages'],
+      ...extra,
+    };
+  }
+
+  /** An RS256 token signed with `kid` (default: the current key). */
+  sign(payload: JwtPayload, options: { kid?: string; header?: JwtHeader } = {}): string {
+    const kid = options.kid ?? this.currentKid;
+    const key = this.keys.get(kid);
+    if (!key) throw new Error(`No key ${kid}`);
+    return signRs256({ alg: 'RS256', typ: 'at+jwt', kid, ...options.header }, payload, key.privateKey);
+  }
+
+  accessToken(sub?: string, extra: JwtPayload = {}): string {
+    return this.sign(this.claims(sub, extra));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,96 @@
+import { BusError, MAX_TOKEN_CHARS } from '@auth-bus/contracts';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { JwtAccessStrategy } from './jwt-access.strategy';
+import { rejectionReason, toUnauthenticated } from './token-rejection';
+import type { ResolvedTokenVerifierOptions } from './token-verifier.options';
+import { TOKEN_VERIFIER_OPTIONS } from './tokens';
+import { VerificationCache } from './verification-cache';
+import { toVerifiedToken, type VerifiedToken } from './verified-token';
+
+export interface TokenVerifierStats {
+  /** Verifications answered from the cache. */
+  hits: number;
+  /** Full verifications (signature and claims) run. */
+  verified: number;
+  /** Tokens refused (by any path). */
+  rejected: number;
+}
+
+/**
+ * Verifies access tokens. The full check runs the Passport strategy; its successful results
+ * are cached by the token's SHA-256 until the earlier of the token's expiry (plus the clock
+ * tolerance — the same instant at which the full check would say `expired`) and the cache TTL,
+ * in a bounded LRU. Refusals are never cached, so every rule still applies to every token the
+ * cache has not accepted; concurrent first checks of one token share one verification.
+ */
+@Injectable()
+export class TokenVerifierService {
+  private readonly logger = new Logger(TokenVerifierService.name);
+  private readonly cache: VerificationCache<VerifiedToken>;
+  private readonly pending = new Map<string, Promise<VerifiedToken>>();
+  private readonly counters: TokenVerifierStats = { hits: 0, verified: 0, rejected: 0 };
+
+  constructor(
+    @Inject(TOKEN_VERIFIER_OPTIONS) private readonly options: ResolvedTokenVerifierOptions,
+    private readonly strategy: JwtAccessStrategy,
+  ) {
+    this.cache = new VerificationCache(options.cacheMaxEntries);
+  }
+
+  get stats(): Readonly<TokenVerifierStats> {
+    return { ...this.counters };
+  }
+
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  /** The identity a token proves, or a `BusError` UNAUTHENTICATED with the reason. */
+  verify(token: string | null | undefined): Promise<VerifiedToken> {
+    if (!token) {
+      this.counters.rejected++;
+      return Promise.reject(BusError.unauthenticated('missing'));
+    }
+    if (token.length > MAX_TOKEN_CHARS) {
+      this.counters.rejected++;
+      return Promise.reject(BusError.unauthenticated('malformed'));
+    }
+    const digest = createHash('sha256').update(token).digest('hex');
+    const now = Date.now();
+    const hit = this.cache.get(digest, now);
+    if (hit) {
+      this.counters.hits++;
+      return Promise.resolve(hit);
+    }
+    let pending = this.pending.get(digest);
+    if (!pending) {
+      pending = this.verifyFully(token, digest).finally(() => this.pending.delete(digest));
+      this.pending.set(digest, pending);
+    }
+    return pending;
+  }
+
+  private async verifyFully(token: string, digest: string): Promise<VerifiedToken> {
+    let claims: Record<string, unknown>;
+    try {
+      claims = await this.strategy.authenticateToken(token);
+    } catch (err) {
+      this.counters.rejected++;
+      const error = toUnauthenticated(err);
+      this.logger.debug?.(`Token ${digest.slice(0, 16)} refused: ${rejectionReason(err)}`);
+      throw error;
+    }
+    this.counters.verified++;
+    const identity = toVerifiedToken(claims, digest.slice(0, 16));
+    const now = Date.now();
+    const expiresAt = Math.min(now + this.options.cacheTtlMs, (identity.exp + this.options.clockToleranceSec) * 1000);
+    this.cache.set(digest, identity, expiresAt, now);
+    return identity;
+  }
+
+  /** Forgets every cached verification (e.g. after a key is revoked). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+}
