@@ -53,7 +53,7 @@ from .errors import (
     from_wire,
 )
 
-__all__ = ["BusClient", "REPLY_MAX_BYTES"]
+__all__ = ["BusClient", "REPLY_MAX_BYTES", "decode_reply"]
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +186,7 @@ class BusClient:
             log.exception("unexpected failure of a bus request on %s", subject)
             raise InternalError("Internal error") from exc
 
-        reply = decode_body(data, max_bytes=REPLY_MAX_BYTES)
-        if isinstance(reply, dict) and "error" in reply:
-            self.contracts.validate_error_reply(reply, f"{subject} error reply")
-            raise from_wire(reply["error"])
-        return self.contracts.validate_reply(subject, reply)
+        return decode_reply(subject, data, self.contracts)
 
     def close(self, timeout: float = 5.0) -> None:
         """Closes the connection and stops the loop thread (idempotent)."""
@@ -337,6 +333,22 @@ class BusClient:
         except (nats_errors.Error, OSError) as exc:
             raise UnavailableError(f"Bus unavailable ({type(exc).__name__})") from None
         return bytes(msg.data)
+
+
+def decode_reply(subject: str, data: bytes, contracts: Contracts | None = None) -> dict[str, Any]:
+    """Decodes and validates a raw reply body: returns the reply, or raises the typed error it carries.
+
+    Raises:
+        BusError: the error of an ``{"error": {...}}`` reply (validated against
+            ``error-reply.v1``), or InvalidMessageError / PayloadTooLargeError for a body that
+            breaks the contract.
+    """
+    contracts = contracts or get_contracts()
+    reply = decode_body(data, max_bytes=REPLY_MAX_BYTES)
+    if isinstance(reply, dict) and "error" in reply:
+        contracts.validate_error_reply(reply, f"{subject} error reply")
+        raise from_wire(reply["error"])
+    return contracts.validate_reply(subject, reply)
 
 
 async def _quiet_close(nc: NatsConnection) -> None:

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streamlit_auth0_bus.config import DEFAULTS, ConfigError, Settings, load_settings
+
+ENV_SAMPLE = Path(__file__).resolve().parents[2] / ".env.sample"
+
+
+def test_defaults_point_at_the_local_stack(tmp_path: Path) -> None:
+    s = load_settings({}, env_file=tmp_path / "missing.env")
+    assert s.nats_url == "nats://127.0.0.1:4222"
+    assert s.nats_user == "streamlit-host"
+    assert s.nats_password == "streamlit-host-dev-password"
+    assert s.component_url == "http://localhost:3001/streamlit"
+    assert s.component_mode == "dev" and s.component_build_dir is None
+    assert s.relay_url == "ws://localhost:8888/ws"
+    assert s.auth0_audience == "http://localhost:8888/api"
+    assert s.bus_timeout_ms == 3000 and s.bus_timeout == 3.0
+    assert "dev-password" not in repr(s)
+
+
+def test_environment_overrides_the_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("NATS_URL=nats://10.0.0.1:4222\nBUS_TIMEOUT_MS=1500\nNATS_USER=from-file\n")
+    s = load_settings({"NATS_USER": "from-env", "UNRELATED": "x"}, env_file=env_file)
+    assert (s.nats_url, s.bus_timeout_ms, s.nats_user) == ("nats://10.0.0.1:4222", 1500, "from-env")
+
+
+def test_env_file_from_variable(tmp_path: Path) -> None:
+    env_file = tmp_path / "custom.env"
+    env_file.write_text("RELAY_URL=wss://relay.example.com/ws\n")
+    assert load_settings({"AUTH0_BUS_ENV_FILE": str(env_file)}).relay_url == "wss://relay.example.com/ws"
+
+
+def test_release_mode_uses_a_build_folder(tmp_path: Path) -> None:
+    s = Settings.from_mapping({"COMPONENT_BUILD_DIR": str(tmp_path)})
+    assert s.component_mode == "release" and s.component_build_dir == str(tmp_path.resolve())
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"BUS_TIMEOUT_MS": "soon"},
+        {"BUS_TIMEOUT_MS": "0"},
+        {"NATS_URL": "http://x"},
+        {"COMPONENT_URL": "localhost:3001"},
+        {"RELAY_URL": "http://localhost:8888/ws"},
+        {"COMPONENT_BUILD_DIR": "/definitely/not/here"},
+    ],
+)
+def test_unusable_values_are_reported(values: dict[str, str]) -> None:
+    with pytest.raises(ConfigError):
+        Settings.from_mapping(values)
+
+
+def test_env_sample_documents_every_variable() -> None:
+    text = ENV_SAMPLE.read_text()
+    for name in [*DEFAULTS, "AUTH0_BUS_ENV_FILE"]:
+        assert f"{name}=" in text, name
