@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         require_login,
         require_permission,
         show_error,
+        try_call_api,
     )
 
 __version__ = "0.1.0"
@@ -68,6 +69,7 @@ _HELPERS = {
     "require_login",
     "require_permission",
     "show_error",
+    "try_call_api",
     "current_session_id",
     "LOGIN_PROMPT",
 }

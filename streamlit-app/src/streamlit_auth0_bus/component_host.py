@@ -49,7 +49,11 @@ COMPONENT_NAME = "auth0_login_bar"
 #: The events the component can send (``component.event.v1``).
 DEFAULT_EVENTS: tuple[str, ...] = ("onStatusUpdate", "onActionResult", "onError")
 #: The props (component args) the frame understands.
-ALLOWED_PROPS: frozenset[str] = frozenset({"hostname", "initial_state", "events", "relay_url", "session_id", "action_request"})
+#: (``apps/component-web/lib/frame/args.ts``: ``height`` fixes the frame height, ``actions`` offers
+#: delegated web requests as buttons in the bar, ``action_request`` asks for one now.)
+ALLOWED_PROPS: frozenset[str] = frozenset(
+    {"hostname", "initial_state", "events", "relay_url", "session_id", "height", "actions", "action_request"}
+)
 
 #: Key prefix of everything the host keeps in session state.
 STATE_PREFIX = "auth0_bus."

@@ -22,7 +22,7 @@ from .bus_client import BusClient
 from .component_host import COMPONENT_NAME, ComponentEvent, ComponentHost
 from .config import Settings, load_settings
 from .contracts import get_contracts
-from .errors import BusError, UnauthenticatedError
+from .errors import BusError, NotFoundError, UnauthenticatedError
 from .session import (
     ACTION_REQUEST_KEY,
     ACTION_RESULT_KEY,
@@ -43,6 +43,7 @@ __all__ = [
     "require_login",
     "require_permission",
     "call_api",
+    "try_call_api",
     "show_error",
     "request_action",
     "action_result",
@@ -256,13 +257,30 @@ def call_api(
     user = current_user()
     token = user.token.reveal() if user is not None and user.token is not None and use_token is not False else None
     if token is None and _needs_token(subject):
-        raise UnauthenticatedError(f"Log in to call {subject}", reason="missing")
+        raise UnauthenticatedError(f"Please log in to call {subject}", reason="missing")
     try:
         return get_bus_client().request(subject, payload, token=token, timeout=timeout)
     except UnauthenticatedError as err:
         if token is not None:
             _session().logout(AuthProblem.from_error(err, "expired" if err.reason == "expired" else "rejected"))
         raise
+
+
+def try_call_api(
+    subject: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    spinner: str | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any] | None:
+    """:func:`call_api` for pages: shows a spinner while the bus call runs, and on failure shows
+    ``st.error`` with the typed code (``FORBIDDEN``, ``TIMEOUT`` …) and returns ``None``."""
+    with st.spinner(spinner or f"Calling {subject} over the bus…"):
+        try:
+            return call_api(subject, payload, timeout=timeout)
+        except BusError as err:
+            show_error(err, prefix=subject)
+            return None
 
 
 def request_action(
@@ -282,14 +300,18 @@ def request_action(
 
     Returns:
         The request id.
+
+    Raises:
+        InvalidMessageError: the request does not fit the contract's ``web.request`` frame.
+        NotFoundError: the path is not one of host-relay's routes.
     """
-    request_id = uuid.uuid4().hex[:16]
+    request_id = f"req-{uuid.uuid4().hex[:16]}"
     action: dict[str, Any] = {"id": request_id, "method": method.upper(), "path": path, "useauth": useauth}
     if label:
         action["label"] = label
-    get_contracts().validate(
-        "component.client-frame.v1", {"type": "web.request", **action}, "action request"
-    )
+    get_contracts().validate("component.client-frame.v1", {"type": "web.request", **action}, "action request")
+    if get_contracts().find_route(action["method"], path) is None:
+        raise NotFoundError(f"No route {action['method']} {path[:100]} on host-relay")
     st.session_state[ACTION_REQUEST_KEY] = action
     if rerun:
         st.rerun()

@@ -1,0 +1,106 @@
+"""Home: the article's buttons, now over the bus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from streamlit_auth0_bus import action_result, current_user, get_bus_client, request_action, try_call_api
+from streamlit_auth0_bus.helpers import current_session_id, get_settings
+
+RESULT_KEY = "demo.last_result"
+
+st.title("Component Auth0 on a bus")
+user = current_user()
+if user is not None:
+    st.subheader(f"Welcome, {user.display_name}!")
+    st.write(f"Signed in as `{user.sub}`" + (f" · {user.email}" if user.email else ""))
+else:
+    st.info("You are not logged in. Please log in with the button in the bar above to call the secure APIs.", icon="🔑")
+
+st.markdown(
+    "Every button below is a **request on the NATS bus**: the public one without a token, the secure "
+    "ones with your access token in the `Authorization` header of the message."
+)
+
+cols = st.columns(5)
+clicked = {
+    "nothing": cols[0].button("Do nothing", width="stretch"),
+    "ping": cols[1].button("Call Public API", width="stretch"),
+    "pong": cols[2].button("Call Secure API", width="stretch"),
+    "scoped": cols[3].button("Call Scoped API", width="stretch"),
+    "relay": cols[4].button("Delegated WebRequest", width="stretch", help="The component calls /api/pong through host-relay"),
+}
+
+
+def show_reply(kind: str, reply: dict[str, Any]) -> None:
+    if kind == "ping":
+        st.success(reply["data"], icon="🌐")
+        st.caption(f"answered by `{reply['instance']}` at {reply['at']}")
+    else:
+        st.success(reply["data"], icon="🔒")
+        details = f"sub: `{reply['sub']}` · answered by `{reply['instance']}`"
+        if "permission" in reply:
+            details += f" · permission: `{reply['permission']}`"
+        st.caption(details)
+
+
+if clicked["nothing"]:
+    st.session_state.pop(RESULT_KEY, None)
+    st.write("Nothing happened — as promised.")
+elif clicked["ping"]:
+    reply = try_call_api("api.ping", spinner="Calling the public API (api.ping)…")
+    if reply is not None:
+        show_reply("ping", reply)
+elif clicked["pong"]:
+    reply = try_call_api("api.pong", spinner="Calling the secure API (api.pong)…")
+    if reply is not None:
+        show_reply("pong", reply)
+elif clicked["scoped"]:
+    reply = try_call_api("api.pong-scoped", spinner="Calling the scoped API (api.pong-scoped)…")
+    if reply is not None:
+        show_reply("scoped", reply)
+elif clicked["relay"]:
+    request_action("/api/pong", label="Secure API via host-relay", useauth=True)
+
+action = st.session_state.get("auth0_bus.action_request")
+if isinstance(action, dict):
+    st.markdown("##### Delegated WebRequest")
+    result = action_result(action["id"])
+    if result is None:
+        st.info(f"Waiting for the component to report `{action['method']} {action['path']}` (request `{action['id']}`)…", icon="⏳")
+    elif result.get("ok"):
+        data = result.get("data")
+        text = data.get("data") if isinstance(data, dict) else None
+        st.success(f"onActionResult {result['status']}: {text or data}", icon="📨")
+        if isinstance(data, dict) and "instance" in data:
+            st.caption(f"sub: `{data.get('sub', '-')}` · answered by `{data['instance']}` (via host-relay)")
+    else:
+        error = result.get("error") or {}
+        st.error(f"onActionResult {result.get('status')}: **{error.get('code')}**: {error.get('message')}", icon="🚫")
+
+st.divider()
+if st.toggle("Show debug info"):
+    settings = get_settings()
+    client = get_bus_client(settings)
+    st.markdown("##### Identity (verified by auth-service)")
+    if user is None:
+        st.write("Not logged in.")
+    else:
+        st.json(user.claims())
+        st.caption("The access token itself is never shown; `token_hash` is the first 16 hex digits of its SHA-256.")
+    st.markdown("##### Host")
+    st.json(
+        {
+            "session_id": current_session_id(),
+            "nats_url": settings.nats_url,
+            "nats_user": settings.nats_user,
+            "bus_connected": client.is_connected,
+            "component_mode": settings.component_mode,
+            "component": settings.component_build_dir or settings.component_url,
+            "relay_url": settings.relay_url,
+            "audience": settings.auth0_audience,
+            "bus_timeout_ms": settings.bus_timeout_ms,
+        }
+    )
