@@ -1,0 +1,104 @@
+import { BusExceptionFilter, natsTransportOptions } from '@auth-bus/contracts/nest';
+import type { DynamicModule, INestMicroservice, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { BusConnection } from './bus-connection';
+import { BusServer } from './bus-server';
+import { NestPinoLogger, type AppLogger } from './logger';
+import type { NatsConfig } from './nats-config';
+import type { ServiceRuntime } from './service-kit.module';
+
+export interface BusServiceOptions {
+  service: string;
+  instance: string;
+  nats: NatsConfig;
+  /** Queue group every replica joins (QUEUE_GROUPS from the contracts). */
+  queue?: string;
+  logger: AppLogger;
+  /** The root module, built with the runtime (import ServiceKitModule.forRoot(runtime) in it). */
+  module: (runtime: ServiceRuntime) => Type<unknown> | DynamicModule;
+  /** Longest wait for in-flight messages on SIGTERM/SIGINT before closing anyway (ms). */
+  drainTimeoutMs?: number;
+  /** Install SIGTERM/SIGINT handlers (default true). */
+  handleSignals?: boolean;
+}
+
+export interface BusService {
+  app: INestMicroservice;
+  server: BusServer;
+  runtime: ServiceRuntime;
+  /** Graceful stop: leave the queue group, finish in-flight work, flush, close. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Starts a NestJS microservice on the bus. Returns at once with the app created; subscriptions
+ * are made as soon as NATS is reachable (the process may start before NATS). On SIGTERM or
+ * SIGINT: stop receiving (queue group peers take over), finish what is in flight, run the
+ * shutdown hooks (audit flush), close the connection, exit 0. A second signal exits at once.
+ */
+export async function startBusService(options: BusServiceOptions): Promise<BusService> {
+  const { service, instance, logger } = options;
+  const name = `${service}:${instance}`;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const bus = new BusConnection({
+    servers: options.nats.servers,
+    user: options.nats.user,
+    pass: options.nats.pass,
+    name,
+    logger,
+    onUnexpectedClose: () => process.exit(1),
+  });
+  const runtime: ServiceRuntime = { service, instance, bus, logger };
+  const transport = natsTransportOptions({ servers: options.nats.servers, user: options.nats.user, pass: options.nats.pass, name, queue: options.queue });
+  const server = new BusServer(bus, transport.options ?? {}, logger);
+
+  const app = await NestFactory.createMicroservice(options.module(runtime), {
+    strategy: server,
+    logger: new NestPinoLogger(logger),
+  });
+  app.useGlobalFilters(new BusExceptionFilter());
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (stopping ??= (async () => {
+      logger.info({ reason, inFlight: server.inFlight }, 'draining');
+      const drained = await server.drain(drainTimeoutMs);
+      if (!drained) logger.warn({ inFlight: server.inFlight }, 'drain deadline passed with messages in flight');
+      await app.close();
+      await bus.close();
+      logger.info({ reason }, 'stopped');
+    })());
+
+  if (options.handleSignals !== false) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => {
+        if (stopping) {
+          logger.warn({ signal }, 'second signal; exiting now');
+          process.exit(1);
+        }
+        const deadline = setTimeout(() => {
+          logger.error('shutdown took too long; exiting');
+          process.exit(1);
+        }, drainTimeoutMs + 10_000);
+        deadline.unref();
+        shutdown(signal).then(
+          () => process.exit(0),
+          (err) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      });
+    }
+  }
+
+  bus.start().catch(() => undefined);
+  app.listen().then(
+    () => logger.info({ name, queue: options.queue }, 'listening on the bus'),
+    (err) => {
+      logger.fatal({ err }, 'could not start listening');
+      process.exit(1);
+    },
+  );
+  return { app, server, runtime, shutdown };
+}

@@ -1,0 +1,154 @@
+import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import type { AppLogger } from './logger';
+
+export interface BusConnectionOptions {
+  servers: string[];
+  user?: string;
+  pass?: string;
+  /** Connection name shown by NATS monitoring (`/connz`): `<service>:<instance>`. */
+  name: string;
+  logger: AppLogger;
+  /** Called if the connection closes for good without `close()` (the process should exit). */
+  onUnexpectedClose?: (err?: Error) => void;
+  /** Extra nats.js options (tests shorten timings). */
+  connectOptions?: Partial<ConnectionOptions>;
+}
+
+export type ConnectListener = (nc: NatsConnection, info: { reconnect: boolean }) => void | Promise<void>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The service's one NATS connection, shared by the NestJS server (subscriptions) and everything
+ * else (JetStream, audit). It keeps trying forever: a service may start before NATS, and
+ * survives NATS restarts (nats.js reconnects and re-subscribes by itself). Connect listeners
+ * run on the first connection and after every reconnect (e.g. to re-check the audit stream).
+ */
+export class BusConnection {
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private starting?: Promise<NatsConnection>;
+  private closing = false;
+  private readonly listeners: ConnectListener[] = [];
+
+  constructor(private readonly options: BusConnectionOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** The connection, once established (undefined before). */
+  get connection(): NatsConnection | undefined {
+    return this.nc;
+  }
+
+  get isConnected(): boolean {
+    return !!this.nc && !this.nc.isClosed() && !this.nc.isDraining();
+  }
+
+  /** Starts connecting (idempotent) and resolves once connected — however long that takes. */
+  start(): Promise<NatsConnection> {
+    return (this.starting ??= this.connectLoop());
+  }
+
+  /** JetStream on this connection (undefined until connected). */
+  jetstream(): JetStreamClient | undefined {
+    if (!this.nc) return undefined;
+    return (this.js ??= this.nc.jetstream());
+  }
+
+  jetstreamManager(): Promise<JetStreamManager> {
+    if (!this.nc) return Promise.reject(new Error('not connected'));
+    return this.nc.jetstreamManager({ checkAPI: false });
+  }
+
+  /** Runs `listener` on every (re)connection, and at once if already connected. */
+  onConnect(listener: ConnectListener): void {
+    this.listeners.push(listener);
+    if (this.nc) this.runListener(listener, this.nc, false);
+  }
+
+  /** Flushes what was published and closes (subscriptions should be drained before). */
+  async close(timeoutMs = 5_000): Promise<void> {
+    this.closing = true;
+    const nc = this.nc;
+    if (!nc || nc.isClosed()) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([nc.flush(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    } catch {
+      // flushing failed (connection lost): close anyway
+    } finally {
+      clearTimeout(timer);
+      await nc.close().catch(() => undefined);
+    }
+  }
+
+  private async connectLoop(): Promise<NatsConnection> {
+    const { logger } = this.options;
+    let attempt = 0;
+    for (;;) {
+      if (this.closing) throw new Error('closed before connecting');
+      try {
+        const nc = await connect({
+          servers: this.options.servers,
+          user: this.options.user,
+          pass: this.options.pass,
+          name: this.options.name,
+          // Keep trying until NATS is there, and after any later loss, forever.
+          waitOnFirstConnect: true,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          reconnectJitter: 250,
+          ignoreAuthErrorAbort: true,
+          pingInterval: 5_000,
+          maxPingOut: 2,
+          ...this.options.connectOptions,
+        });
+        this.nc = nc;
+        logger.info({ server: nc.getServer() }, 'connected to NATS');
+        void this.watch(nc);
+        for (const listener of this.listeners) this.runListener(listener, nc, false);
+        return nc;
+      } catch (err) {
+        attempt++;
+        logger.warn({ attempt, error: (err as Error).message }, 'NATS connection failed; retrying');
+        await sleep(Math.min(250 * 2 ** Math.min(attempt, 5), 5_000));
+      }
+    }
+  }
+
+  private async watch(nc: NatsConnection): Promise<void> {
+    const { logger } = this.options;
+    void nc.closed().then((err) => {
+      if (this.closing) return;
+      logger.fatal({ error: err?.message }, 'NATS connection closed for good');
+      this.options.onUnexpectedClose?.(err ?? undefined);
+    });
+    for await (const status of nc.status()) {
+      switch (status.type) {
+        case 'disconnect':
+          if (!this.closing) logger.warn({ server: status.data }, 'disconnected from NATS; reconnecting');
+          break;
+        case 'reconnect':
+          logger.info({ server: status.data }, 'reconnected to NATS');
+          for (const listener of this.listeners) this.runListener(listener, nc, true);
+          break;
+        case 'error':
+          logger.error({ error: String(status.data) }, 'NATS error');
+          break;
+        case 'ldm':
+          logger.warn('NATS server entering lame-duck mode');
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private runListener(listener: ConnectListener, nc: NatsConnection, reconnect: boolean): void {
+    Promise.resolve()
+      .then(() => listener(nc, { reconnect }))
+      .catch((err) => this.options.logger.error({ error: (err as Error).message }, 'NATS connect listener failed'));
+  }
+}

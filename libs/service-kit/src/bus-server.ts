@@ -1,0 +1,124 @@
+import { ServerNats, type NatsContext, type NatsOptions } from '@nestjs/microservices';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import type { BusConnection } from './bus-connection';
+import { InflightTracker } from './inflight-tracker';
+import type { AppLogger } from './logger';
+
+interface ReplyPacket {
+  response?: unknown;
+  err?: unknown;
+  isDisposed?: boolean;
+}
+
+/**
+ * NestJS's NATS transport (ServerNats, with the contract's serializer/deserializer passed in
+ * the options) on the service's shared BusConnection, plus what a replica needs to leave a
+ * queue group cleanly:
+ * - every message in progress is counted, from arrival until its reply has been published;
+ * - `drain()` unsubscribes (NATS then routes new requests to the other replicas), lets the
+ *   messages already received finish, and resolves when none is left (or at a deadline);
+ * - a request gets exactly one reply: NestJS's trailing "disposed" packet is not sent as a
+ *   second (empty) reply.
+ */
+export class BusServer extends ServerNats {
+  private readonly subs: Subscription[] = [];
+  private readonly inflight = new InflightTracker();
+  private readonly requestDone = new WeakMap<object, () => void>();
+  private readonly queueGroup?: string;
+
+  constructor(
+    private readonly bus: BusConnection,
+    options: Required<NatsOptions>['options'],
+    private readonly log: AppLogger,
+  ) {
+    super(options);
+    this.queueGroup = options.queue;
+  }
+
+  /** Messages received and not yet answered/handled. */
+  get inFlight(): number {
+    return this.inflight.size;
+  }
+
+  override async createNatsClient(): Promise<NatsConnection> {
+    return this.bus.start();
+  }
+
+  /** BusConnection logs connection changes; nothing to add here. */
+  override async handleStatusUpdates(): Promise<void> {}
+
+  override bindEvents(client: NatsConnection): void {
+    for (const [channel, handler] of this.messageHandlers) {
+      const queue: string | undefined = handler.extras?.queue ?? this.queueGroup;
+      const sub = client.subscribe(channel, {
+        queue,
+        callback: (err, msg) => {
+          if (err) {
+            this.log.error({ subject: channel, error: err.message }, 'subscription error');
+            return;
+          }
+          void this.handleMessage(channel, msg);
+        },
+      });
+      this.subs.push(sub);
+      this.log.debug({ subject: channel, queue }, 'subscribed');
+    }
+  }
+
+  override async handleMessage(channel: string, natsMsg: Msg): Promise<void> {
+    const done = this.inflight.begin();
+    const isRequest = !!natsMsg.reply;
+    if (isRequest) this.requestDone.set(natsMsg, done);
+    try {
+      await super.handleMessage(channel, natsMsg);
+    } catch (err) {
+      this.log.error({ subject: natsMsg.subject, error: (err as Error)?.message }, 'message handling failed');
+      done();
+    } finally {
+      if (!isRequest) done();
+    }
+  }
+
+  override getPublisher(natsMsg: Msg, id: string, ctx: NatsContext): (response: any) => any {
+    const publish = super.getPublisher(natsMsg, id, ctx);
+    const done = this.requestDone.get(natsMsg) ?? (() => undefined);
+    let replied = false;
+    return (packet: ReplyPacket) => {
+      const final = packet.isDisposed === true || packet.err !== undefined;
+      if (replied && packet.response === undefined && packet.err === undefined) {
+        if (final) done();
+        return undefined;
+      }
+      replied = true;
+      try {
+        return publish(packet);
+      } catch (err) {
+        this.log.warn({ subject: natsMsg.subject, error: (err as Error)?.message }, 'reply not sent');
+        return undefined;
+      } finally {
+        if (final) done();
+      }
+    };
+  }
+
+  /**
+   * Leaves the queue group: unsubscribes every subject (after the server has confirmed, no new
+   * message arrives), then waits for the messages in progress. `true` if all finished in time.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const subs = this.subs.splice(0);
+    await Promise.all(subs.map((sub) => (sub.isClosed() ? undefined : sub.drain().catch(() => sub.unsubscribe()))));
+    return this.inflight.idle(timeoutMs);
+  }
+
+  /** Unsubscribes; the connection itself belongs to BusConnection and is closed there. */
+  override async close(): Promise<void> {
+    for (const sub of this.subs.splice(0)) {
+      try {
+        sub.unsubscribe();
+      } catch {
+        // already closed with the connection
+      }
+    }
+  }
+}
