@@ -3,3 +3,4 @@ export { waitFor } from './wait-for';
 export { ManagedProcess } from './managed-process';
 export { NatsHarness, type NatsUser } from './nats-harness';
 export { RelayHarness, ensureRelayBuilt, type RelayHarnessOptions, type RelayNats } from './relay-harness';
+export * from './dev-idp-harness';

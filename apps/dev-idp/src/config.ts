@@ -1,0 +1,340 @@
+// dev-idp configuration: every option, its environment variable and its development default.
+// `.env.sample` lists the same variables; README.md explains how they map onto a real Auth0 tenant.
+//
+// Lists (redirect URIs, logout URLs, web origins, permissions) are separated by commas and/or
+// spaces. Durations are whole seconds.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** The OpenID Connect scopes the provider knows (the API's own permissions come on top). */
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+
+export interface ApiConfig {
+  /** Auth0 "API identifier": the `audience` parameter and the `aud` of access tokens. */
+  identifier: string;
+  /** Display name (login/consent pages). */
+  name: string;
+  /** Auth0 RBAC permissions the API defines (scopes a client may ask for). */
+  permissions: string[];
+}
+
+export interface ClientConfig {
+  clientId: string;
+  /** Absent for public clients (token endpoint auth method `none`, PKCE required). */
+  clientSecret?: string;
+  name: string;
+  /**
+   * First-party clients get consent granted automatically (as Auth0 does for first-party
+   * applications); the consent page appears only for third-party clients or `prompt=consent`.
+   */
+  firstParty: boolean;
+  grantTypes: Array<'authorization_code' | 'refresh_token' | 'client_credentials'>;
+  /** Auth0 "Allowed Callback URLs". */
+  redirectUris: string[];
+  /** Auth0 "Allowed Logout URLs" (`post_logout_redirect_uri` and `/v2/logout?returnTo=`). */
+  postLogoutRedirectUris: string[];
+  /** Auth0 "Allowed Web Origins": origins allowed to call the token/userinfo endpoints with CORS. */
+  webOrigins: string[];
+  /**
+   * Auth0 "client grant" for machine-to-machine clients: API identifier → permissions this
+   * client receives with the client-credentials grant.
+   */
+  clientGrants: Record<string, string[]>;
+}
+
+export interface TtlConfig {
+  accessToken: number;
+  idToken: number;
+  refreshToken: number;
+  clientCredentials: number;
+  authorizationCode: number;
+  session: number;
+  interaction: number;
+  grant: number;
+}
+
+export interface DevIdpConfig {
+  /** Directory of the dev-idp app (seed file, default keys folder). */
+  appRoot: string;
+  port: number;
+  /** Interface to listen on; undefined = all interfaces (IPv4 and IPv6). */
+  host?: string;
+  /** Issuer identifier, always with a trailing slash like Auth0's `https://TENANT.auth0.com/`. */
+  issuer: string;
+  trustProxy: boolean;
+  keysDir: string;
+  usersFile: string;
+  logLevel: string;
+  nodeEnv?: string;
+  allowProduction: boolean;
+  /** Tenant "default audience" applied when a request names none (Auth0 tenant setting). */
+  defaultAudience?: string;
+  apis: ApiConfig[];
+  clients: ClientConfig[];
+  ttl: TtlConfig;
+  /** Secret that signs cookies; undefined = generated once and kept in `keysDir`. */
+  cookieSecret?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Splits a list setting: commas and/or whitespace. */
+export function list(value: string | undefined, fallback: string[]): string[] {
+  if (value === undefined || value.trim() === '') return fallback;
+  return value
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function seconds(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number of seconds, got "${raw}"`);
+  return n;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback = false): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function absoluteUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} must be an absolute URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${value}"`);
+  return value;
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** Extra clients from DEV_IDP_CLIENTS_FILE (JSON array); same fields as ClientConfig. */
+const clientFileSchema = z.array(
+  z.object({
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    firstParty: z.boolean().optional(),
+    grantTypes: z.array(z.enum(['authorization_code', 'refresh_token', 'client_credentials'])).optional(),
+    redirectUris: z.array(z.url()).optional(),
+    postLogoutRedirectUris: z.array(z.url()).optional(),
+    webOrigins: z.array(z.url()).optional(),
+    clientGrants: z.record(z.string(), z.array(z.string())).optional(),
+  }),
+);
+
+function clientsFromFile(file: string): ClientConfig[] {
+  const parsed = clientFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`DEV_IDP_CLIENTS_FILE ${file} is invalid: ${parsed.error.message}`);
+  return parsed.data.map((c) => {
+    const grantTypes = c.grantTypes ?? ['authorization_code', 'refresh_token'];
+    return {
+      clientId: c.clientId,
+      clientSecret: c.clientSecret,
+      name: c.name ?? c.clientId,
+      firstParty: c.firstParty ?? true,
+      grantTypes,
+      redirectUris: c.redirectUris ?? [],
+      postLogoutRedirectUris: c.postLogoutRedirectUris ?? [],
+      webOrigins: c.webOrigins ?? originsOf(c.redirectUris ?? []),
+      clientGrants: c.clientGrants ?? {},
+    };
+  });
+}
+
+function originsOf(urls: string[]): string[] {
+  return [...new Set(urls.map((u) => new URL(u).origin))];
+}
+
+/**
+ * Reads the configuration from environment variables (`env`, normally `process.env`).
+ * `appRoot` is the dev-idp folder (where `seed/` lives and `.keys/` is created by default).
+ */
+export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
+  // DEV_IDP_PORT — TCP port to listen on. Default 4400 (the port everything else expects).
+  const listenPort = port(env, 'DEV_IDP_PORT', 4400);
+  // DEV_IDP_HOST — interface to bind. Default: all interfaces (needed inside containers).
+  const host = env.DEV_IDP_HOST?.trim() || undefined;
+  // DEV_IDP_ISSUER — the issuer identifier as clients and token verifiers see it. Default
+  // `http://localhost:<DEV_IDP_PORT>/`. A trailing slash is always added, as Auth0 does.
+  const issuer = withTrailingSlash(absoluteUrl('DEV_IDP_ISSUER', env.DEV_IDP_ISSUER?.trim() || `http://localhost:${listenPort}/`));
+  if (new URL(issuer).pathname !== '/') throw new Error(`DEV_IDP_ISSUER must have no path (like https://TENANT.auth0.com/), got "${issuer}"`);
+  // DEV_IDP_TRUST_PROXY — trust X-Forwarded-* headers (set when behind a TLS-terminating proxy).
+  const trustProxy = bool(env, 'DEV_IDP_TRUST_PROXY');
+
+  // DEV_IDP_KEYS_DIR — where signing keys and the cookie secret are kept (created on first
+  // start, git-ignored). Default `apps/dev-idp/.keys`. Relative paths are taken from the cwd.
+  const keysDir = resolve(env.DEV_IDP_KEYS_DIR?.trim() || resolve(appRoot, '.keys'));
+  // DEV_IDP_USERS_FILE — JSON seed file with the users (password hashes, profile, permissions).
+  // Default `apps/dev-idp/seed/users.json` (alice and bob, see README).
+  const usersFileRaw = env.DEV_IDP_USERS_FILE?.trim();
+  const usersFile = usersFileRaw ? (isAbsolute(usersFileRaw) ? usersFileRaw : resolve(usersFileRaw)) : resolve(appRoot, 'seed', 'users.json');
+
+  // DEV_IDP_LOG_LEVEL — pino level: fatal, error, warn, info (default), debug, trace, silent.
+  const logLevel = env.DEV_IDP_LOG_LEVEL?.trim() || 'info';
+  // DEV_IDP_ALLOW_PRODUCTION — dev-idp refuses to start when NODE_ENV=production unless this is
+  // `true`. It has well-known passwords and secrets: never expose it to real users.
+  const allowProduction = bool(env, 'DEV_IDP_ALLOW_PRODUCTION');
+
+  // DEV_IDP_API_AUDIENCE — the API identifier (Auth0 "Identifier" of the API, the `audience`
+  // parameter, the `aud` of access tokens). Default `http://localhost:8888/api` (host-relay).
+  const apiIdentifier = absoluteUrl('DEV_IDP_API_AUDIENCE', env.DEV_IDP_API_AUDIENCE?.trim() || 'http://localhost:8888/api');
+  // DEV_IDP_API_NAME — display name of the API. Default "Component Auth0 API".
+  const apiName = env.DEV_IDP_API_NAME?.trim() || 'Component Auth0 API';
+  // DEV_IDP_API_PERMISSIONS — the API's RBAC permissions. Default `read:messages read:audit`.
+  const apiPermissions = list(env.DEV_IDP_API_PERMISSIONS, ['read:messages', 'read:audit']);
+  // DEV_IDP_DEFAULT_AUDIENCE — tenant default audience, used when a request has no `audience`.
+  // Default: none (like a new Auth0 tenant: no audience = opaque access token for /userinfo,
+  // and client credentials without an audience are refused).
+  const defaultAudience = env.DEV_IDP_DEFAULT_AUDIENCE?.trim() || undefined;
+
+  // --- the component-web client (confidential, authorization code + PKCE + refresh tokens) ---
+  // DEV_IDP_COMPONENT_WEB_CLIENT_ID — default `component-web` (= AUTH0_CLIENT_ID of component-web).
+  const webClientId = env.DEV_IDP_COMPONENT_WEB_CLIENT_ID?.trim() || 'component-web';
+  // DEV_IDP_COMPONENT_WEB_SECRET — default `component-web-dev-secret` (= AUTH0_CLIENT_SECRET).
+  const webSecret = env.DEV_IDP_COMPONENT_WEB_SECRET?.trim() || 'component-web-dev-secret';
+  // DEV_IDP_COMPONENT_WEB_REDIRECT_URIS — allowed callback URLs.
+  // Default `http://localhost:3001/auth/callback` (the @auth0/nextjs-auth0 v4 callback route).
+  const webRedirects = list(env.DEV_IDP_COMPONENT_WEB_REDIRECT_URIS, ['http://localhost:3001/auth/callback']);
+  // DEV_IDP_COMPONENT_WEB_LOGOUT_URLS — allowed logout URLs (post_logout_redirect_uri, returnTo).
+  // Default `http://localhost:3001/ http://localhost:3001/auth/logged-out`. An origin-only URL
+  // is accepted with and without its trailing slash.
+  const webLogout = list(env.DEV_IDP_COMPONENT_WEB_LOGOUT_URLS, ['http://localhost:3001/', 'http://localhost:3001/auth/logged-out']);
+  // DEV_IDP_COMPONENT_WEB_WEB_ORIGINS — CORS origins. Default: the origins of the callback URLs.
+  const webOrigins = list(env.DEV_IDP_COMPONENT_WEB_WEB_ORIGINS, originsOf(webRedirects));
+
+  // --- the machine-to-machine client (client credentials, all API permissions) ---
+  // DEV_IDP_M2M_CLIENT_ID — default `dev-m2m`.
+  const m2mId = env.DEV_IDP_M2M_CLIENT_ID?.trim() || 'dev-m2m';
+  // DEV_IDP_M2M_SECRET — default `dev-m2m-secret`.
+  const m2mSecret = env.DEV_IDP_M2M_SECRET?.trim() || 'dev-m2m-secret';
+
+  for (const [name, urls] of [
+    ['DEV_IDP_COMPONENT_WEB_REDIRECT_URIS', webRedirects],
+    ['DEV_IDP_COMPONENT_WEB_LOGOUT_URLS', webLogout],
+    ['DEV_IDP_COMPONENT_WEB_WEB_ORIGINS', webOrigins],
+  ] as const) {
+    urls.forEach((u) => absoluteUrl(name, u));
+  }
+
+  const clients: ClientConfig[] = [
+    {
+      clientId: webClientId,
+      clientSecret: webSecret,
+      name: 'Component Auth0 (component-web)',
+      firstParty: true,
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: webRedirects,
+      postLogoutRedirectUris: webLogout,
+      webOrigins,
+      clientGrants: {},
+    },
+    {
+      clientId: m2mId,
+      clientSecret: m2mSecret,
+      name: 'Development machine-to-machine client',
+      firstParty: true,
+      grantTypes: ['client_credentials'],
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      webOrigins: [],
+      clientGrants: { [apiIdentifier]: apiPermissions },
+    },
+  ];
+
+  // DEV_IDP_CLIENTS_FILE — optional JSON array of further clients (fields as ClientConfig; a
+  // client with the same clientId replaces a default one). Default: none.
+  const clientsFile = env.DEV_IDP_CLIENTS_FILE?.trim();
+  if (clientsFile) {
+    for (const extra of clientsFromFile(resolve(clientsFile))) {
+      const at = clients.findIndex((c) => c.clientId === extra.clientId);
+      if (at >= 0) clients[at] = extra;
+      else clients.push(extra);
+    }
+  }
+
+  // Token and session lifetimes, in seconds. Defaults follow Auth0's defaults.
+  const ttl: TtlConfig = {
+    // DEV_IDP_ACCESS_TOKEN_TTL — access tokens from user logins. Default 86400 (24 h).
+    accessToken: seconds(env, 'DEV_IDP_ACCESS_TOKEN_TTL', 86_400),
+    // DEV_IDP_ID_TOKEN_TTL — ID tokens. Default 36000 (10 h).
+    idToken: seconds(env, 'DEV_IDP_ID_TOKEN_TTL', 36_000),
+    // DEV_IDP_REFRESH_TOKEN_TTL — refresh tokens (absolute lifetime). Default 2592000 (30 days).
+    refreshToken: seconds(env, 'DEV_IDP_REFRESH_TOKEN_TTL', 2_592_000),
+    // DEV_IDP_CLIENT_CREDENTIALS_TTL — machine-to-machine access tokens. Default 86400 (24 h).
+    clientCredentials: seconds(env, 'DEV_IDP_CLIENT_CREDENTIALS_TTL', 86_400),
+    // DEV_IDP_AUTHORIZATION_CODE_TTL — authorization codes. Default 60.
+    authorizationCode: seconds(env, 'DEV_IDP_AUTHORIZATION_CODE_TTL', 60),
+    // DEV_IDP_SESSION_TTL — the login session at dev-idp (the SSO cookie). Default 604800 (7 days).
+    session: seconds(env, 'DEV_IDP_SESSION_TTL', 604_800),
+    // DEV_IDP_INTERACTION_TTL — how long a login page stays valid. Default 3600.
+    interaction: seconds(env, 'DEV_IDP_INTERACTION_TTL', 3_600),
+    // DEV_IDP_GRANT_TTL — a user's grant to a client (refresh tokens die with it).
+    // Default: the refresh token lifetime.
+    grant: seconds(env, 'DEV_IDP_GRANT_TTL', seconds(env, 'DEV_IDP_REFRESH_TOKEN_TTL', 2_592_000)),
+  };
+
+  // DEV_IDP_COOKIE_SECRET — signs dev-idp's own cookies. Default: random, generated on first
+  // start and kept in DEV_IDP_KEYS_DIR, so browser sessions survive a restart.
+  const cookieSecret = env.DEV_IDP_COOKIE_SECRET?.trim() || undefined;
+
+  const apis: ApiConfig[] = [{ identifier: apiIdentifier, name: apiName, permissions: apiPermissions }];
+  if (defaultAudience && !apis.some((a) => a.identifier === defaultAudience)) {
+    throw new Error(`DEV_IDP_DEFAULT_AUDIENCE ${defaultAudience} is not a configured API (DEV_IDP_API_AUDIENCE=${apiIdentifier})`);
+  }
+
+  return {
+    appRoot,
+    port: listenPort,
+    host,
+    issuer,
+    trustProxy,
+    keysDir,
+    usersFile,
+    logLevel,
+    nodeEnv: env.NODE_ENV,
+    allowProduction,
+    defaultAudience,
+    apis,
+    clients,
+    ttl,
+    cookieSecret,
+  };
+}
+
+/** Why dev-idp must not start (NODE_ENV=production without the override), or undefined. */
+export function productionRefusal(config: DevIdpConfig): string | undefined {
+  if (config.nodeEnv === 'production' && !config.allowProduction) {
+    return 'dev-idp refuses to start with NODE_ENV=production: it is a development identity provider with well-known users and secrets. Use a real Auth0 tenant (see apps/dev-idp/README.md), or set DEV_IDP_ALLOW_PRODUCTION=true if you really mean it.';
+  }
+  return undefined;
+}
+
+/** The userinfo URL that Auth0 adds to `aud` when `openid` was requested. */
+export function userinfoUrl(config: Pick<DevIdpConfig, 'issuer'>): string {
+  return new URL('userinfo', config.issuer).href;
+}
+
+/** Longest lifetime of a token signed by a key: how long a retired key stays in the JWKS. */
+export function keyRetentionSeconds(ttl: TtlConfig): number {
+  return Math.max(ttl.accessToken, ttl.idToken, ttl.clientCredentials);
+}
