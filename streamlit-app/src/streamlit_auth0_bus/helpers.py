@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from .auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update
+from .auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update, safe_session_id
 from .bus_client import BusClient
 from .component_host import COMPONENT_NAME, ComponentEvent, ComponentHost
 from .config import Settings, load_settings
@@ -151,7 +151,7 @@ def login_bar(
         "hostname": hostname or settings.hostname,
         "initial_state": _initial_state(session.user()),
         "relay_url": settings.relay_url,
-        "session_id": current_session_id(),
+        "session_id": safe_session_id(current_session_id()),
     }
     action = st.session_state.get(ACTION_REQUEST_KEY)
     if isinstance(action, Mapping):
