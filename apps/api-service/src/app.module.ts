@@ -1,0 +1,22 @@
+import { ServiceKitModule, type ServiceRuntime } from '@auth-bus/service-kit';
+import { TokenVerifierModule } from '@auth-bus/token-verifier';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ApiAuditListener } from './audit/api-audit.listener';
+import type { ApiServiceConfig } from './config/api-service.config';
+import { PingModule } from './ping/ping.module';
+import { PongModule } from './pong/pong.module';
+
+@Module({})
+export class AppModule {
+  static register(config: ApiServiceConfig, runtime: ServiceRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceKitModule.forRoot(runtime, config.audit),
+        TokenVerifierModule.forRoot(config.auth, { listener: ApiAuditListener }),
+        PingModule,
+        PongModule,
+      ],
+    };
+  }
+}

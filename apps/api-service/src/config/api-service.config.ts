@@ -1,0 +1,74 @@
+import {
+  defaultInstanceId,
+  envDuration,
+  envInt,
+  envString,
+  natsConfigFromEnv,
+  type AuditSettings,
+  type Env,
+  type NatsConfig,
+} from '@auth-bus/service-kit';
+import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
+
+export const SERVICE_NAME = 'api-service';
+
+/**
+ * api-service configuration, from the environment (and `apps/api-service/.env` if present).
+ * Every variable, with its default — the defaults point at the local parts (`npm start`):
+ *
+ * Identity and logs
+ *   INSTANCE_ID        replica id, in every reply and audit event      api-service-<6 random hex>
+ *   LOG_LEVEL          fatal | error | warn | info | debug | trace      info
+ *
+ * NATS (user `api-service`: subscribe api.>, publish audit.events.api.>)
+ *   NATS_URL           comma-separated server URLs                      nats://127.0.0.1:4222 (NATS_PORT)
+ *   NATS_USER          NATS user                                        api-service
+ *   NATS_PASSWORD      its password                                     $NATS_API_SERVICE_PASSWORD, else the
+ *                                                                       dev password of infra/nats/nats.env.sample
+ *
+ * Access tokens (shared with auth-service; see @auth-bus/token-verifier)
+ *   AUTH_ISSUER                  expected `iss`, exact                  http://localhost:4400/ (dev-idp, DEV_IDP_PORT)
+ *   AUTH_AUDIENCE                API identifier(s), comma-separated     http://localhost:8888/api
+ *   AUTH_JWKS_URI                signing keys                           <AUTH_ISSUER>.well-known/jwks.json
+ *   AUTH_CLOCK_TOLERANCE_SEC     skew allowed on exp/nbf (0…300)        30
+ *   AUTH_JWKS_CACHE_MAX_AGE_MS   how long a fetched key is trusted      600000 (10 min)
+ *   AUTH_JWKS_REQUESTS_PER_MINUTE  JWKS fetches for unknown kids       10
+ *   AUTH_JWKS_TIMEOUT_MS         deadline of one JWKS fetch             5000
+ *   AUTH_TOKEN_CACHE_MAX         verified tokens remembered (LRU, 0=off) 10000
+ *   AUTH_TOKEN_CACHE_TTL_MS      longest reuse of a verification        300000 (never past the token's exp)
+ *
+ * Audit (api.allowed / api.denied events, published asynchronously to JetStream)
+ *   AUDIT_MAX_PENDING      events queued while NATS/the stream is away    10000 (oldest dropped beyond)
+ *   AUDIT_MAX_IN_FLIGHT    publishes awaiting an ack                      128
+ *   AUDIT_ACK_TIMEOUT      wait for one ack before retrying               5s
+ *   AUDIT_FLUSH_TIMEOUT    wait for queued events at shutdown             5s
+ *
+ * Shutdown
+ *   DRAIN_TIMEOUT          wait for in-flight requests on SIGTERM         10s
+ */
+export interface ApiServiceConfig {
+  service: typeof SERVICE_NAME;
+  instance: string;
+  logLevel: string;
+  nats: NatsConfig;
+  auth: ResolvedTokenVerifierOptions;
+  audit: AuditSettings;
+  drainTimeoutMs: number;
+}
+
+export function loadApiServiceConfig(env: Env = process.env): ApiServiceConfig {
+  return {
+    service: SERVICE_NAME,
+    instance: envString(env, 'INSTANCE_ID', defaultInstanceId(SERVICE_NAME)),
+    logLevel: envString(env, 'LOG_LEVEL', 'info'),
+    nats: natsConfigFromEnv(env, SERVICE_NAME),
+    auth: tokenVerifierOptionsFromEnv(env),
+    audit: {
+      maxPending: envInt(env, 'AUDIT_MAX_PENDING', 10_000, { min: 1 }),
+      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 128, { min: 1 }),
+      ackTimeoutMs: envDuration(env, 'AUDIT_ACK_TIMEOUT', 5_000),
+      flushTimeoutMs: envDuration(env, 'AUDIT_FLUSH_TIMEOUT', 5_000),
+    },
+    drainTimeoutMs: envDuration(env, 'DRAIN_TIMEOUT', 10_000),
+  };
+}

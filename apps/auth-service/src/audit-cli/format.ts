@@ -1,0 +1,31 @@
+import type { AuditEvent } from '@auth-bus/contracts';
+
+const COLUMNS: Array<{ title: string; width: number; value: (e: AuditEvent) => string }> = [
+  { title: 'TIME (UTC)', width: 19, value: (e) => e.at.replace('T', ' ').slice(0, 19) },
+  { title: 'KIND', width: 14, value: (e) => e.kind },
+  { title: 'USER', width: 22, value: (e) => e.sub ?? '-' },
+  { title: 'SESSION', width: 18, value: (e) => e.session_id ?? '-' },
+  { title: 'TOKEN', width: 16, value: (e) => e.token_hash ?? '-' },
+  { title: 'SUBJECT', width: 15, value: (e) => e.subject ?? '-' },
+  { title: 'REASON', width: 18, value: (e) => e.reason ?? '-' },
+  { title: 'SEEN BY', width: 0, value: (e) => e.instance },
+];
+
+function cell(text: string, width: number): string {
+  if (width === 0) return text;
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
+
+/** The header line of the table. */
+export function tableHeader(): string {
+  return COLUMNS.map((c) => cell(c.title, c.width)).join('  ');
+}
+
+/** One table row (fixed widths, so rows printed while following line up with the header). */
+export function tableRow(event: AuditEvent): string {
+  return COLUMNS.map((c) => cell(c.value(event), c.width)).join('  ');
+}
+
+export function jsonLine(event: AuditEvent): string {
+  return JSON.stringify(event);
+}

@@ -1,0 +1,85 @@
+import { connect, type NatsConnection } from 'nats';
+import { AuditStreamMissingError, followAudit, scanAudit, type AuditFilter } from '../audit/audit-reader';
+import { parseAuditCliArgs, USAGE, UsageError, type AuditCliOptions } from './cli-args';
+import { jsonLine, tableHeader, tableRow } from './format';
+
+/**
+ * The audit command: `npm run audit -- [--since 10m] [--user SUB] [--kind KIND] [--follow] [--json]`.
+ * Reads the AUDIT stream as the read-only `audit-reader` NATS user with ordered consumers.
+ */
+export async function runAuditCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  let options: AuditCliOptions;
+  try {
+    options = parseAuditCliArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`audit: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (options.help) {
+    out(USAGE);
+    return 0;
+  }
+
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: options.servers,
+      user: options.natsUser,
+      pass: options.natsPassword,
+      name: `audit-cli:${process.pid}`,
+      timeout: 5_000,
+      maxReconnectAttempts: options.follow ? -1 : 0,
+    });
+  } catch (e) {
+    err(`audit: cannot connect to NATS at ${options.servers.join(', ')} as ${options.natsUser}: ${(e as Error).message}`);
+    return 1;
+  }
+
+  const filter: AuditFilter = { since: options.since, sub: options.user, kind: options.kind };
+  const print = (event: Parameters<typeof jsonLine>[0]) => out(options.json ? jsonLine(event) : tableRow(event));
+  try {
+    const result = await scanAudit(nc, filter, { limit: options.limit, timeoutMs: 60_000 });
+    if (!options.json) out(tableHeader());
+    for (const event of result.events) print(event);
+    if (!options.json) {
+      err(`${result.events.length} event(s) shown, ${result.totalInStream} in the stream${result.truncated ? ' (the scan stopped early)' : ''}`);
+    }
+    if (options.follow) {
+      if (!options.json) err('following new events (Ctrl-C to stop) …');
+      const abort = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort.abort());
+      await followAudit(nc, filter, result.lastSeq, print, abort.signal);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof AuditStreamMissingError) {
+      err(`audit: ${e.message}`);
+      return 1;
+    }
+    err(`audit: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  runAuditCli(
+    process.argv.slice(2),
+    (line) => process.stdout.write(`${line}\n`),
+    (line) => process.stderr.write(`${line}\n`),
+  ).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`audit: ${(e as Error)?.stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,21 @@
+import { loadAuthServiceConfig } from './auth-service.config';
+
+describe('loadAuthServiceConfig', () => {
+  it('points at the local parts by default', () => {
+    const config = loadAuthServiceConfig({});
+    expect(config.instance).toMatch(/^auth-service-[0-9a-f]{6}$/);
+    expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], user: 'auth-service', pass: 'auth-service-dev-password' });
+    expect(config.auth).toMatchObject({ issuer: 'http://localhost:4400/', audience: ['http://localhost:8888/api'] });
+    expect(config.stream).toEqual({ maxAgeMs: 30 * 86_400_000, maxBytes: 256e6, duplicateWindowMs: 120_000, replicas: 1 });
+  });
+
+  it('reads the stream limits from the environment', () => {
+    const config = loadAuthServiceConfig({ AUDIT_MAX_AGE: '7d', AUDIT_MAX_BYTES: '1GiB', AUDIT_DUPLICATE_WINDOW: '30s', AUDIT_QUERY_SCAN_MAX: '500' });
+    expect(config.stream).toMatchObject({ maxAgeMs: 7 * 86_400_000, maxBytes: 1024 ** 3, duplicateWindowMs: 30_000 });
+    expect(config.query.scanMax).toBe(500);
+  });
+
+  it('refuses a duplicate window longer than the retention', () => {
+    expect(() => loadAuthServiceConfig({ AUDIT_MAX_AGE: '1m', AUDIT_DUPLICATE_WINDOW: '2m' })).toThrow(/AUDIT_DUPLICATE_WINDOW/);
+  });
+});

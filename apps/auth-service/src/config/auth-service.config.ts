@@ -1,0 +1,115 @@
+import {
+  defaultInstanceId,
+  envBytes,
+  envDuration,
+  envInt,
+  envString,
+  natsConfigFromEnv,
+  type AuditSettings,
+  type Env,
+  type NatsConfig,
+} from '@auth-bus/service-kit';
+import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
+
+export const SERVICE_NAME = 'auth-service';
+
+/** The JetStream stream auth-service owns (name and subjects come from the contracts). */
+export interface AuditStreamSettings {
+  maxAgeMs: number;
+  maxBytes: number;
+  duplicateWindowMs: number;
+  replicas: number;
+}
+
+export interface AuditQuerySettings {
+  /** Most stored events one query reads (newest first window) when no `since` narrows it. */
+  scanMax: number;
+  timeoutMs: number;
+}
+
+/**
+ * auth-service configuration, from the environment (and `apps/auth-service/.env` if present).
+ * Every variable, with its default — the defaults point at the local parts (`npm start`):
+ *
+ * Identity and logs
+ *   INSTANCE_ID        replica id, in replies and audit events             auth-service-<6 random hex>
+ *   LOG_LEVEL          fatal | error | warn | info | debug | trace          info
+ *
+ * NATS (user `auth-service`: subscribe auth.verify, auth.session.>, audit.query; publish audit.events.>
+ * and the JetStream API of the AUDIT stream)
+ *   NATS_URL           comma-separated server URLs                          nats://127.0.0.1:4222 (NATS_PORT)
+ *   NATS_USER          NATS user                                            auth-service
+ *   NATS_PASSWORD      its password                                         $NATS_AUTH_SERVICE_PASSWORD, else the
+ *                                                                           dev password of infra/nats/nats.env.sample
+ *
+ * Access tokens (shared with api-service; see @auth-bus/token-verifier)
+ *   AUTH_ISSUER                  expected `iss`, exact                      http://localhost:4400/ (dev-idp, DEV_IDP_PORT)
+ *   AUTH_AUDIENCE                API identifier(s), comma-separated         http://localhost:8888/api
+ *   AUTH_JWKS_URI                signing keys                               <AUTH_ISSUER>.well-known/jwks.json
+ *   AUTH_CLOCK_TOLERANCE_SEC     skew allowed on exp/nbf (0…300)            30
+ *   AUTH_JWKS_CACHE_MAX_AGE_MS   how long a fetched key is trusted          600000 (10 min)
+ *   AUTH_JWKS_REQUESTS_PER_MINUTE  JWKS fetches for unknown kids           10
+ *   AUTH_JWKS_TIMEOUT_MS         deadline of one JWKS fetch                 5000
+ *   AUTH_TOKEN_CACHE_MAX         verified tokens remembered (LRU, 0=off)    10000
+ *   AUTH_TOKEN_CACHE_TTL_MS      longest reuse of a verification            300000 (never past the token's exp)
+ *
+ * The AUDIT stream (created at start if missing, limits updated if changed)
+ *   AUDIT_MAX_AGE          events older than this are removed               30d
+ *   AUDIT_MAX_BYTES        size cap; the oldest events go first             256MB
+ *   AUDIT_DUPLICATE_WINDOW same Nats-Msg-Id within it is stored once        2m
+ *   AUDIT_REPLICAS         stream replicas (1 on a single server)           1
+ *
+ * Audit publishing (login.*, logout events)
+ *   AUDIT_MAX_PENDING      events queued while NATS/the stream is away       10000
+ *   AUDIT_MAX_IN_FLIGHT    publishes awaiting an ack                         128
+ *   AUDIT_ACK_TIMEOUT      wait for one ack before retrying                  5s
+ *   AUDIT_FLUSH_TIMEOUT    wait for queued events at shutdown                5s
+ *
+ * audit.query
+ *   AUDIT_QUERY_SCAN_MAX   stored events one query reads at most             100000
+ *   AUDIT_QUERY_TIMEOUT    deadline of one query's scan                      5s
+ *
+ * Shutdown
+ *   DRAIN_TIMEOUT          wait for in-flight requests on SIGTERM            10s
+ */
+export interface AuthServiceConfig {
+  service: typeof SERVICE_NAME;
+  instance: string;
+  logLevel: string;
+  nats: NatsConfig;
+  auth: ResolvedTokenVerifierOptions;
+  audit: AuditSettings;
+  stream: AuditStreamSettings;
+  query: AuditQuerySettings;
+  drainTimeoutMs: number;
+}
+
+export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig {
+  const stream: AuditStreamSettings = {
+    maxAgeMs: envDuration(env, 'AUDIT_MAX_AGE', 30 * 86_400_000),
+    maxBytes: envBytes(env, 'AUDIT_MAX_BYTES', 256 * 1e6),
+    duplicateWindowMs: envDuration(env, 'AUDIT_DUPLICATE_WINDOW', 120_000),
+    replicas: envInt(env, 'AUDIT_REPLICAS', 1, { min: 1, max: 5 }),
+  };
+  if (stream.duplicateWindowMs > stream.maxAgeMs) throw new Error('AUDIT_DUPLICATE_WINDOW must not exceed AUDIT_MAX_AGE');
+  if (stream.maxAgeMs < 1_000) throw new Error('AUDIT_MAX_AGE must be at least 1s');
+  return {
+    service: SERVICE_NAME,
+    instance: envString(env, 'INSTANCE_ID', defaultInstanceId(SERVICE_NAME)),
+    logLevel: envString(env, 'LOG_LEVEL', 'info'),
+    nats: natsConfigFromEnv(env, SERVICE_NAME),
+    auth: tokenVerifierOptionsFromEnv(env),
+    audit: {
+      maxPending: envInt(env, 'AUDIT_MAX_PENDING', 10_000, { min: 1 }),
+      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 128, { min: 1 }),
+      ackTimeoutMs: envDuration(env, 'AUDIT_ACK_TIMEOUT', 5_000),
+      flushTimeoutMs: envDuration(env, 'AUDIT_FLUSH_TIMEOUT', 5_000),
+    },
+    stream,
+    query: {
+      scanMax: envInt(env, 'AUDIT_QUERY_SCAN_MAX', 100_000, { min: 1 }),
+      timeoutMs: envDuration(env, 'AUDIT_QUERY_TIMEOUT', 5_000),
+    },
+    drainTimeoutMs: envDuration(env, 'DRAIN_TIMEOUT', 10_000),
+  };
+}

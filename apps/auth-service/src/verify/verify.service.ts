@@ -1,0 +1,71 @@
+import { BusError, type AuthVerifyRequest, type VerifiedIdentity } from '@auth-bus/contracts';
+import { AuditPublisher, SERVICE_RUNTIME, type ServiceRuntime } from '@auth-bus/service-kit';
+import { bearerFromHeaders, TokenVerifierService, type VerifiedToken } from '@auth-bus/token-verifier';
+import { Inject, Injectable } from '@nestjs/common';
+import type { MsgHdrs } from 'nats';
+import { createHash } from 'node:crypto';
+import { auditEventId } from '../audit/audit-event-ids';
+
+export function shortTokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
+
+/**
+ * `auth.verify`: the token in the `Authorization` header → the identity it proves, or
+ * UNAUTHENTICATED with the reason. When the caller names a session, the outcome is audited as
+ * `login.verified` / `login.rejected` (one event per session, token and outcome — see auditEventId).
+ */
+@Injectable()
+export class VerifyService {
+  constructor(
+    private readonly verifier: TokenVerifierService,
+    private readonly audit: AuditPublisher,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  async verify(headers: MsgHdrs | undefined, request: AuthVerifyRequest): Promise<VerifiedIdentity> {
+    let token: string | undefined;
+    try {
+      token = bearerFromHeaders(headers);
+      const identity = await this.verifier.verify(token);
+      if (request.session_id) {
+        this.audit.publish({
+          kind: 'login.verified',
+          id: auditEventId('login.verified', request.session_id, identity.tokenHash),
+          sub: identity.sub,
+          session_id: request.session_id,
+          token_hash: identity.tokenHash,
+        });
+      }
+      return this.toIdentity(identity);
+    } catch (err) {
+      const error = err instanceof BusError ? err : BusError.internal();
+      if (request.session_id) {
+        const tokenHash = token ? shortTokenHash(token) : undefined;
+        const reason = error.reason ?? error.code.toLowerCase();
+        this.audit.publish({
+          kind: 'login.rejected',
+          id: auditEventId('login.rejected', request.session_id, tokenHash, reason),
+          session_id: request.session_id,
+          token_hash: tokenHash,
+          reason,
+        });
+      }
+      throw err;
+    }
+  }
+
+  private toIdentity(token: VerifiedToken): VerifiedIdentity {
+    const identity: VerifiedIdentity = {
+      sub: token.sub,
+      permissions: [...token.permissions],
+      exp: token.exp,
+      iss: token.iss,
+      instance: this.runtime.instance,
+    };
+    if (token.email) identity.email = token.email;
+    if (token.name) identity.name = token.name;
+    if (token.scope) identity.scope = token.scope;
+    return identity;
+  }
+}
