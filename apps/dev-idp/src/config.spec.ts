@@ -1,4 +1,7 @@
-import { keyRetentionSeconds, list, loadConfig, productionRefusal, userinfoUrl } from './config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyEnvFile, keyRetentionSeconds, list, loadConfig, productionRefusal, userinfoUrl } from './config.js';
 
 const ROOT = '/srv/dev-idp';
 
@@ -77,5 +80,21 @@ describe('loadConfig', () => {
     expect(list('', ['x'])).toEqual(['x']);
     expect(userinfoUrl({ issuer: 'http://localhost:4400/' })).toBe('http://localhost:4400/userinfo');
     expect(keyRetentionSeconds({ ...loadConfig({}, ROOT).ttl, idToken: 999_999 })).toBe(999_999);
+  });
+});
+
+describe('applyEnvFile', () => {
+  it('reads apps/dev-idp/.env (or DEV_IDP_ENV_FILE) without overriding the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dev-idp-env-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'DEV_IDP_PORT=4999\nDEV_IDP_M2M_SECRET=from-file\n');
+      const env: Record<string, string | undefined> = { DEV_IDP_M2M_SECRET: 'from-env' };
+      expect(applyEnvFile(env, dir)).toBe(join(dir, '.env'));
+      expect(env).toEqual({ DEV_IDP_PORT: '4999', DEV_IDP_M2M_SECRET: 'from-env' });
+      expect(applyEnvFile({ DEV_IDP_ENV_FILE: '' }, dir)).toBeUndefined();
+      expect(applyEnvFile({}, join(dir, 'missing'))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,8 +3,9 @@
 //
 // Lists (redirect URIs, logout URLs, web origins, permissions) are separated by commas and/or
 // spaces. Durations are whole seconds.
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 /** The OpenID Connect scopes the provider knows (the API's own permissions come on top). */
@@ -163,6 +164,20 @@ function clientsFromFile(file: string): ClientConfig[] {
 
 function originsOf(urls: string[]): string[] {
   return [...new Set(urls.map((u) => new URL(u).origin))];
+}
+
+/**
+ * DEV_IDP_ENV_FILE — a dotenv file read at startup (server and rotate-keys); variables already
+ * in the environment win. Default `apps/dev-idp/.env` if it exists; empty = read no file.
+ * Returns the file read, if any.
+ */
+export function applyEnvFile(env: Env, appRoot: string): string | undefined {
+  const file = env.DEV_IDP_ENV_FILE ?? join(appRoot, '.env');
+  if (!file || !existsSync(file)) return undefined;
+  for (const [key, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
+    if (env[key] === undefined) env[key] = value;
+  }
+  return file;
 }
 
 /**

@@ -1,7 +1,7 @@
 // dev-idp entry point: configuration, the production guard, the banner, the server, signals.
 //   node apps/dev-idp/dist/main.js        (nx run dev-idp:serve)
 import { fileURLToPath } from 'node:url';
-import { loadConfig, productionRefusal, type DevIdpConfig } from './config.js';
+import { applyEnvFile, loadConfig, productionRefusal, type DevIdpConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { DevIdpServer } from './server.js';
 
@@ -25,12 +25,15 @@ function banner(config: DevIdpConfig, port: number): string {
     `  clients    ${config.clients.map((c) => c.clientId).join(', ')}`,
     `  keys       ${config.keysDir}`,
     `  users      ${config.usersFile}`,
+    `  env file   ${envFile ?? '(none)'}`,
     '',
   ].join('\n');
 }
 
 let config: DevIdpConfig;
+let envFile: string | undefined;
 try {
+  envFile = applyEnvFile(process.env, appRoot);
   config = loadConfig(process.env, appRoot);
 } catch (err) {
   process.stderr.write(`dev-idp: invalid configuration: ${(err as Error).message}\n`);

@@ -4,12 +4,13 @@
 //   npm run rotate-keys -w apps/dev-idp      or      npx nx run dev-idp:rotate-keys
 // Uses the same DEV_IDP_KEYS_DIR and token lifetimes as the server.
 import { fileURLToPath } from 'node:url';
-import { keyRetentionSeconds, loadConfig } from './config.js';
+import { applyEnvFile, keyRetentionSeconds, loadConfig } from './config.js';
 import { rotateKeys } from './keys.js';
 
 const appRoot = fileURLToPath(new URL('..', import.meta.url));
 
 try {
+  applyEnvFile(process.env, appRoot);
   const config = loadConfig(process.env, appRoot);
   const result = await rotateKeys(config.keysDir, keyRetentionSeconds(config.ttl));
   process.stdout.write(

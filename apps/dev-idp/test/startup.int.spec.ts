@@ -19,7 +19,11 @@ import {
 const ROOT = join(__dirname, '..', '..', '..');
 const MAIN = join(ROOT, 'apps', 'dev-idp', 'dist', 'main.js');
 
-const cleanEnv = (): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DEV_IDP_')));
+/** Unsets inherited DEV_IDP_* variables (spawn leaves undefined values out). */
+const cleanEnv = (): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('DEV_IDP_')).map((k) => [k, undefined])),
+  DEV_IDP_ENV_FILE: '',
+});
 
 beforeAll(async () => {
   await ensureDevIdpBuilt();

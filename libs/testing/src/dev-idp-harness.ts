@@ -578,10 +578,12 @@ export class DevIdpHarness {
   }
 
   private childEnv(): NodeJS.ProcessEnv {
+    // Inherited DEV_IDP_* variables are unset (an undefined value is left out by spawn).
     const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('DEV_IDP_')) env[k] = v;
-    if (env.NODE_ENV === 'production') env.NODE_ENV = 'test';
-    return { ...env, DEV_IDP_PORT: String(this.port), DEV_IDP_KEYS_DIR: this.keysDir, ...this.env };
+    for (const k of Object.keys(process.env)) if (k.startsWith('DEV_IDP_')) env[k] = undefined;
+    if (process.env.NODE_ENV === 'production') env.NODE_ENV = 'test';
+    // DEV_IDP_ENV_FILE='' keeps a developer's apps/dev-idp/.env out of the tests.
+    return { ...env, DEV_IDP_ENV_FILE: '', DEV_IDP_PORT: String(this.port), DEV_IDP_KEYS_DIR: this.keysDir, ...this.env };
   }
 
   private async startProcess(timeoutMs: number): Promise<void> {
@@ -640,7 +642,7 @@ export class DevIdpHarness {
    * running provider publishes the new key. Returns the command's report.
    */
   async rotateKeys(): Promise<{ added: string; retired: string[]; pruned: string[]; published: string[] }> {
-    const { code, stdout, output } = await run(process.execPath, [ROTATE_JS], this.childEnv());
+    const { code, stdout, output } = await run(process.execPath, [ROTATE_JS], { ...process.env, ...this.childEnv() });
     if (code !== 0) throw new Error(`rotate-keys failed:\n${output}`);
     const report = JSON.parse(stdout.trim().split('\n').pop()!);
     this.proc?.child.kill('SIGHUP');
