@@ -189,7 +189,6 @@ export function auth0CompatMiddleware({ provider, config, accounts, logger, publ
       return false;
     }
     audienceToResource(params);
-    if (ctx.path === '/authorize' || ctx.path === '/oauth/par') keepOfflineAccess(params, clients);
 
     let dropAuthorization = false;
     const basic = ctx.path === '/authorize' ? undefined : basicCredentials(ctx.get('authorization'));
@@ -202,6 +201,8 @@ export function auth0CompatMiddleware({ provider, config, accounts, logger, publ
       params.set('client_secret', basic.clientSecret);
       dropAuthorization = true;
     }
+
+    if (ctx.path === '/authorize' || ctx.path === '/oauth/par') keepOfflineAccess(params, clients);
 
     if (ctx.path === '/oauth/token') {
       const clientId = params.get('client_id') ?? '';
@@ -300,7 +301,7 @@ export function auth0CompatMiddleware({ provider, config, accounts, logger, publ
 
   return async function auth0Compat(ctx: KoaContext, next: KoaNext) {
     const { path, method } = ctx;
-    if (path === '/v2/logout' && (method === 'GET' || method === 'HEAD')) return v2Logout(ctx);
+    if (path === '/v2/logout' && method === 'GET') return v2Logout(ctx);
     if (path === '/userinfo' && (method === 'GET' || method === 'POST') && (await jwtUserinfo(ctx))) return;
     if (path === '/authorize' && method === 'GET') {
       const params = new URLSearchParams(ctx.querystring);

@@ -8,22 +8,22 @@ export function escapeHtml(value: unknown): string {
 const STYLE = `
 *{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:16px;color:#1b1f24;background:#eef1f5}
-body{margin:0;min-height:100vh;display:flex;align-items:flex-start;justify-content:center;padding:16px}
-main{width:100%;max-width:360px;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);padding:20px 22px}
-.dev{margin:0 0 14px;padding:6px 8px;border-radius:4px;background:#fff4ce;border:1px solid #e0b400;font-size:.8rem;text-align:center}
+body{margin:0;display:flex;align-items:flex-start;justify-content:center;padding:10px}
+main{width:100%;max-width:360px;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);padding:16px 20px}
+.dev{margin:0 0 10px;padding:4px 8px;border-radius:4px;background:#fff4ce;border:1px solid #e0b400;font-size:.8rem;text-align:center}
 h1{font-size:1.25rem;margin:0 0 4px}
 p{margin:6px 0;line-height:1.4}
-.sub{color:#4a5563;font-size:.9rem;margin-bottom:14px}
-label{display:block;font-weight:600;font-size:.9rem;margin:12px 0 4px}
+.sub{color:#4a5563;font-size:.9rem;margin-bottom:8px}
+label{display:block;font-weight:600;font-size:.9rem;margin:10px 0 4px}
 input[type=email],input[type=password],input[type=text]{width:100%;padding:9px 10px;font-size:1rem;border:1px solid #8a94a3;border-radius:4px}
 input[aria-invalid=true]{border-color:#b3261e}
-button{width:100%;margin-top:16px;padding:10px;font-size:1rem;font-weight:600;border-radius:4px;border:1px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer}
+button{width:100%;margin-top:14px;padding:9px;font-size:1rem;font-weight:600;border-radius:4px;border:1px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#0b57d0;margin-top:8px}
 button:hover{filter:brightness(1.08)}
 :focus-visible{outline:3px solid #f9ab00;outline-offset:2px}
-.error{margin:12px 0 0;padding:8px 10px;border-radius:4px;background:#fce8e6;border:1px solid #b3261e;color:#8c1d18;font-size:.9rem}
+.error{margin:10px 0 0;padding:8px 10px;border-radius:4px;background:#fce8e6;border:1px solid #b3261e;color:#8c1d18;font-size:.9rem}
 ul{margin:6px 0 0;padding-left:20px}
-details{margin-top:14px;font-size:.8rem;color:#4a5563}
+details{margin-top:10px;font-size:.8rem;color:#4a5563}
 code{font-size:.85em}
 `;
 

@@ -11,6 +11,7 @@ import {
   DevIdpHarness,
   LoginError,
   OAuthError,
+  pkcePair,
   tokenRequest,
 } from '@auth-bus/testing';
 
@@ -241,6 +242,35 @@ describe('authorization code + PKCE login', () => {
     await expect(idp.tokenFor('alice', { audience: 'https://unknown.example/api' })).rejects.toBeInstanceOf(OAuthError);
   });
 
+  it('supports pushed authorization requests (/oauth/par) with audience and offline_access', async () => {
+    const pkce = pkcePair();
+    const par = await fetch(`${idp.issuer}oauth/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${WEB.clientId}:${WEB.clientSecret}`).toString('base64')}` },
+      body: JSON.stringify({
+        response_type: 'code',
+        redirect_uri: WEB.redirectUri,
+        scope: 'openid profile email offline_access',
+        audience: API,
+        state: 'par-state',
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+      }),
+    });
+    expect(par.status).toBe(201);
+    const { request_uri } = (await par.json()) as { request_uri: string };
+    const result = await authorize({ issuer: idp.issuer, ...DEV_IDP_USERS.alice, requestUri: request_uri });
+    expect(result.params.get('state')).toBe('par-state');
+    const tokens = await tokenRequest(
+      idp.issuer,
+      { grant_type: 'authorization_code', code: result.params.get('code')!, redirect_uri: WEB.redirectUri, code_verifier: pkce.verifier },
+      WEB,
+    );
+    expect(tokens.status).toBe(200);
+    expect(typeof tokens.body.refresh_token).toBe('string');
+    expect((await verify(tokens.body.access_token, API)).aud).toEqual([API, `${idp.issuer}userinfo`]);
+  });
+
   it('refuses redirect URIs that are not registered, without redirecting', async () => {
     const attempt = authorize({ issuer: idp.issuer, ...DEV_IDP_USERS.alice, redirectUri: 'http://evil.test/callback' });
     await expect(attempt).rejects.toMatchObject({ status: 400 });
@@ -378,6 +408,24 @@ describe('logout', () => {
     const done = await jar.fetch(new URL(action, url), form({ xsrf, logout: 'yes' }));
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('http://localhost:3001/auth/logged-out?state=st4te');
+    expect(await loginPageShown(jar)).toBe(true);
+  });
+
+  it('/oidc/logout without id_token_hint asks for confirmation (app base URL without trailing slash)', async () => {
+    const { jar } = await idp.login('alice');
+    const url = new URL('oidc/logout', idp.issuer);
+    url.searchParams.set('client_id', WEB.clientId);
+    url.searchParams.set('post_logout_redirect_uri', 'http://localhost:3001');
+    const page = await jar.fetch(url);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toContain('.submit()');
+    expect(html).toContain('Yes, sign me out');
+    const action = /<form id="op.logoutForm" method="post" action="([^"]+)">/.exec(html)![1];
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1];
+    const done = await jar.fetch(new URL(action, url), form({ xsrf, logout: 'yes' }));
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('http://localhost:3001/');
     expect(await loginPageShown(jar)).toBe(true);
   });
 

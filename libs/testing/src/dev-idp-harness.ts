@@ -211,6 +211,11 @@ export interface AuthorizeOptions {
   /** Reuse a browser (to test SSO sessions and logout). */
   jar?: CookieJar;
   extraParams?: Record<string, string>;
+  /**
+   * A `request_uri` from /oauth/par: the query then carries only client_id and request_uri, and
+   * state/PKCE/nonce are the ones the caller pushed (the returned ones are unused).
+   */
+  requestUri?: string;
 }
 
 export interface AuthorizeResult {
@@ -251,7 +256,8 @@ export async function authorize(opts: AuthorizeOptions): Promise<AuthorizeResult
     ...(opts.prompt ? { prompt: opts.prompt } : {}),
     ...opts.extraParams,
   };
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const query = opts.requestUri ? { client_id: params.client_id, request_uri: opts.requestUri } : params;
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
 
   const pages: string[] = [];
   let current = url;
