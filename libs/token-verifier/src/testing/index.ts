@@ -1,2 +1,3 @@
 export * from './jwt-forge';
 export * from './local-issuer';
+export * from './attacks';

@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 
 /**
  * Hand-made JWTs for attack tests: any header, any payload, any signature. Nothing here trusts
@@ -58,4 +58,9 @@ export function tamperPayload(token: string, change: (payload: JwtPayload) => Jw
 export function resign(token: string, key: RsaKey, header: JwtHeader = {}, change: (p: JwtPayload) => JwtPayload = (p) => p): string {
   const decoded = decodeJwt(token);
   return signRs256({ ...decoded.header, ...header, alg: 'RS256' }, change({ ...decoded.payload }), key.privateKey);
+}
+
+/** PEM of a public JWK (e.g. from an issuer's JWKS). */
+export function jwkToPem(jwk: Record<string, unknown>): string {
+  return createPublicKey({ key: jwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
 }

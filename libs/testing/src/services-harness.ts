@@ -1,0 +1,342 @@
+/**
+ * auth-service and api-service for tests: the built services (`apps/<service>/dist/main.js`)
+ * as child processes on a given NATS (NatsHarness) and identity provider (DevIdpHarness, or
+ * anything with an issuer and audience), each replica with its own INSTANCE_ID.
+ *
+ *   const services = await ServicesHarness.start({ nats, idp, apiReplicas: 3 });
+ *   services.api.map((r) => r.instance);        // ['api-1', 'api-2', 'api-3']
+ *   await services.killApi('api-2');           // SIGKILL one replica
+ *   await services.stopApi('api-3');           // SIGTERM: it drains, then exits
+ *   await services.startApi();                 // one more replica
+ *   await services.stop();                     // in afterAll
+ *
+ * - A service counts as started when NATS monitoring (`/connz`) shows its connection, named
+ *   `<service>:<instance>`, holding all its subscriptions (for auth-service, also once the
+ *   AUDIT stream exists), so a test can send requests at once.
+ * - The child environment carries no inherited NATS_*, AUTH_*, AUDIT_* or INSTANCE_ID: only
+ *   what is given here (`env`, `authEnv`, `apiEnv` add or override settings).
+ * - The services and the libraries they run on are rebuilt with tsc when their dist is missing or
+ *   older than their sources (under a lock, so parallel suites do not build twice).
+ * - Output is kept per process for failure reports (`logs()`, TEST_VERBOSE=1 streams it).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { NatsConnection } from 'nats';
+import { ManagedProcess } from './managed-process';
+import { waitFor } from './wait-for';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+export type BusServiceName = 'auth-service' | 'api-service';
+
+/** Where the services find NATS: a NatsHarness (credentials from `envFor`, readiness from monitoring). */
+export interface ServicesNats {
+  url: string;
+  monitorUrl: string;
+  envFor?: (user: BusServiceName) => Record<string, string>;
+}
+
+/** Which tokens the services trust: a DevIdpHarness, or any issuer + audience. */
+export interface ServicesIdp {
+  issuer: string;
+  audience: string;
+  jwksUri?: string;
+}
+
+export interface ServicesHarnessOptions {
+  nats: ServicesNats;
+  idp: ServicesIdp;
+  /** Start auth-service (default true). */
+  auth?: boolean;
+  /** api-service replicas to start (default 1). */
+  apiReplicas?: number;
+  /** Settings for every service, e.g. `{ LOG_LEVEL: 'debug', AUTH_CLOCK_TOLERANCE_SEC: '0' }`. */
+  env?: Record<string, string>;
+  authEnv?: Record<string, string>;
+  apiEnv?: Record<string, string>;
+  /** Instance id prefix (default `t<random>`): replicas are `<prefix>-auth`, `<prefix>-api-1`, … */
+  prefix?: string;
+  /** How long to wait for a service to be up (ms). */
+  timeout?: number;
+}
+
+interface BuildUnit {
+  dir: string;
+  tsconfig: string;
+  marker: string;
+}
+
+const BUILD_ORDER: BuildUnit[] = [
+  { dir: 'libs/contracts', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
+  { dir: 'libs/token-verifier', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
+  { dir: 'libs/service-kit', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
+  { dir: 'apps/auth-service', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
+  { dir: 'apps/api-service', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
+];
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function isStale(unit: BuildUnit): boolean {
+  const marker = join(REPO_ROOT, unit.dir, unit.marker);
+  if (!existsSync(marker)) return true;
+  const inputs = Math.max(newestSource(join(REPO_ROOT, unit.dir, 'src')), statSync(join(REPO_ROOT, unit.dir, unit.tsconfig)).mtimeMs);
+  return inputs > statSync(marker).mtimeMs;
+}
+
+/**
+ * Builds (tsc) whichever of contracts, token-verifier, service-kit, auth-service and api-service
+ * has a missing or stale dist, in dependency order, serialised across processes with flock.
+ */
+export function ensureServicesBuilt(): void {
+  if (!BUILD_ORDER.some(isStale)) return;
+  const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
+  for (const unit of BUILD_ORDER) {
+    if (!isStale(unit)) continue;
+    const result = spawnSync('flock', [`/tmp/auth-bus-${unit.dir.replace(/\//g, '-')}-build.lock`, tsc, '-p', join(unit.dir, unit.tsconfig)], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`Building ${unit.dir} failed (tsc -p ${unit.dir}/${unit.tsconfig}):\n${result.stdout}${result.stderr}`);
+  }
+}
+
+const STRIPPED_PREFIXES = ['NATS_', 'AUTH_', 'AUDIT_', 'DRAIN_', 'INSTANCE_ID', 'LOG_LEVEL', 'DEV_IDP_'];
+
+/** One running service process. */
+export class ServiceProcess {
+  constructor(
+    readonly service: BusServiceName,
+    readonly instance: string,
+    readonly proc: ManagedProcess,
+  ) {}
+
+  /** The NATS connection name the service uses (`<service>:<instance>`). */
+  get connectionName(): string {
+    return `${this.service}:${this.instance}`;
+  }
+
+  get running(): boolean {
+    return this.proc.running;
+  }
+
+  get pid(): number | undefined {
+    return this.proc.child.pid;
+  }
+
+  logs(n = 40): string {
+    return this.proc.tail(n);
+  }
+
+  /** SIGTERM (graceful drain), then SIGKILL after `graceMs`; resolves on exit. */
+  stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<void> {
+    return this.proc.stop(signal, graceMs);
+  }
+
+  kill(): Promise<void> {
+    return this.proc.kill();
+  }
+
+  waitForExit(): Promise<number | null> {
+    return this.proc.waitForExit();
+  }
+}
+
+const SUBJECTS_OF: Record<BusServiceName, string[]> = {
+  'auth-service': ['auth.verify', 'auth.session.reported', 'auth.session.ended', 'audit.query'],
+  'api-service': ['api.ping', 'api.pong', 'api.pong-scoped'],
+};
+
+interface Connz {
+  connections?: Array<{ name?: string; subscriptions_list?: string[] }>;
+}
+
+export class ServicesHarness {
+  auth?: ServiceProcess;
+  private readonly apiReplicas = new Map<string, ServiceProcess>();
+  private nextApi = 1;
+  private readonly timeout: number;
+  readonly prefix: string;
+
+  private constructor(private readonly options: ServicesHarnessOptions) {
+    this.timeout = options.timeout ?? 30_000;
+    this.prefix = options.prefix ?? `t${randomBytes(2).toString('hex')}`;
+  }
+
+  static async start(options: ServicesHarnessOptions): Promise<ServicesHarness> {
+    ensureServicesBuilt();
+    const harness = new ServicesHarness(options);
+    try {
+      const starting: Array<Promise<unknown>> = [];
+      if (options.auth !== false) starting.push(harness.startAuth());
+      for (let i = 0; i < (options.apiReplicas ?? 1); i++) starting.push(harness.startApi());
+      await Promise.all(starting);
+    } catch (err) {
+      await harness.stop();
+      throw err;
+    }
+    return harness;
+  }
+
+  /** Running api-service replicas, in start order. */
+  get api(): ServiceProcess[] {
+    return [...this.apiReplicas.values()].filter((r) => r.running);
+  }
+
+  /** The environment a service process gets (without anything inherited that would change it). */
+  envFor(service: BusServiceName, instance: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!STRIPPED_PREFIXES.some((p) => k.startsWith(p))) env[k] = v;
+    const { nats, idp } = this.options;
+    return {
+      ...env,
+      ...(nats.envFor ? nats.envFor(service) : { NATS_URL: nats.url }),
+      AUTH_ISSUER: idp.issuer,
+      AUTH_AUDIENCE: idp.audience,
+      ...(idp.jwksUri ? { AUTH_JWKS_URI: idp.jwksUri } : {}),
+      INSTANCE_ID: instance,
+      LOG_LEVEL: 'info',
+      ...this.options.env,
+      ...(service === 'auth-service' ? this.options.authEnv : this.options.apiEnv),
+    };
+  }
+
+  private spawn(service: BusServiceName, instance: string): ServiceProcess {
+    const main = join(REPO_ROOT, 'apps', service, 'dist', 'main.js');
+    const child = spawn(process.execPath, [main], { cwd: REPO_ROOT, env: this.envFor(service, instance), stdio: ['ignore', 'pipe', 'pipe'] });
+    return new ServiceProcess(service, instance, new ManagedProcess(instance, child));
+  }
+
+  async startAuth(instance = `${this.prefix}-auth`): Promise<ServiceProcess> {
+    if (this.auth?.running) throw new Error('auth-service is already running');
+    const proc = this.spawn('auth-service', instance);
+    this.auth = proc;
+    await this.waitUntilUp(proc);
+    return proc;
+  }
+
+  async startApi(instance = `${this.prefix}-api-${this.nextApi++}`): Promise<ServiceProcess> {
+    const proc = this.spawn('api-service', instance);
+    this.apiReplicas.set(instance, proc);
+    await this.waitUntilUp(proc);
+    return proc;
+  }
+
+  private replica(instance: string): ServiceProcess {
+    const proc = this.apiReplicas.get(instance);
+    if (!proc) throw new Error(`no api-service replica ${instance}`);
+    return proc;
+  }
+
+  /** SIGTERM one replica (it drains, then exits). */
+  stopApi(instance: string): Promise<void> {
+    return this.replica(instance).stop('SIGTERM');
+  }
+
+  /** SIGKILL one replica (no drain). */
+  killApi(instance: string): Promise<void> {
+    return this.replica(instance).kill();
+  }
+
+  /** Whether NATS still lists the service's connection (false soon after a kill). */
+  async isConnected(proc: ServiceProcess): Promise<boolean> {
+    const connz = await this.connz();
+    return (connz.connections ?? []).some((c) => c.name === proc.connectionName);
+  }
+
+  /** Waits until the service holds all its subscriptions (and, for auth-service, the AUDIT stream exists). */
+  async waitUntilUp(proc: ServiceProcess, timeout = this.timeout): Promise<void> {
+    await waitFor(
+      async () => {
+        if (!proc.running) throw new Error(`${proc.connectionName} exited (code ${proc.proc.child.exitCode}):\n${proc.logs(30)}`);
+        const connz = await this.connz();
+        const conn = (connz.connections ?? []).find((c) => c.name === proc.connectionName);
+        if (!conn || !SUBJECTS_OF[proc.service].every((s) => (conn.subscriptions_list ?? []).includes(s))) return false;
+        return proc.service === 'api-service' || (await this.auditStreamExists());
+      },
+      { timeout, interval: 100, what: `${proc.connectionName} subscribed on the bus` },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- ${proc.connectionName} ---\n${proc.logs(30)}`);
+    });
+  }
+
+  private async connz(): Promise<Connz> {
+    const res = await fetch(`${this.options.nats.monitorUrl}/connz?subs=1&limit=4096`);
+    return (await res.json()) as Connz;
+  }
+
+  async auditStreamExists(): Promise<boolean> {
+    const res = await fetch(`${this.options.nats.monitorUrl}/jsz?streams=true`);
+    const body = (await res.json()) as { account_details?: Array<{ stream_detail?: Array<{ name: string }> }> };
+    return (body.account_details ?? []).some((a) => (a.stream_detail ?? []).some((s) => s.name === 'AUDIT'));
+  }
+
+  /** The last lines of every service's output. */
+  logs(n = 30): string {
+    return [this.auth, ...this.apiReplicas.values()]
+      .filter((p): p is ServiceProcess => !!p)
+      .map((p) => `--- ${p.connectionName}${p.running ? '' : ' (exited)'} ---\n${p.logs(n)}`)
+      .join('\n');
+  }
+
+  /** Stops every service (SIGTERM, then SIGKILL after a grace period). */
+  async stop(): Promise<void> {
+    const all = [this.auth, ...this.apiReplicas.values()].filter((p): p is ServiceProcess => !!p);
+    await Promise.all(all.map((p) => p.stop('SIGTERM', 10_000)));
+  }
+}
+
+/** One message of the AUDIT stream, as stored. */
+export interface StoredAuditMessage {
+  seq: number;
+  subject: string;
+  msgId?: string;
+  /** The body exactly as stored (to search for anything that must not be there). */
+  raw: string;
+  event: Record<string, any>;
+}
+
+/**
+ * Every message of the AUDIT stream, oldest first, read with an ephemeral ordered consumer —
+ * works as `audit-reader` (read-only) or `auth-service`. Empty if the stream holds nothing.
+ */
+export async function readAuditStream(nc: NatsConnection, stream = 'AUDIT'): Promise<StoredAuditMessage[]> {
+  const jsm = await nc.jetstreamManager({ checkAPI: false });
+  const { state } = await jsm.streams.info(stream);
+  const out: StoredAuditMessage[] = [];
+  if (state.messages === 0) return out;
+  const consumer = await nc.jetstream().consumers.get(stream, {});
+  const messages = await consumer.consume({ max_messages: 500 });
+  const timer = setTimeout(() => messages.stop(), 20_000);
+  try {
+    for await (const m of messages) {
+      const raw = new TextDecoder().decode(m.data);
+      out.push({ seq: m.seq, subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id'), raw, event: JSON.parse(raw) });
+      if (m.info.pending === 0 || m.seq >= state.last_seq) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    messages.stop();
+    await consumer.delete().catch(() => undefined);
+  }
+  return out;
+}
+
+/** How many messages the AUDIT stream holds (0 if it does not exist). */
+export async function auditStreamCount(nc: NatsConnection, stream = 'AUDIT'): Promise<number> {
+  const jsm = await nc.jetstreamManager({ checkAPI: false });
+  try {
+    return (await jsm.streams.info(stream)).state.messages;
+  } catch {
+    return 0;
+  }
+}
