@@ -1,6 +1,6 @@
 // Startup behaviour: the production guard, the banner, keys on disk, configurable lifetimes,
 // and logs without secrets.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -72,10 +72,18 @@ describe('a configured provider', () => {
 
   beforeAll(async () => {
     keysDir = join(mkdtempSync(join(tmpdir(), 'dev-idp-startup-')), 'keys');
+    const clientsFile = join(keysDir, '..', 'clients.json');
+    writeFileSync(
+      clientsFile,
+      JSON.stringify([
+        { clientId: 'partner-app', clientSecret: 'partner-secret', name: 'Partner App', firstParty: false, redirectUris: ['http://partner.test/cb'] },
+      ]),
+    );
     idp = await DevIdpHarness.start({
       keysDir,
       audience: 'https://api.startup.test/',
       env: {
+        DEV_IDP_CLIENTS_FILE: clientsFile,
         DEV_IDP_ACCESS_TOKEN_TTL: '120',
         DEV_IDP_ID_TOKEN_TTL: '90',
         DEV_IDP_CLIENT_CREDENTIALS_TTL: '60',
@@ -110,6 +118,18 @@ describe('a configured provider', () => {
     // the default audience of other projects is not known here
     const other = await clientCredentialsRequest({ issuer: idp.issuer, audience: DEV_IDP_DEFAULTS.audience });
     expect(other.body.error).toBe('invalid_target');
+  });
+
+  it('loads further clients from DEV_IDP_CLIENTS_FILE; a third-party client gets a consent page', async () => {
+    const partner = { clientId: 'partner-app', clientSecret: 'partner-secret', redirectUri: 'http://partner.test/cb' };
+    const first = await idp.login('alice', partner);
+    expect(first.pages).toEqual(['login', 'consent']);
+    expect(decodeJwt(first.tokens.access_token).payload.azp).toBe('partner-app');
+    // OpenID Connect: offline_access needs prompt=consent for a client that is not first-party
+    expect(first.tokens.refresh_token).toBeUndefined();
+    const offline = await idp.login('alice', { ...partner, prompt: 'consent', jar: first.jar });
+    expect(offline.pages).toEqual(['consent']);
+    expect(typeof offline.tokens.refresh_token).toBe('string');
   });
 
   it('logs structured JSON lines and no secrets', async () => {
