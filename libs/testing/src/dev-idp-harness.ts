@@ -474,9 +474,11 @@ async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; output: string }> {
+type Env = Record<string, string | undefined>;
+
+function run(command: string, args: string[], env: Env = process.env): Promise<{ code: number | null; stdout: string; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let output = '';
     child.stdout.on('data', (d) => {
@@ -583,9 +585,9 @@ export class DevIdpHarness {
     };
   }
 
-  private childEnv(): NodeJS.ProcessEnv {
+  private childEnv(): Env {
     // Inherited DEV_IDP_* variables are unset (an undefined value is left out by spawn).
-    const env: NodeJS.ProcessEnv = {};
+    const env: Env = {};
     for (const k of Object.keys(process.env)) if (k.startsWith('DEV_IDP_')) env[k] = undefined;
     if (process.env.NODE_ENV === 'production') env.NODE_ENV = 'test';
     // DEV_IDP_ENV_FILE='' keeps a developer's apps/dev-idp/.env out of the tests.
@@ -593,7 +595,7 @@ export class DevIdpHarness {
   }
 
   private async startProcess(timeoutMs: number): Promise<void> {
-    const proc = ManagedProcess.start('dev-idp', process.execPath, [MAIN_JS], this.childEnv(), ROOT);
+    const proc = ManagedProcess.start('dev-idp', process.execPath, [MAIN_JS], this.childEnv() as NodeJS.ProcessEnv, ROOT);
     this.proc = proc;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
