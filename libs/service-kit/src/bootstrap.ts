@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { BusConnection } from './bus-connection';
 import { BusServer } from './bus-server';
 import { NestPinoLogger, type AppLogger } from './logger';
-import type { NatsConfig } from './nats-config';
+import type { NatsConfig } from './config/nats-config';
 import type { ServiceRuntime } from './service-kit.module';
 
 export interface BusServiceOptions {

@@ -4,9 +4,7 @@
  * transport with graceful drain, and the audit publisher. auth-service and api-service use it;
  * host-relay can reuse the connection, logger, config and audit parts.
  */
-export * from './env';
-export * from './nats-config';
-export * from './instance-id';
+export * from './config';
 export * from './logger';
 export * from './inflight-tracker';
 export * from './bus-connection';

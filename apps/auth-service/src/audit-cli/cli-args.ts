@@ -1,5 +1,5 @@
 import { AUDIT_KINDS, type AuditKind } from '@auth-bus/contracts';
-import { DEV_NATS_PASSWORDS, envList, envString, parseDuration, type Env } from '@auth-bus/service-kit';
+import { DEV_NATS_PASSWORDS, envList, envString, parseDuration, type Env } from '@auth-bus/service-kit/config';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `Usage: npm run audit -- [options]

@@ -71,7 +71,7 @@ describe('natsConfigFromEnv', () => {
   });
 
   it('knows the same development passwords as infra/nats/nats.env.sample', () => {
-    const sample = readFileSync(join(__dirname, '../../../infra/nats/nats.env.sample'), 'utf8');
+    const sample = readFileSync(join(__dirname, '../../../../infra/nats/nats.env.sample'), 'utf8');
     for (const [user, password] of Object.entries(DEV_NATS_PASSWORDS)) {
       expect(sample).toContain(`${natsPasswordVar(user)}=${password}`);
     }

@@ -1,0 +1,304 @@
+import { AuditEvent, BusError, SUBJECTS } from '@auth-bus/contracts';
+import { BusClient } from '@auth-bus/contracts/client';
+import {
+  auditStreamCount,
+  DevIdpHarness,
+  ManagedProcess,
+  NatsHarness,
+  readAuditStream,
+  ServicesHarness,
+  waitFor,
+  type StoredAuditMessage,
+  type TokenResponse,
+} from '@auth-bus/testing';
+import { attackCases, jwkToPem, type AttackCase } from '@auth-bus/token-verifier/testing';
+import { encodeBody } from '@auth-bus/contracts';
+import type { NatsConnection } from 'nats';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const CLI = join(__dirname, '..', 'dist', 'audit-cli', 'main.js');
+
+/**
+ * auth-service as a real process on a real nats-server, trusting the real dev-idp: auth.verify
+ * and its attack list, session events, the AUDIT stream (limits, dedup, restarts, no secrets),
+ * audit.query and the audit command.
+ */
+describe('auth-service (real NATS, real dev-idp, built services)', () => {
+  let nats: NatsHarness;
+  let idp: DevIdpHarness;
+  let services: ServicesHarness;
+  let host: NatsConnection;
+  let relay: NatsConnection;
+  let reader: NatsConnection;
+  let hostBus: BusClient;
+  let relayBus: BusClient;
+  let alice: TokenResponse;
+  let bob: TokenResponse;
+  let expiring: TokenResponse;
+  let attacks: AttackCase[];
+  const usedTokens: string[] = [];
+
+  beforeAll(async () => {
+    nats = await NatsHarness.start();
+    idp = await DevIdpHarness.start({ env: { DEV_IDP_CLIENT_CREDENTIALS_TTL: '2' } });
+    services = await ServicesHarness.start({
+      nats,
+      idp,
+      apiReplicas: 1,
+      env: { AUTH_CLOCK_TOLERANCE_SEC: '1' },
+      authEnv: { AUDIT_MAX_AGE: '1h', AUDIT_DUPLICATE_WINDOW: '1m', AUDIT_MAX_BYTES: '64MB' },
+    });
+    [host, relay, reader] = await Promise.all([nats.connectAs('streamlit-host'), nats.connectAs('host-relay'), nats.connectAs('audit-reader')]);
+    hostBus = new BusClient(host);
+    relayBus = new BusClient(relay);
+    [alice, bob, expiring] = await Promise.all([idp.tokenFor('alice'), idp.tokenFor('bob'), idp.m2mToken()]);
+    attacks = attackCases({
+      accessToken: alice.access_token,
+      idToken: alice.id_token,
+      expiredToken: expiring.access_token,
+      publicKeyPem: jwkToPem((await idp.jwks()).keys[0]),
+    });
+    usedTokens.push(alice.access_token, alice.id_token!, bob.access_token, expiring.access_token, ...attacks.flatMap((a) => (a.token && a.token.length > 20 ? [a.token] : [])));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([host?.close(), relay?.close(), reader?.close()]);
+    await services?.stop();
+    await idp?.stop();
+    await nats?.dispose();
+  });
+
+  const authInstance = () => services.auth!.instance;
+
+  async function stored(predicate: (all: StoredAuditMessage[]) => boolean, what: string): Promise<StoredAuditMessage[]> {
+    return (await waitFor(
+      async () => {
+        const all = await readAuditStream(reader);
+        return predicate(all) ? all : undefined;
+      },
+      { timeout: 15_000, what },
+    ))!;
+  }
+
+  async function verifyFailure(token: string | undefined, sessionId?: string): Promise<BusError> {
+    try {
+      await hostBus.request(SUBJECTS.auth.verify, sessionId ? { session_id: sessionId, caller: 'test' } : {}, { token, timeout: 5_000 });
+    } catch (err) {
+      expect(err).toBeInstanceOf(BusError);
+      return err as BusError;
+    }
+    throw new Error('auth.verify accepted a token it should refuse');
+  }
+
+  function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [CLI, ...args], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: process.env.PATH, NATS_URL: nats.url, AUDIT_NATS_PASSWORD: nats.password('audit-reader') },
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('owns the AUDIT stream: file storage, audit.events.>, limits from its configuration', async () => {
+    const jsm = await reader.jetstreamManager({ checkAPI: false });
+    const { config } = await jsm.streams.info('AUDIT');
+    expect(config).toMatchObject({
+      subjects: ['audit.events.>'],
+      storage: 'file',
+      retention: 'limits',
+      discard: 'old',
+      max_age: 3_600 * 1e9,
+      max_bytes: 64e6,
+      duplicate_window: 60 * 1e9,
+    });
+  });
+
+  it('verifies real access tokens and returns the identity', async () => {
+    const identity = await hostBus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host' }, { token: alice.access_token });
+    expect(identity).toMatchObject({ sub: 'auth0|alice', iss: idp.issuer, instance: authInstance() });
+    expect([...identity.permissions].sort()).toEqual(['read:audit', 'read:messages']);
+    expect(identity.exp).toBeGreaterThan(Date.now() / 1000);
+    if (identity.email !== undefined) expect(identity.email).toBe('alice@example.com');
+    await expect(hostBus.request(SUBJECTS.auth.verify, {}, { token: bob.access_token })).resolves.toMatchObject({ sub: 'auth0|bob', permissions: [] });
+  });
+
+  it('refuses every attack on auth.verify with its reason, audits it per session, and keeps serving', async () => {
+    const { exp } = JSON.parse(Buffer.from(expiring.access_token.split('.')[1], 'base64url').toString());
+    const wait = (exp + 1) * 1000 + 200 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    for (const [i, attack] of attacks.entries()) {
+      const err = await verifyFailure(attack.token, `attack-${i}`);
+      expect({ attack: attack.name, code: err.code, ok: attack.reasons.includes(err.reason as never), reason: err.reason }).toMatchObject({
+        attack: attack.name,
+        code: 'UNAUTHENTICATED',
+        ok: true,
+      });
+    }
+    expect(services.auth!.running).toBe(true);
+    await expect(hostBus.request(SUBJECTS.auth.verify, {}, { token: alice.access_token })).resolves.toMatchObject({ sub: 'auth0|alice' });
+
+    const all = await stored((s) => s.filter((m) => m.event.kind === 'login.rejected').length >= attacks.length, 'login.rejected for every attack');
+    const rejected = all.filter((m) => m.event.kind === 'login.rejected');
+    for (const [i, attack] of attacks.entries()) {
+      const event = rejected.find((m) => m.event.session_id === `attack-${i}`)?.event;
+      expect(event).toBeDefined();
+      expect(attack.reasons).toContain(event!.reason);
+      expect(event).toMatchObject({ service: 'auth-service', instance: authInstance() });
+    }
+  });
+
+  it('records login.verified once per session and token, however often it is checked', async () => {
+    for (let i = 0; i < 3; i++) await hostBus.request(SUBJECTS.auth.verify, { session_id: 'sess-alice' }, { token: alice.access_token });
+    await hostBus.request(SUBJECTS.auth.verify, { session_id: 'sess-bob' }, { token: bob.access_token });
+    const all = await stored((s) => s.some((m) => m.event.session_id === 'sess-bob'), 'login.verified of bob');
+    const alices = all.filter((m) => m.event.kind === 'login.verified' && m.event.session_id === 'sess-alice');
+    expect(alices).toHaveLength(1);
+    expect(alices[0].event).toMatchObject({ sub: 'auth0|alice', token_hash: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(alices[0].msgId).toBe(alices[0].event.id);
+  });
+
+  it('verifies reported sessions and records logins, rejections and logouts', async () => {
+    const now = () => new Date().toISOString();
+    relayBus.publish(SUBJECTS.auth.sessionReported, { session_id: 'relay-1', reported_at: now(), user: { sub: 'auth0|alice' } }, { token: bob.access_token });
+    relayBus.publish(SUBJECTS.auth.sessionReported, { session_id: 'relay-2', reported_at: now(), user: { sub: 'auth0|alice' } }, { token: attacks[5].token });
+    relayBus.publish(SUBJECTS.auth.sessionEnded, { session_id: 'relay-1', ended_at: now() }, { token: bob.access_token });
+    relayBus.publish(SUBJECTS.auth.sessionEnded, { session_id: 'relay-3', ended_at: now(), sub: 'auth0|carol' });
+    // Malformed events are dropped without harm.
+    relay.publish(SUBJECTS.auth.sessionReported, encodeBody({ session_id: 42 }));
+    relay.publish(SUBJECTS.auth.sessionEnded, new TextEncoder().encode('{not json'));
+    const all = await stored((s) => s.some((m) => m.event.session_id === 'relay-3'), 'the session events');
+    const of = (session: string, kind: string) => all.filter((m) => m.event.session_id === session && m.event.kind === kind).map((m) => m.event);
+    // The claimed user is never trusted: relay-1 is bob's token, whatever the browser said.
+    expect(of('relay-1', 'login.verified')).toEqual([expect.objectContaining({ sub: 'auth0|bob' })]);
+    expect(of('relay-2', 'login.rejected')).toEqual([expect.objectContaining({ reason: 'bad_signature' })]);
+    expect(of('relay-2', 'login.rejected')[0].sub).toBeUndefined();
+    expect(of('relay-1', 'logout')).toEqual([expect.objectContaining({ sub: 'auth0|bob' })]);
+    expect(of('relay-3', 'logout')).toEqual([expect.objectContaining({ sub: 'auth0|carol', reason: 'missing' })]);
+    await expect(hostBus.request(SUBJECTS.auth.verify, {}, { token: alice.access_token })).resolves.toBeDefined();
+    expect(services.auth!.logs(100)).toMatch(/session event dropped/);
+  });
+
+  it('answers audit.query for read:audit holders, with filters and the stream total', async () => {
+    await relayBus.request(SUBJECTS.api.pong, {}, { token: alice.access_token });
+    await expect(relayBus.request(SUBJECTS.api.pongScoped, {}, { token: bob.access_token })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await stored((s) => s.some((m) => m.event.kind === 'api.denied' && m.event.sub === 'auth0|bob'), 'api events');
+    const total = await auditStreamCount(reader);
+
+    const everything = await hostBus.request(SUBJECTS.audit.query, { limit: 1000 }, { token: alice.access_token });
+    expect(everything.total_in_stream).toBe(total);
+    expect(everything.events).toHaveLength(total);
+    for (const e of everything.events) expect(AuditEvent.parse(e)).toEqual(e);
+    const times = everything.events.map((e) => e.at);
+    expect([...times].sort()).toEqual(times);
+
+    const denied = await hostBus.request(SUBJECTS.audit.query, { kind: 'api.denied' }, { token: alice.access_token });
+    expect(denied.events.length).toBeGreaterThan(0);
+    expect(denied.events.every((e) => e.kind === 'api.denied')).toBe(true);
+    expect(denied.events).toContainEqual(expect.objectContaining({ sub: 'auth0|bob', reason: 'missing_permission', subject: 'api.pong-scoped' }));
+
+    const bobs = await hostBus.request(SUBJECTS.audit.query, { sub: 'auth0|bob' }, { token: alice.access_token });
+    expect(bobs.events.length).toBeGreaterThanOrEqual(3);
+    expect(bobs.events.every((e) => e.sub === 'auth0|bob')).toBe(true);
+
+    const lastTwo = await hostBus.request(SUBJECTS.audit.query, { limit: 2 }, { token: alice.access_token });
+    expect(lastTwo.events).toEqual(everything.events.slice(-2));
+
+    const future = await hostBus.request(SUBJECTS.audit.query, { since: new Date(Date.now() + 60_000).toISOString() }, { token: alice.access_token });
+    expect(future).toEqual({ events: [], total_in_stream: total });
+
+    await expect(hostBus.request(SUBJECTS.audit.query, {}, { token: bob.access_token })).rejects.toMatchObject({ code: 'FORBIDDEN', permission: 'read:audit' });
+    await expect(hostBus.request(SUBJECTS.audit.query, {})).rejects.toMatchObject({ code: 'UNAUTHENTICATED', reason: 'missing' });
+    await expect(hostBus.request(SUBJECTS.audit.query, { limit: 0 } as never, { token: alice.access_token })).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
+  });
+
+  it('lists the trail with the audit command (table, JSON lines, filters) as audit-reader', async () => {
+    const total = await auditStreamCount(reader);
+    const table = cli([]);
+    expect(table.status).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^TIME \(UTC\)\s+KIND\s+USER/);
+    expect(lines).toHaveLength(total + 1);
+    expect(table.stderr).toContain(`${total} event(s) shown, ${total} in the stream`);
+
+    const json = cli(['--json', '--kind', 'login.verified', '--user', 'auth0|alice']);
+    expect(json.status).toBe(0);
+    const events = json.stdout.trim().split('\n').map((l) => AuditEvent.parse(JSON.parse(l)));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.kind === 'login.verified' && e.sub === 'auth0|alice')).toBe(true);
+
+    expect(cli(['--since', '10m', '--json']).stdout.trim().split('\n')).toHaveLength(total);
+    expect(cli(['--since', new Date(Date.now() + 60_000).toISOString(), '--json']).stdout.trim()).toBe('');
+    expect(cli(['--kind', 'nonsense']).status).toBe(2);
+    expect(cli(['--server', 'nats://127.0.0.1:1']).status).toBe(1);
+  });
+
+  it('follows new events with --follow until interrupted', async () => {
+    const follow = ManagedProcess.start('audit-follow', process.execPath, [CLI, '--follow', '--json', '--kind', 'logout'], {
+      NATS_URL: nats.url,
+      AUDIT_NATS_PASSWORD: nats.password('audit-reader'),
+    });
+    try {
+      await waitFor(() => follow.lines.some((l) => l.includes('"relay-3"')), { what: 'the existing logout events' });
+      relayBus.publish(SUBJECTS.auth.sessionEnded, { session_id: 'followed-1', ended_at: new Date().toISOString() }, { token: alice.access_token });
+      await waitFor(() => follow.lines.some((l) => l.includes('"followed-1"')), { what: 'the new logout event' });
+      const line = follow.lines.find((l) => l.includes('"followed-1"'))!;
+      expect(AuditEvent.parse(JSON.parse(line))).toMatchObject({ kind: 'logout', sub: 'auth0|alice' });
+      await follow.stop('SIGINT', 5_000);
+      expect(follow.child.exitCode).toBe(0);
+    } finally {
+      await follow.kill();
+    }
+  });
+
+  it('keeps every event across a nats-server restart, and records new ones after it', async () => {
+    await stored((s) => s.some((m) => m.event.session_id === 'followed-1'), 'the followed event');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await auditStreamCount(reader);
+    expect(before).toBeGreaterThan(attacks.length);
+
+    await nats.restart();
+    await Promise.all([reader.closed(), host.closed(), relay.closed()].map((p) => Promise.race([p, new Promise((r) => setTimeout(r, 100))])));
+    await waitFor(async () => auditStreamCount(reader).then((n) => n === before), { timeout: 20_000, what: 'the stream back with the same count' });
+    expect(await auditStreamCount(reader)).toBe(before);
+
+    // The services reconnect by themselves and carry on.
+    await waitFor(
+      async () => {
+        await hostBus.request(SUBJECTS.auth.verify, { session_id: 'after-restart' }, { token: alice.access_token, timeout: 1_000 });
+        await relayBus.request(SUBJECTS.api.pong, {}, { token: bob.access_token, timeout: 1_000 });
+        return true;
+      },
+      { timeout: 20_000, interval: 250, what: 'auth-service and api-service answering after the restart' },
+    );
+    await waitFor(async () => (await auditStreamCount(reader)) >= before + 2, { timeout: 15_000, what: 'events recorded after the restart' });
+    const all = await readAuditStream(reader);
+    expect(all.some((m) => m.event.session_id === 'after-restart' && m.event.kind === 'login.verified')).toBe(true);
+    expect(services.auth!.running && services.api[0].running).toBe(true);
+  }, 60_000);
+
+  it('never stores a token: a scan of every stored message finds none', async () => {
+    const all = await readAuditStream(reader);
+    expect(all.length).toBeGreaterThan(attacks.length);
+    for (const m of all) {
+      expect(m.raw).not.toContain('eyJ');
+      for (const token of usedTokens) expect(m.raw.includes(token)).toBe(false);
+      expect(AuditEvent.parse(m.event)).toEqual(m.event);
+    }
+  });
+
+  it('applies changed stream limits when it restarts, keeping the events', async () => {
+    const before = await auditStreamCount(reader);
+    await services.auth!.stop();
+    const second = await ServicesHarness.start({ nats, idp, apiReplicas: 0, prefix: `${services.prefix}b`, authEnv: { AUDIT_MAX_AGE: '2h', AUDIT_DUPLICATE_WINDOW: '30s' } });
+    try {
+      const jsm = await reader.jetstreamManager({ checkAPI: false });
+      await waitFor(async () => (await jsm.streams.info('AUDIT')).config.max_age === 7_200 * 1e9, { what: 'the new max_age' });
+      const { config, state } = await jsm.streams.info('AUDIT');
+      expect(config.duplicate_window).toBe(30 * 1e9);
+      expect(state.messages).toBe(before);
+    } finally {
+      await second.stop();
+    }
+  });
+});
