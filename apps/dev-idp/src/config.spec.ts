@@ -35,6 +35,8 @@ describe('loadConfig', () => {
       grant: 2_592_000,
     });
     expect(c.defaultAudience).toBeUndefined();
+    expect(c.persistState).toBe(true);
+    expect(loadConfig({ DEV_IDP_PERSIST_STATE: 'false' }, ROOT).persistState).toBe(false);
   });
 
   it('derives the issuer from the port and always adds the trailing slash', () => {

@@ -76,6 +76,8 @@ export interface DevIdpConfig {
   ttl: TtlConfig;
   /** Secret that signs cookies; undefined = generated once and kept in `keysDir`. */
   cookieSecret?: string;
+  /** Keep sessions, grants and refresh tokens in `keysDir/state.json` across restarts. */
+  persistState: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -311,6 +313,9 @@ export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
   // DEV_IDP_COOKIE_SECRET — signs dev-idp's own cookies. Default: random, generated on first
   // start and kept in DEV_IDP_KEYS_DIR, so browser sessions survive a restart.
   const cookieSecret = env.DEV_IDP_COOKIE_SECRET?.trim() || undefined;
+  // DEV_IDP_PERSIST_STATE — keep sessions, grants and refresh tokens in DEV_IDP_KEYS_DIR/state.json
+  // so that they survive a restart (default true); false = memory only.
+  const persistState = bool(env, 'DEV_IDP_PERSIST_STATE', true);
 
   const apis: ApiConfig[] = [{ identifier: apiIdentifier, name: apiName, permissions: apiPermissions }];
   if (defaultAudience && !apis.some((a) => a.identifier === defaultAudience)) {
@@ -333,6 +338,7 @@ export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
     clients,
     ttl,
     cookieSecret,
+    persistState,
   };
 }
 

@@ -1,18 +1,21 @@
 // The HTTP server: /healthz, generated avatars, a request log line per request, and
 // oidc-provider for everything else. When the signing keys change on disk (`rotate-keys`) or on
 // SIGHUP, a new provider instance with the new JWKS replaces the old one without a restart;
-// sessions, grants and refresh tokens survive (shared in-memory store).
+// sessions, grants and refresh tokens survive (shared store, see adapter.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { unwatchFile, watchFile } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AccountStore } from './accounts.js';
-import { storedEntries } from './adapter.js';
+import { flushState, persistStateIn, storedEntries } from './adapter.js';
 import type { DevIdpConfig } from './config.js';
 import { KEYS_FILE, loadOrCreateCookieSecret, loadOrCreateKeys, type KeyFile } from './keys.js';
 import type { Logger } from './logger.js';
 import { createProvider } from './provider.js';
 import { avatarSvg } from './views.js';
+
+/** Sessions, grants and refresh tokens (see adapter.ts), next to the keys. */
+const STATE_FILE = 'state.json';
 
 function kids(keyFile: KeyFile): string[] {
   return keyFile.keys.map((k) => k.jwk.kid);
@@ -44,6 +47,15 @@ export class DevIdpServer {
     if (created) this.logger.info({ event: 'keys.created', keys_dir: this.config.keysDir, kid: kids(keyFile)[0] }, 'generated a first signing key');
     this.cookieSecret = loadOrCreateCookieSecret(this.config.keysDir, this.config.cookieSecret);
     this.accounts = AccountStore.fromFile(this.config.usersFile, this.config.issuer);
+    if (this.config.persistState) {
+      const file = join(this.config.keysDir, STATE_FILE);
+      try {
+        const restored = persistStateIn(file);
+        if (restored) this.logger.info({ event: 'state.restored', entries: restored }, 'sessions and refresh tokens restored');
+      } catch (err) {
+        this.logger.warn({ event: 'state.unreadable', err: (err as Error).message }, 'starting with an empty store');
+      }
+    }
     this.install(keyFile);
 
     this.server = createServer((req, res) => this.handle(req, res));
@@ -130,6 +142,11 @@ export class DevIdpServer {
 
   async stop(): Promise<void> {
     unwatchFile(join(this.config.keysDir, KEYS_FILE));
+    try {
+      flushState();
+    } catch (err) {
+      this.logger.warn({ event: 'state.save_failed', err: (err as Error).message }, 'could not save sessions');
+    }
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => {

@@ -73,7 +73,8 @@ describe('signing key rotation', () => {
     expect((await verifyWith(jwksRsa({ jwksUri: idp.jwksUri }), renewed.access_token, API)).sub).toBe('auth0|alice');
   });
 
-  it('keeps the keys across a restart, so earlier tokens still verify', async () => {
+  it('keeps the keys, sessions and refresh tokens across a restart', async () => {
+    const session = await idp.login('alice');
     await idp.restart();
     expect((await idp.jwks()).keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
     const verifier = jwksRsa({ jwksUri: idp.jwksUri });
@@ -81,5 +82,10 @@ describe('signing key rotation', () => {
     const m2m = await idp.m2mToken();
     expect(kidOf(m2m.access_token)).toBe(newKid);
     expect((await verifyWith(verifier, m2m.access_token, API)).azp).toBe('dev-m2m');
+    // state.json in the keys folder brought back the refresh token and the SSO session
+    const renewed = await idp.refresh(session.tokens.refresh_token!);
+    expect((await verifyWith(verifier, renewed.access_token, API)).sub).toBe('auth0|alice');
+    const again = await idp.login('alice', { jar: session.jar });
+    expect(again.pages).toEqual([]);
   });
 });
