@@ -5,6 +5,7 @@ import './globals.css';
 export const metadata: Metadata = {
   title: 'Auth bus component',
   referrer: 'no-referrer',
+  icons: { icon: 'data:,' },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -24,7 +24,7 @@ function potentiallyTrustworthy(origin: string): boolean {
 
 const crossSiteCookie = !process.env.AUTH0_COOKIE_SAME_SITE && potentiallyTrustworthy(cfg.appOrigin);
 
-export const auth0 = new Auth0Client({
+const shared = {
   domain: cfg.domain,
   clientId: cfg.clientId,
   clientSecret: cfg.clientSecret,
@@ -37,6 +37,10 @@ export const auth0 = new Auth0Client({
   // The frame never needs the SDK's JSON token endpoint: the popup hands the token over, and
   // the refresh goes through /api/session/refresh (origin-checked).
   enableAccessTokenEndpoint: false,
+};
+
+export const auth0 = new Auth0Client({
+  ...shared,
   session: crossSiteCookie ? { cookie: { sameSite: 'none', secure: true } } : undefined,
   // A failed login (cancelled, refused) still ends in the popup page, which tells the frame.
   async onCallback(error, ctx) {
@@ -48,4 +52,17 @@ export const auth0 = new Auth0Client({
     }
     return NextResponse.redirect(target);
   },
+});
+
+/** Name of the frame's own (partitioned) copy of the session cookie; see lib/frame-session.ts. */
+export const FRAME_SESSION_COOKIE = '__cwf';
+
+/**
+ * The same client reading and writing the frame's copy of the session (cookie `__cwf`, set
+ * `Partitioned` by the routes that use it). Never mounted as routes: only `getAccessToken` /
+ * `getSession` with an explicit request and response.
+ */
+export const auth0Frame = new Auth0Client({
+  ...shared,
+  session: { cookie: { name: FRAME_SESSION_COOKIE, sameSite: 'none', secure: true } },
 });

@@ -10,6 +10,9 @@ export const POPUP_COMPLETE_PATH = '/popup/complete';
 export const POPUP_LOGGED_OUT_PATH = '/auth/logged-out';
 /** Silent refresh (same-origin POST from the frame). */
 export const REFRESH_PATH = '/api/session/refresh';
+/** The frame adopts its popup's session / forgets it (partitioned cookie, lib/frame-session.ts). */
+export const ADOPT_PATH = '/api/session/adopt';
+export const FORGET_PATH = '/api/session/forget';
 export const HEALTH_PATH = '/api/health';
 
 /** Name of the login/logout popup window; reusing it focuses an existing popup. */

@@ -106,14 +106,16 @@ export function Frame({ urls, popupSize }: FrameProps) {
 
   // the frame's height follows its content (or the host's fixed `height`)
   const fixedHeight = state?.args.height ?? null;
+  const mounted = state !== null;
   useLayoutEffect(() => {
+    if (!mounted) return; // after componentReady
     const report = () => Streamlit.setFrameHeight(fixedHeight ?? Math.ceil(rootRef.current?.getBoundingClientRect().height ?? 0) + 4);
     report();
     if (fixedHeight || !rootRef.current || typeof ResizeObserver === 'undefined') return;
     const observer = new ResizeObserver(report);
     observer.observe(rootRef.current);
     return () => observer.disconnect();
-  }, [fixedHeight, state?.ready]);
+  }, [fixedHeight, mounted, state?.ready]);
 
   const controller = controllerRef.current;
   const session = state?.session ?? null;

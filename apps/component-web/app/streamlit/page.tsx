@@ -9,6 +9,8 @@ import {
   POPUP_WIDTH,
   POPUP_WINDOW_NAME,
   REFRESH_PATH,
+  ADOPT_PATH,
+  FORGET_PATH,
 } from '../../lib/routes';
 import { Frame } from './frame';
 
@@ -22,7 +24,7 @@ export default async function StreamlitFramePage() {
   const logout = `${LOGOUT_PATH}?${new URLSearchParams({ returnTo: `${cfg.appBaseUrl}${POPUP_LOGGED_OUT_PATH}` })}`;
   return (
     <Frame
-      urls={{ login, logout, refresh: REFRESH_PATH, popupName: POPUP_WINDOW_NAME }}
+      urls={{ login, logout, refresh: REFRESH_PATH, adopt: ADOPT_PATH, forget: FORGET_PATH, popupName: POPUP_WINDOW_NAME }}
       popupSize={{ width: POPUP_WIDTH, height: POPUP_HEIGHT }}
     />
   );

@@ -13,6 +13,7 @@ function setup(options: { stored?: ReturnType<typeof sessionFor> | null; refresh
   const opened: { url: string; features: string; win: WindowLike }[] = [];
   const store = memoryStore(options.stored ?? null);
   let refreshCalls = 0;
+  const calls: { url: string; body?: unknown }[] = [];
   const deps: FrameDeps = {
     setComponentValue: (v) => events.push(v),
     store,
@@ -21,7 +22,9 @@ function setup(options: { stored?: ReturnType<typeof sessionFor> | null; refresh
       sockets.push(s);
       return s;
     },
-    fetch: (async () => {
+    fetch: (async (url: string, init: RequestInit) => {
+      calls.push({ url, body: init.body ? JSON.parse(String(init.body)) : undefined });
+      if (url !== '/api/session/refresh') return new Response(null, { status: 204 });
       refreshCalls += 1;
       const result = options.refresh?.(refreshCalls) ?? new Response('{}', { status: 401 });
       if (result instanceof Error) throw result;
@@ -43,12 +46,14 @@ function setup(options: { stored?: ReturnType<typeof sessionFor> | null; refresh
     login: '/auth/login?returnTo=%2Fpopup%2Fcomplete',
     logout: '/auth/logout?returnTo=x',
     refresh: '/api/session/refresh',
+    adopt: '/api/session/adopt',
+    forget: '/api/session/forget',
     popupName: 'auth-bus-login',
     popupFeatures: 'popup=yes,width=425,height=525',
   });
   const render = (args: Record<string, unknown> = {}) =>
     controller.onRender({ events: ALL, relay_url: 'ws://relay/ws', session_id: 'sess-1', initial_state: null, ...args });
-  return { timers, events, sockets, opened, store, controller, render, refreshCalls: () => refreshCalls };
+  return { timers, events, sockets, opened, store, controller, render, calls, refreshCalls: () => refreshCalls };
 }
 
 const loginMessage = (session: ReturnType<typeof sessionFor>) => ({
@@ -72,6 +77,8 @@ describe('FrameController', () => {
     expect(t.store.value).toEqual(session);
     expect(t.sockets[0].sent).toContainEqual({ type: 'session.reported', token: session.token.value, user: session.user });
     expect(t.controller.state.session).toEqual(session);
+    // the frame adopts the popup's session for its silent refresh
+    expect(t.calls).toEqual([{ url: '/api/session/adopt', body: { token: session.token.value } }]);
   });
 
   it('ignores messages from another origin or of the wrong shape', async () => {
@@ -111,6 +118,7 @@ describe('FrameController', () => {
     expect(t.events.at(-1)).toMatchObject({ name: 'onStatusUpdate', data: { user: null, token: null, cause: 'logout' } });
     expect(t.store.value).toBeNull();
     expect(t.sockets[0].sent.at(-1)).toEqual({ type: 'session.ended' });
+    expect(t.calls.map((c) => c.url)).toContain('/api/session/forget');
     // the popup's own logout message afterwards sends nothing new
     const count = t.events.length;
     t.controller.onWindowMessage({ origin: ORIGIN, data: { source: POPUP_MESSAGE_SOURCE, kind: 'logout' } });

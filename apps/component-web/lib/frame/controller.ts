@@ -47,6 +47,10 @@ export interface FrameUrls {
   logout: string;
   /** `/api/session/refresh` */
   refresh: string;
+  /** `/api/session/adopt`: the frame takes over the session its popup created (partitioned cookie). */
+  adopt: string;
+  /** `/api/session/forget`: drops the frame's copy at logout/expiry. */
+  forget: string;
   popupName: string;
   popupFeatures: string;
 }
@@ -97,6 +101,7 @@ export class FrameController {
   private seenActionIds = new Set<string>();
   private pending = new Map<string, { frame: ClientFrame & { type: 'web.request' }; timer: unknown; sent: boolean }>();
   private buttonCounter = 0;
+  private relayTarget: string | null = null;
   private relayWasOpen = false;
   private relayOutageReported = false;
   private disposed = false;
@@ -188,6 +193,13 @@ export class FrameController {
 
   private applyArgs(args: FrameArgs): void {
     if (this.disposed) return;
+    const target = args.relay_url && args.session_id ? `${args.relay_url} ${args.session_id}` : null;
+    if (target !== this.relayTarget) {
+      // a new relay (or session): its outages are reported afresh
+      this.relayTarget = target;
+      this.relayWasOpen = false;
+      this.relayOutageReported = false;
+    }
     if (args.relay_url && args.session_id) this.relay.connect(args.relay_url, args.session_id);
     else this.relay.close();
     const request = args.action_request;
@@ -319,7 +331,24 @@ export class FrameController {
     this.deps.store.save(session).catch(() => {
       this.update({ notice: { kind: 'info', text: 'This browser refused storage: the login will not survive a reload.' } });
     });
+    if (cause === 'login') void this.sessionCall(this.urls.adopt, { token: session.token.value });
     this.scheduleRefresh(session);
+  }
+
+  /** A same-origin call to one of component-web's session routes; failures only matter later. */
+  private async sessionCall(url: string, body?: unknown): Promise<boolean> {
+    try {
+      const res = await this.deps.fetch(url, {
+        method: 'POST',
+        credentials: 'include',
+        cache: 'no-store',
+        headers: { 'x-auth-bus-frame': '1', ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return res.ok;
+    } catch {
+      return false;
+    }
   }
 
   private endSession(cause: 'logout' | 'expired'): void {
@@ -330,6 +359,7 @@ export class FrameController {
       notice: cause === 'expired' ? expiredNotice() : null,
     });
     this.deps.store.clear().catch(() => undefined);
+    void this.sessionCall(this.urls.forget);
     this.emitStatus(null, cause);
     if (cause === 'expired') this.emitError('SESSION_EXPIRED', 'Session expired — log in again');
     this.relay.send({ type: 'session.ended' });

@@ -59,12 +59,18 @@ describe('RelayClient', () => {
     expect(t.states.at(-1)).toEqual(['offline', 500]);
   });
 
-  it('drops a connection that never says welcome', () => {
+  it('drops a connection that never says welcome, or never opens', () => {
     const t = setup();
     t.client.connect('ws://relay/ws', 'sess-1');
     t.sockets[0].open();
-    t.timers.advance(5000);
+    t.timers.advance(8000);
     expect(t.sockets[0].closed).toBe(true);
+    expect(t.client.state).toBe('offline');
+    t.timers.advance(500);
+    expect(t.sockets).toHaveLength(2);
+    t.timers.advance(8000); // never opens: dropped too
+    expect(t.sockets[1].closed).toBe(true);
+    expect(t.client.state).toBe('offline');
   });
 
   it('reconnects when the session id changes and stops on close', () => {

@@ -24,8 +24,8 @@ export interface RelayClientOptions {
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
   random?: () => number;
-  /** A connection that does not get `welcome` within this time is dropped and retried. */
-  helloTimeoutMs?: number;
+  /** A connection that is not open with a `welcome` within this time is dropped and retried. */
+  connectTimeoutMs?: number;
 }
 
 const OPEN = 1;
@@ -99,12 +99,19 @@ export class RelayClient {
     }
     this.socket = socket;
     const sessionId = this.sessionId;
+    // (a socket blocked by CSP or a black-holed host may never fire open or close)
+    this.helloTimer = this.setTimer(() => {
+      if (this.socket !== socket || this.ready) return;
+      try {
+        socket.close(4000, 'no welcome');
+      } catch {
+        // ignore
+      }
+      socket.onclose?.({});
+    }, this.opts.connectTimeoutMs ?? 8000);
     socket.onopen = () => {
       if (this.socket !== socket) return;
       socket.send(JSON.stringify({ type: 'hello', v: 1, session_id: sessionId } satisfies ClientFrame));
-      this.helloTimer = this.setTimer(() => {
-        if (this.socket === socket && !this.ready) socket.close(4000, 'no welcome');
-      }, this.opts.helloTimeoutMs ?? 5000);
     };
     socket.onmessage = (ev) => {
       if (this.socket !== socket) return;

@@ -1,5 +1,7 @@
 import { POPUP_MESSAGE_SOURCE, type PopupMessage } from '@auth-bus/contracts';
+import { cookies } from 'next/headers';
 import { auth0 } from '../../../lib/auth0';
+import { putHandoff, sessionCookies } from '../../../lib/frame-session';
 import { popupPage, popupResponse } from '../../../lib/popup-page';
 import { requestCsp } from '../../../lib/request-csp';
 import { toComponentSession } from '../../../lib/session';
@@ -24,6 +26,8 @@ export async function GET(request: Request): Promise<Response> {
   let text: string;
   const session = error ? null : toComponentSession(await auth0.getSession());
   if (session) {
+    // the frame adopts this session for its silent refresh (lib/frame-session.ts)
+    putHandoff(session.token.value, sessionCookies((await cookies()).getAll(), '__session'));
     message = { source: POPUP_MESSAGE_SOURCE, kind: 'login', session };
     title = 'Logged in';
     text = `Logged in${session.user.name ? ` as ${session.user.name}` : ''}.`;

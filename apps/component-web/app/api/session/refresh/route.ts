@@ -1,6 +1,7 @@
-import { auth0 } from '../../../../lib/auth0';
+import { NextRequest, NextResponse } from 'next/server';
+import { auth0, auth0Frame, FRAME_SESSION_COOKIE } from '../../../../lib/auth0';
 import { config } from '../../../../lib/config';
-import { FRAME_REQUEST_HEADER } from '../../../../lib/routes';
+import { FRAME_COOKIE_ATTRIBUTES, isFrameRequest, sessionCookies } from '../../../../lib/frame-session';
 import { toComponentSession } from '../../../../lib/session';
 
 export const dynamic = 'force-dynamic';
@@ -11,43 +12,50 @@ function error(status: number, code: string, message: string, reason?: string): 
   return Response.json({ error: { code, message, ...(reason ? { reason } : {}) } }, { status, headers: NO_STORE });
 }
 
+/** The request as the SDK should see it after its own cookie updates (for the fresh session). */
+function withCookies(request: NextRequest, carrier: NextResponse): NextRequest {
+  const jar = new Map(request.cookies.getAll().map((c) => [c.name, c.value]));
+  for (const c of carrier.cookies.getAll()) {
+    if (!c.value || c.maxAge === 0) jar.delete(c.name);
+    else jar.set(c.name, c.value);
+  }
+  const headers = new Headers(request.headers);
+  headers.set('cookie', [...jar].map(([n, v]) => `${n}=${v}`).join('; '));
+  return new NextRequest(request.url, { headers });
+}
+
 /**
- * Silent refresh for the frame: uses the SDK session cookie that the login popup set and
- * `getAccessToken({ refresh: true })` (refresh token grant at the provider), and answers with a
- * fresh `ComponentSession`. Only same-origin calls from the frame are served: the custom header
- * cannot be sent cross-origin without a CORS preflight (which this route never grants), and a
- * browser-sent Origin / Sec-Fetch-Site must say same-origin.
+ * Silent refresh for the frame: the SDK's `getAccessToken({ refresh: true })` (refresh-token
+ * grant at the provider) on the frame's partitioned copy of the session (`__cwf`, see
+ * lib/frame-session.ts) or, when the browser sends it, the popup's first-party `__session`.
+ * Answers with a fresh `ComponentSession`; 401 when there is no session to refresh.
  */
-export async function POST(request: Request): Promise<Response> {
-  const origin = request.headers.get('origin');
-  const fetchSite = request.headers.get('sec-fetch-site');
-  const ownOrigin = new URL(request.url).origin;
-  if (
-    request.headers.get(FRAME_REQUEST_HEADER) !== '1' ||
-    (origin && origin !== ownOrigin && origin !== config().appOrigin) ||
-    (fetchSite && fetchSite !== 'same-origin')
-  ) {
+export async function POST(request: NextRequest): Promise<Response> {
+  if (!isFrameRequest(request, config().appOrigin)) {
     return error(403, 'FORBIDDEN', 'Refresh is only available to the component frame');
   }
+  const framed = sessionCookies(request.cookies.getAll(), FRAME_SESSION_COOKIE).length > 0;
+  const client = framed ? auth0Frame : auth0;
+  const carrier = new NextResponse(null);
   try {
-    const fresh = await auth0.getAccessToken({ refresh: true });
-    const stored = await auth0.getSession();
+    const fresh = await client.getAccessToken(request, carrier, { refresh: true });
+    const stored = await client.getSession(withCookies(request, carrier));
     const session = toComponentSession(
       stored && {
         user: stored.user,
-        tokenSet: {
-          accessToken: fresh.token,
-          expiresAt: fresh.expiresAt,
-          idToken: stored.tokenSet.idToken,
-        },
+        tokenSet: { accessToken: fresh.token, expiresAt: fresh.expiresAt, idToken: stored.tokenSet.idToken },
       },
     );
     if (!session) return error(401, 'UNAUTHENTICATED', 'Session expired — log in again', 'missing');
-    return Response.json(session, { headers: NO_STORE });
+    const response = NextResponse.json(session, { headers: NO_STORE });
+    for (const c of carrier.cookies.getAll()) {
+      response.cookies.set(framed ? { ...c, ...FRAME_COOKIE_ATTRIBUTES } : c);
+    }
+    return response;
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'unknown';
-    // the code only (e.g. missing_session, failed_to_refresh_token): never a token
-    console.warn(`[component-web] silent refresh refused: ${code}`);
+    // the code only (missing_session, failed_to_refresh_token, …): never a token
+    console.warn(`[component-web] silent refresh refused (${framed ? 'frame' : 'first-party'} session): ${code}`);
     return error(401, 'UNAUTHENTICATED', 'Session expired — log in again', code.slice(0, 64));
   }
 }

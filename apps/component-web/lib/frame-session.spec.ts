@@ -1,0 +1,28 @@
+import { isFrameRequest, putHandoff, renameSessionCookie, sessionCookies, takeHandoff } from './frame-session';
+
+describe('frame session hand-off', () => {
+  it('hands a session over once, to the holder of the access token, within two minutes', () => {
+    const cookies = [{ name: '__session', value: 'jwe' }];
+    putHandoff('token-a', cookies, 1000);
+    expect(takeHandoff('token-b', 1000)).toBeNull();
+    expect(takeHandoff('token-a', 1000)).toEqual(cookies);
+    expect(takeHandoff('token-a', 1000)).toBeNull();
+    putHandoff('token-c', cookies, 1000);
+    expect(takeHandoff('token-c', 1000 + 120_000)).toBeNull();
+  });
+
+  it('renames session cookies and their chunks', () => {
+    expect(renameSessionCookie('__session', '__session', '__cwf')).toBe('__cwf');
+    expect(renameSessionCookie('__session__1', '__session', '__cwf')).toBe('__cwf__1');
+    expect(renameSessionCookie('__sessionx', '__session', '__cwf')).toBeNull();
+    expect(sessionCookies([{ name: '__cwf', value: '' }, { name: '__cwf__0', value: '' }, { name: '__txn_x', value: '' }], '__cwf').map((c) => c.name)).toEqual(['__cwf', '__cwf__0']);
+  });
+
+  it('serves only same-origin calls with the frame header', () => {
+    const req = (headers: Record<string, string>) => new Request('http://localhost:3001/api/session/refresh', { method: 'POST', headers });
+    expect(isFrameRequest(req({ 'x-auth-bus-frame': '1', origin: 'http://localhost:3001', 'sec-fetch-site': 'same-origin' }), 'http://localhost:3001')).toBe(true);
+    expect(isFrameRequest(req({ origin: 'http://localhost:3001' }), 'http://localhost:3001')).toBe(false);
+    expect(isFrameRequest(req({ 'x-auth-bus-frame': '1', origin: 'http://evil.example' }), 'http://localhost:3001')).toBe(false);
+    expect(isFrameRequest(req({ 'x-auth-bus-frame': '1', 'sec-fetch-site': 'cross-site' }), 'http://localhost:3001')).toBe(false);
+  });
+});
