@@ -247,7 +247,7 @@ class Tokens:
 class DevIdp:
     """The real dev-idp (``node apps/dev-idp/dist/main.js``) on a free port with temporary keys."""
 
-    def __init__(self, audience: str = AUDIENCE) -> None:
+    def __init__(self, audience: str = AUDIENCE, extra_env: Mapping[str, str] | None = None) -> None:
         assert DEV_IDP_MAIN.is_file(), f"{DEV_IDP_MAIN} is missing: build dev-idp first (npx nx run dev-idp:build)"
         self.port = free_port()
         self.audience = audience
@@ -255,7 +255,7 @@ class DevIdp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DEV_IDP_")}
         if env.get("NODE_ENV") == "production":
             env["NODE_ENV"] = "test"
-        env.update({"DEV_IDP_PORT": str(self.port), "DEV_IDP_KEYS_DIR": self.keys_dir, "DEV_IDP_API_AUDIENCE": audience, "DEV_IDP_LOG_LEVEL": "warn"})
+        env.update({"DEV_IDP_PORT": str(self.port), "DEV_IDP_KEYS_DIR": self.keys_dir, "DEV_IDP_API_AUDIENCE": audience, "DEV_IDP_LOG_LEVEL": "warn", **(extra_env or {})})
         self.proc = ManagedProcess("dev-idp", [NODE, str(DEV_IDP_MAIN)], env=env)
         wait_for(lambda: requests.get(f"{self.issuer}healthz", timeout=1).ok, "dev-idp health", logs=self.proc.tail)
 
