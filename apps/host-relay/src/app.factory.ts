@@ -1,17 +1,16 @@
+import { NestPinoLogger, type AppLogger } from '@auth-bus/service-kit';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/filters/http-error.filter';
 import { OriginPolicy } from './common/guards/origin-policy';
-import { PinoNestLogger } from './common/logging/logger';
 import { bodyLimitMiddleware } from './common/middleware/body-limit.middleware';
 import { corsMiddleware } from './common/middleware/cors.middleware';
 import type { RelayConfig } from './config/relay.config';
 import { RelayWsAdapter } from './ws-gateway/relay-ws.adapter';
 
 /** Everything the relay needs besides its module graph: middleware order, filters, the WebSocket adapter. */
-export function configureApp(app: NestExpressApplication, config: RelayConfig, logger: Logger): NestExpressApplication {
+export function configureApp(app: NestExpressApplication, config: RelayConfig, logger: AppLogger): NestExpressApplication {
   const origins = new OriginPolicy(config.allowedOrigins);
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
@@ -25,9 +24,9 @@ export function configureApp(app: NestExpressApplication, config: RelayConfig, l
 }
 
 /** Creates the relay (not listening yet). Used by main.ts and by in-process tests. */
-export async function createRelayApp(config: RelayConfig, logger: Logger, module: unknown = AppModule.register(config, logger)): Promise<NestExpressApplication> {
+export async function createRelayApp(config: RelayConfig, logger: AppLogger, module: unknown = AppModule.register(config, logger)): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(module as never, {
-    logger: new PinoNestLogger(logger),
+    logger: new NestPinoLogger(logger),
     bodyParser: false,
     abortOnError: false,
   });

@@ -1,6 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import type { Logger } from 'pino';
-import { RELAY_LOGGER } from './common/logging/logger';
+import { APP_LOGGER, type AppLogger } from '@auth-bus/service-kit';
 import { RELAY_CONFIG, type RelayConfig } from './config/relay.config';
 import { HealthModule } from './health/health.module';
 import { HttpGatewayModule } from './http-gateway/http-gateway.module';
@@ -10,10 +9,10 @@ import { WsGatewayModule } from './ws-gateway/ws-gateway.module';
 @Global()
 @Module({})
 class CoreModule {
-  static register(config: RelayConfig, logger: Logger): DynamicModule {
+  static register(config: RelayConfig, logger: AppLogger): DynamicModule {
     const providers = [
       { provide: RELAY_CONFIG, useValue: config },
-      { provide: RELAY_LOGGER, useValue: logger },
+      { provide: APP_LOGGER, useValue: logger },
     ];
     return { module: CoreModule, providers, exports: providers };
   }
@@ -21,7 +20,7 @@ class CoreModule {
 
 @Module({})
 export class AppModule {
-  static register(config: RelayConfig, logger: Logger): DynamicModule {
+  static register(config: RelayConfig, logger: AppLogger): DynamicModule {
     return {
       module: AppModule,
       imports: [CoreModule.register(config, logger), HealthModule, HttpGatewayModule, WsGatewayModule],

@@ -1,24 +1,14 @@
 import 'reflect-metadata';
-import { existsSync, readFileSync } from 'node:fs';
+import { createLogger, loadDotEnv } from '@auth-bus/service-kit';
 import { join } from 'node:path';
-import { parseEnv } from 'node:util';
 import { createRelayApp } from './app.factory';
-import { createLogger } from './common/logging/logger';
 import { loadConfig } from './config/relay.config';
 
-/** Loads `apps/host-relay/.env` if there is one; variables already in the environment win. */
-function loadDotEnv(): void {
-  const file = join(__dirname, '..', '.env');
-  if (!existsSync(file)) return;
-  for (const [key, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
-    if (process.env[key] === undefined) process.env[key] = value;
-  }
-}
-
 async function main(): Promise<void> {
-  loadDotEnv();
+  // apps/host-relay/.env (git-ignored) if present; variables already in the environment win.
+  loadDotEnv(join(__dirname, '..', '.env'));
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger({ service: 'host-relay', instance: config.instance, level: config.logLevel });
   const app = await createRelayApp(config, logger);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();

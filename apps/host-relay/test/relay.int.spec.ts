@@ -8,7 +8,11 @@ import { TestSocket } from './ws-client';
  * purpose. The same checks against the real services and dev-idp tokens are in
  * relay.e2e.int.spec.ts.
  */
+// Starting processes (and building a stale dist) takes longer than Jest's default 5 s.
+jest.setTimeout(60_000);
+
 const ORIGIN = 'http://localhost:3001';
+const json = (res: Response): Promise<any> => res.json();
 const TIMEOUT_MS = 800;
 
 describe('host-relay on a real nats-server (stand-in services)', () => {
@@ -50,13 +54,13 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
     it('GET /api/ping → 200 with the service reply', async () => {
       const res = await get('/api/ping');
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ data: 'Hello from a PUBLIC endpoint!', instance: 'fake-api' });
+      expect(await json(res)).toMatchObject({ data: 'Hello from a PUBLIC endpoint!', instance: 'fake-api' });
     });
 
     it('forwards the Authorization header into the NATS headers', async () => {
       const res = await get('/api/pong', { Authorization: 'Bearer good' });
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ sub: 'alice' });
+      expect(await json(res)).toMatchObject({ sub: 'alice' });
       expect(fake.apiHeaders.at(-1)).toBe('Bearer good');
     });
 
@@ -64,26 +68,26 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
       const res = await get('/api/pong');
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-      expect(await res.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'No bearer token was presented', reason: 'missing' } });
+      expect(await json(res)).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'No bearer token was presented', reason: 'missing' } });
     });
 
     it('401 malformed for an Authorization header that is not Bearer', async () => {
       const res = await get('/api/pong', { Authorization: 'Basic YWxpY2U6c2VjcmV0' });
       expect(res.status).toBe(401);
-      expect((await res.json()).error.reason).toBe('malformed');
+      expect((await json(res)).error.reason).toBe('malformed');
     });
 
     it('403 with the missing permission', async () => {
       const res = await get('/api/pong-scoped', { Authorization: 'Bearer bob' });
       expect(res.status).toBe(403);
-      expect(await res.json()).toMatchObject({ error: { code: 'FORBIDDEN', permission: 'read:messages' } });
+      expect(await json(res)).toMatchObject({ error: { code: 'FORBIDDEN', permission: 'read:messages' } });
     });
 
     it('404 NOT_FOUND for paths outside the route table, subjects included', async () => {
       for (const path of ['/api/nope', '/api/auth.verify', '/audit.query', '/api/ping/extra']) {
         const res = await get(path);
         expect(res.status).toBe(404);
-        expect((await res.json()).error.code).toBe('NOT_FOUND');
+        expect((await json(res)).error.code).toBe('NOT_FOUND');
       }
       const post = await fetch(`${relay.url}/api/ping`, { method: 'POST', body: '{}' });
       expect(post.status).toBe(404);
@@ -92,14 +96,14 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
     it('413 for a body over the limit', async () => {
       const res = await fetch(`${relay.url}/api/ping`, { method: 'POST', body: 'x'.repeat(70_000), headers: { 'Content-Type': 'application/json' } });
       expect(res.status).toBe(413);
-      expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+      expect((await json(res)).error.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
     it('504 TIMEOUT within the deadline when the service does not answer', async () => {
       const started = Date.now();
       const res = await get('/api/pong', { Authorization: 'Bearer silent' });
       expect(res.status).toBe(504);
-      expect((await res.json()).error.code).toBe('TIMEOUT');
+      expect((await json(res)).error.code).toBe('TIMEOUT');
       expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
       expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
     });
@@ -117,14 +121,14 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
       const evil = await get('/api/ping', { Origin: 'https://evil.test' });
       expect(evil.status).toBe(403);
       expect(evil.headers.get('access-control-allow-origin')).toBeNull();
-      expect((await evil.json()).error.reason).toBe('origin_not_allowed');
+      expect((await json(evil)).error.reason).toBe('origin_not_allowed');
     });
 
     it('/healthz and /readyz', async () => {
       expect((await get('/healthz')).status).toBe(200);
       const ready = await get('/readyz');
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready', checks: { nats: true, api: true, auth: true } });
+      expect(await json(ready)).toMatchObject({ status: 'ready', checks: { nats: true, api: true, auth: true } });
     });
   });
 
@@ -221,7 +225,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
       const started = Date.now();
       const res = await get('/api/ping');
       expect(res.status).toBe(503);
-      expect((await res.json()).error.code).toBe('UNAVAILABLE');
+      expect((await json(res)).error.code).toBe('UNAVAILABLE');
       expect(await s.request('/api/ping')).toMatchObject({ ok: false, status: 503, error: { code: 'UNAVAILABLE' } });
       expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
       expect((await get('/readyz')).status).toBe(503);
@@ -252,7 +256,7 @@ describe('host-relay and a NATS outage', () => {
     expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${relay.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect((await ready.json()).checks.nats).toBe(false);
+    expect((await json(ready)).checks.nats).toBe(false);
     const started = Date.now();
     const res = await fetch(`${relay.url}/api/ping`);
     expect(res.status).toBe(503);

@@ -6,8 +6,7 @@ import { ManagedProcess } from './managed-process';
 import { waitFor } from './wait-for';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const RELAY_ROOT = join(REPO_ROOT, 'apps', 'host-relay');
-const RELAY_MAIN = join(RELAY_ROOT, 'dist', 'main.js');
+const RELAY_MAIN = join(REPO_ROOT, 'apps', 'host-relay', 'dist', 'main.js');
 
 /** Where the relay finds NATS: a NatsHarness, or anything with a URL (credentials default to the dev ones). */
 export interface RelayNats {
@@ -29,30 +28,43 @@ export interface RelayHarnessOptions {
   timeout?: number;
 }
 
-function newestMtime(dir: string): number {
+function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
 
+/** What the relay runs on, in build order: the libraries it imports, then the relay itself. */
+const RELAY_BUILD: { dir: string; tsconfig: string; marker: string }[] = [
+  { dir: 'libs/contracts', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
+  { dir: 'libs/service-kit', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
+  { dir: 'apps/host-relay', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
+];
+
+function isStale(unit: (typeof RELAY_BUILD)[number]): boolean {
+  const marker = join(REPO_ROOT, unit.dir, unit.marker);
+  if (!existsSync(marker)) return true;
+  const inputs = Math.max(newestSource(join(REPO_ROOT, unit.dir, 'src')), statSync(join(REPO_ROOT, unit.dir, unit.tsconfig)).mtimeMs);
+  return inputs > statSync(marker).mtimeMs;
+}
+
 /**
- * Builds the relay if `dist/` is missing or older than its sources, so that tests of other
- * projects never run a stale relay. Builds from parallel test processes are serialised with flock.
+ * Builds (tsc) whichever of contracts, service-kit and host-relay has a missing or stale dist,
+ * so that tests of any project never run a stale relay. Builds are serialised across parallel
+ * test processes with flock (the same lock files as the services harness).
  */
 export function ensureRelayBuilt(): void {
-  const stale = () => !existsSync(RELAY_MAIN) || statSync(RELAY_MAIN).mtimeMs < newestMtime(join(RELAY_ROOT, 'src'));
-  if (!stale()) return;
+  if (!RELAY_BUILD.some(isStale)) return;
   const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
-  const result = spawnSync('flock', ['/tmp/auth-bus-host-relay-build.lock', tsc, '-p', join(RELAY_ROOT, 'tsconfig.app.json')], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    throw new Error(`Building host-relay failed (nx run host-relay:build):\n${result.stdout}${result.stderr}`);
+  for (const unit of RELAY_BUILD) {
+    if (!isStale(unit)) continue;
+    const lock = `/tmp/auth-bus-${unit.dir.replace(/\//g, '-')}-build.lock`;
+    const result = spawnSync('flock', [lock, tsc, '-p', join(unit.dir, unit.tsconfig)], { cwd: REPO_ROOT, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`Building ${unit.dir} failed (tsc -p ${unit.dir}/${unit.tsconfig}):\n${result.stdout}${result.stderr}`);
   }
 }
 
@@ -67,6 +79,8 @@ export function ensureRelayBuilt(): void {
  */
 export class RelayHarness {
   private proc?: ManagedProcess;
+  /** Kills the child if the test process exits without stop() (e.g. a hook timed out). */
+  private readonly killOnExit = () => this.proc?.child.kill('SIGKILL');
 
   private constructor(
     readonly port: number,
@@ -88,7 +102,14 @@ export class RelayHarness {
     };
     const harness = new RelayHarness(port, env, allowedOrigins);
     await harness.startProcess(options.timeout ?? 20_000);
-    if (options.waitForReady) await harness.waitForReady(options.timeout ?? 20_000);
+    if (options.waitForReady) {
+      try {
+        await harness.waitForReady(options.timeout ?? 20_000);
+      } catch (err) {
+        await harness.stop();
+        throw new Error(`${(err as Error).message}\n--- host-relay ---\n${harness.logs(20)}`);
+      }
+    }
     return harness;
   }
 
@@ -117,13 +138,19 @@ export class RelayHarness {
   private async startProcess(timeout: number): Promise<void> {
     const proc = ManagedProcess.start('host-relay', process.execPath, [RELAY_MAIN], this.env, REPO_ROOT);
     this.proc = proc;
-    await waitFor(
-      async () => {
-        if (!proc.running) throw new Error(`host-relay exited:\n${proc.tail()}`);
-        return (await fetch(`${this.url}/healthz`)).ok;
-      },
-      { timeout, what: `host-relay on :${this.port}` },
-    );
+    process.once('exit', this.killOnExit);
+    try {
+      await waitFor(
+        async () => {
+          if (!proc.running) throw new Error(`host-relay exited:\n${proc.tail()}`);
+          return (await fetch(`${this.url}/healthz`)).ok;
+        },
+        { timeout, what: `host-relay on :${this.port}` },
+      );
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   /** Waits until `/readyz` answers 200 (NATS connected, api-service and auth-service answering). */
@@ -133,6 +160,7 @@ export class RelayHarness {
 
   async stop(): Promise<void> {
     await this.proc?.stop();
+    process.off('exit', this.killOnExit);
   }
 
   /** Stops and starts the relay on the same port with the same settings. */

@@ -11,11 +11,9 @@ import {
 } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/contracts/client';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { connect, type NatsConnection } from 'nats';
-import { hostname } from 'node:os';
-import type { Logger } from 'pino';
+import type { NatsConnection } from 'nats';
 import type { z } from 'zod';
-import { RELAY_LOGGER } from '../common/logging/logger';
+import { APP_LOGGER, BusConnection, type AppLogger } from '@auth-bus/service-kit';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
 
 export interface BusRequestOptions {
@@ -35,99 +33,66 @@ export function checkTokenShape(token: string): void {
 }
 
 /**
- * The relay's one NATS connection (as user `host-relay`). It starts connecting in the
- * background and never gives up, so the relay starts (and answers `/healthz`) while NATS is
- * down. While it is not connected every request fails at once with UNAVAILABLE instead of
- * waiting for its deadline.
+ * The relay's one NATS connection (as user `host-relay`), on service-kit's BusConnection: it
+ * starts connecting in the background and never gives up, so the relay starts (and answers
+ * `/healthz`) while NATS is down. While it is not connected — before the first connection and
+ * during a reconnect — every request fails at once with UNAVAILABLE instead of waiting for its
+ * deadline.
  */
 @Injectable()
 export class BusService implements OnModuleInit, OnApplicationShutdown {
-  private nc?: NatsConnection;
+  private bus?: BusConnection;
   private client?: BusClient;
   private connected = false;
   private stopping = false;
-  private retryTimer?: NodeJS.Timeout;
-  private readonly log: Logger;
+  private readonly log: AppLogger;
 
   constructor(
     @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
-    @Inject(RELAY_LOGGER) logger: Logger,
+    @Inject(APP_LOGGER) logger: AppLogger,
   ) {
     this.log = logger.child({ context: 'bus' });
   }
 
   onModuleInit(): void {
-    void this.connectLoop(0);
+    this.open();
   }
 
   get isConnected(): boolean {
-    return this.connected && !!this.nc && !this.nc.isClosed();
+    const nc = this.bus?.connection;
+    return this.connected && !!nc && !nc.isClosed() && !nc.isDraining();
   }
 
-  private async connectLoop(attempt: number): Promise<void> {
-    if (this.stopping) return;
-    const { servers, user, password } = this.config.nats;
-    try {
-      const nc = await connect({
-        servers,
-        user,
-        pass: password,
-        name: `host-relay:${hostname()}:${process.pid}`,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 250,
-        reconnectJitter: 100,
-        pingInterval: 5_000,
-        maxPingOut: 2,
-        timeout: 2_000,
-        noEcho: true,
-      });
-      if (this.stopping) {
-        await nc.close();
-        return;
-      }
-      this.nc = nc;
+  private open(): void {
+    const { servers, user, pass } = this.config.nats;
+    const bus = new BusConnection({
+      servers,
+      user,
+      pass,
+      name: `host-relay:${this.config.instance}`,
+      logger: this.log,
+      connectOptions: { noEcho: true, timeout: 2_000, reconnectJitter: 100 },
+      // Does not happen with endless reconnects; if it does, start over with a new connection.
+      onUnexpectedClose: () => {
+        this.connected = false;
+        if (!this.stopping) setTimeout(() => this.open(), 250).unref();
+      },
+    });
+    this.bus = bus;
+    bus.onConnect((nc, { reconnect }) => {
+      if (this.bus !== bus) return;
       this.client = new BusClient(nc);
       this.connected = true;
-      this.log.info({ server: nc.getServer() }, 'connected to NATS');
-      void this.watchStatus(nc);
-      void nc.closed().then((err) => {
-        this.connected = false;
-        if (this.stopping) return;
-        this.log.error({ err: err?.message }, 'NATS connection closed; connecting again');
-        this.scheduleRetry(0);
-      });
-    } catch (err) {
-      const delay = Math.min(5_000, 250 * 2 ** Math.min(attempt, 5));
-      if (attempt === 0 || attempt % 20 === 0) {
-        this.log.warn({ err: (err as Error).message, servers, retryInMs: delay }, 'NATS not reachable; retrying');
-      }
-      this.scheduleRetry(attempt + 1, delay);
-    }
+      if (!reconnect) void this.watchStatus(nc);
+    });
+    void bus.start().catch(() => undefined);
   }
 
-  private scheduleRetry(attempt: number, delay = 250): void {
-    if (this.stopping) return;
-    this.retryTimer = setTimeout(() => void this.connectLoop(attempt), delay);
-  }
-
+  /** BusConnection logs the transitions; this only tracks whether requests can go out now. */
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
-      switch (s.type) {
-        case 'disconnect':
-        case 'staleConnection':
-          if (this.connected) this.log.warn({ status: s.type }, 'NATS connection lost; reconnecting');
-          this.connected = false;
-          break;
-        case 'reconnect':
-          this.connected = true;
-          this.log.info({ server: s.data }, 'reconnected to NATS');
-          break;
-        case 'error':
-          this.log.error({ err: String(s.data) }, 'NATS error');
-          break;
-        default:
-          break;
-      }
+      if (s.type === 'disconnect' || s.type === 'staleConnection') this.connected = false;
+      else if (s.type === 'reconnect') this.connected = true;
     }
   }
 
@@ -172,12 +137,7 @@ export class BusService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.retryTimer);
-    const nc = this.nc;
-    if (!nc || nc.isClosed()) return;
-    const drained = nc.drain().catch(() => undefined);
-    const deadline = new Promise((resolve) => setTimeout(resolve, 2_000).unref());
-    await Promise.race([drained, deadline]);
-    if (!nc.isClosed()) await nc.close();
+    this.connected = false;
+    await this.bus?.close(2_000);
   }
 }

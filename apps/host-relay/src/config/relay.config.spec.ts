@@ -5,7 +5,8 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.port).toBe(8888);
     expect(c.allowedOrigins).toEqual(DEFAULT_ALLOWED_ORIGINS);
-    expect(c.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], user: 'host-relay', password: 'host-relay-dev-password' });
+    expect(c.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], user: 'host-relay', pass: 'host-relay-dev-password' });
+    expect(c.instance).toMatch(/^host-relay-[0-9a-f]{6}$/);
     expect(c.requestTimeoutMs).toBe(3000);
     expect(c.ws.maxFrameBytes).toBeLessThanOrEqual(c.ws.maxPayloadBytes);
   });

@@ -1,4 +1,5 @@
 import { MAX_BODY_BYTES } from '@auth-bus/contracts';
+import { defaultInstanceId, natsConfigFromEnv, type NatsConfig } from '@auth-bus/service-kit';
 import { z } from 'zod';
 
 /**
@@ -31,13 +32,13 @@ const EnvSchema = z.object({
   /** Express `trust proxy` setting: set to `true` (or a hop count) behind a reverse proxy so rate limits see the client IP. */
   RELAY_TRUST_PROXY: z.string().default('false'),
 
-  // ---- NATS ----------------------------------------------------------------------------
-  /** NATS server URL(s), comma-separated. */
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
-  /** NATS user of the relay (its permissions are in infra/nats/nats.conf). */
-  NATS_USER: z.string().min(1).default('host-relay'),
-  /** Password of that user; the default is the development value from infra/nats/nats.env.sample. */
-  NATS_PASSWORD: z.string().min(1).default('host-relay-dev-password'),
+  // ---- NATS (read by natsConfigFromEnv from @auth-bus/service-kit, like the services) ----
+  // NATS_URL       server URL(s), comma-separated (default nats://127.0.0.1:$NATS_PORT, port 4222)
+  // NATS_USER      the relay's NATS user (default host-relay; permissions in infra/nats/nats.conf)
+  // NATS_PASSWORD  its password (default NATS_HOST_RELAY_PASSWORD, then the development value
+  //                from infra/nats/nats.env.sample)
+  /** This replica's name in logs and in NATS monitoring (`host-relay:<instance>`); default `host-relay-<random>`. */
+  INSTANCE_ID: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/).optional(),
   /** Deadline of every bus request made for a browser or HTTP client; after it the caller gets TIMEOUT (504). */
   RELAY_REQUEST_TIMEOUT_MS: int(50, 60_000).default(3000),
 
@@ -85,7 +86,8 @@ export interface RelayConfig {
   host: string;
   allowedOrigins: string[];
   trustProxy: boolean | number;
-  nats: { servers: string[]; user: string; password: string };
+  instance: string;
+  nats: NatsConfig;
   requestTimeoutMs: number;
   ws: {
     maxFrameBytes: number;
@@ -151,11 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     host: e.RELAY_HOST,
     allowedOrigins: parseOrigins(e.RELAY_ALLOWED_ORIGINS),
     trustProxy: parseTrustProxy(e.RELAY_TRUST_PROXY),
-    nats: {
-      servers: e.NATS_URL.split(',').map((s) => s.trim()).filter(Boolean),
-      user: e.NATS_USER,
-      password: e.NATS_PASSWORD,
-    },
+    instance: e.INSTANCE_ID ?? defaultInstanceId('host-relay'),
+    nats: natsConfigFromEnv(env, 'host-relay'),
     requestTimeoutMs: e.RELAY_REQUEST_TIMEOUT_MS,
     ws: {
       maxFrameBytes: e.RELAY_MAX_FRAME_BYTES,

@@ -1,10 +1,9 @@
 import { BusError, parseBearer } from '@auth-bus/contracts';
 import { All, Controller, Inject, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { Logger } from 'pino';
 import { RouteForwarder } from '../bus/route-forwarder.service';
 import { HttpRateLimitGuard } from '../common/guards/http-rate-limit.guard';
-import { RELAY_LOGGER } from '../common/logging/logger';
+import { APP_LOGGER, type AppLogger } from '@auth-bus/service-kit';
 import { readJsonBody } from '../common/middleware/body-limit.middleware';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
 import { resolveRoute } from '../bus/route-table';
@@ -21,7 +20,7 @@ export class HttpGatewayController {
   constructor(
     private readonly forwarder: RouteForwarder,
     @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
-    @Inject(RELAY_LOGGER) private readonly logger: Logger,
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
   @All('*path')

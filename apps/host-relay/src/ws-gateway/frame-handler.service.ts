@@ -9,13 +9,12 @@ import {
 } from '@auth-bus/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { BusService, checkTokenShape } from '../bus/bus.service';
 import { RouteForwarder } from '../bus/route-forwarder.service';
 import { asBusError } from '../common/filters/error-response';
 import { TokenBucket } from '../common/limits/token-bucket';
-import { RELAY_LOGGER } from '../common/logging/logger';
+import { APP_LOGGER, type AppLogger } from '@auth-bus/service-kit';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
 import { OPEN, RelayConnection, type FrameSocket } from './connection';
 
@@ -57,13 +56,13 @@ function peekId(value: unknown): string | undefined {
 @Injectable()
 export class FrameHandler {
   readonly connections = new Set<RelayConnection>();
-  private readonly log: Logger;
+  private readonly log: AppLogger;
 
   constructor(
     private readonly bus: BusService,
     private readonly forwarder: RouteForwarder,
     @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
-    @Inject(RELAY_LOGGER) logger: Logger,
+    @Inject(APP_LOGGER) logger: AppLogger,
   ) {
     this.log = logger.child({ context: 'ws' });
   }

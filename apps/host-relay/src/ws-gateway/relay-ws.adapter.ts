@@ -56,8 +56,8 @@ export class RelayWsAdapter extends WsAdapter {
 
   /** Socket errors (e.g. 1009 on a frame over the hard limit) are the client's doing: warn, with no stack. */
   override bindErrorHandler(server: any): any {
-    server.on('connection', (ws: any) => ws.on('error', (err: Error) => this.log.warn({ context: 'ws', err: err.message }, 'websocket error')));
-    server.on('error', (err: Error) => this.log.error({ context: 'ws', err: err.message }, 'websocket server error'));
+    server.on('connection', (ws: any) => ws.on('error', (err: Error) => this.log.warn({ context: 'ws', error: err.message }, 'websocket error')));
+    server.on('error', (err: Error) => this.log.error({ context: 'ws', error: err.message }, 'websocket server error'));
     return server;
   }
 

@@ -1,7 +1,6 @@
 import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { Logger } from 'pino';
-import { RELAY_LOGGER } from '../logging/logger';
+import { APP_LOGGER, type AppLogger } from '@auth-bus/service-kit';
 import { toHttpError } from './error-response';
 
 /**
@@ -10,7 +9,7 @@ import { toHttpError } from './error-response';
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  constructor(@Inject(RELAY_LOGGER) private readonly logger: Logger) {}
+  constructor(@Inject(APP_LOGGER) private readonly logger: AppLogger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
