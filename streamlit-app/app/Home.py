@@ -12,12 +12,12 @@ import streamlit as st
 
 from streamlit_auth0_bus import login_bar
 
-st.set_page_config(page_title="Component Auth0 on a bus", page_icon="🔐", layout="wide")
+st.set_page_config(page_title="Component Auth0 on a bus", page_icon=":material/lock:", layout="wide")
 
 pages = [
-    st.Page("views/home.py", title="Home", icon="🏠", default=True),
-    st.Page("views/profile.py", title="My identity", icon="🪪"),
-    st.Page("views/audit.py", title="Audit", icon="📜"),
+    st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("views/profile.py", title="My identity", icon=":material/badge:"),
+    st.Page("views/audit.py", title="Audit", icon=":material/receipt_long:"),
 ]
 page = st.navigation(pages)
 

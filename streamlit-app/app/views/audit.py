@@ -46,15 +46,17 @@ events = reply["events"]
 m1, m2, m3 = st.columns(3)
 m1.metric("Events shown", len(events))
 m2.metric("Events in stream", reply["total_in_stream"])
-m3.metric("Denials shown", sum(e["kind"] in ("login.rejected", "api.denied") for e in events))
+m3.metric("Denials shown", sum(int(e.get("count", 1)) for e in events if e["kind"] in ("login.rejected", "api.denied")))
 
 if not events:
     st.info("No audit events match these filters.")
     st.stop()
 
-columns = ["at", "kind", "sub", "reason", "subject", "session_id", "token_hash", "service", "instance", "id"]
+columns = ["at", "kind", "sub", "reason", "subject", "count", "until", "session_id", "token_hash", "service", "instance", "id"]
 table = pd.DataFrame(events).reindex(columns=columns)
 table["at"] = pd.to_datetime(table["at"], utc=True)
+# An event may stand for several identical ones (`count`, newer contracts); plain events count once.
+table["count"] = pd.to_numeric(table["count"], errors="coerce").fillna(1).astype(int)
 st.dataframe(table.sort_values("at", ascending=False), hide_index=True, width="stretch")
 
 st.markdown("##### Logins and denials over time")
@@ -63,8 +65,8 @@ freq = "1min" if span <= pd.Timedelta(hours=2) else ("1h" if span <= pd.Timedelt
 series = pd.DataFrame(
     {
         "at": table["at"].dt.floor(freq),
-        "logins": (table["kind"] == "login.verified").astype(int),
-        "denials": table["kind"].isin(["login.rejected", "api.denied"]).astype(int),
+        "logins": (table["kind"] == "login.verified").astype(int) * table["count"],
+        "denials": table["kind"].isin(["login.rejected", "api.denied"]).astype(int) * table["count"],
     }
 )
 chart = series.groupby("at")[["logins", "denials"]].sum()

@@ -17,7 +17,7 @@ if user is not None:
     st.subheader(f"Welcome, {user.display_name}!")
     st.write(f"Signed in as `{user.sub}`" + (f" · {user.email}" if user.email else ""))
 else:
-    st.info("You are not logged in. Please log in with the button in the bar above to call the secure APIs.", icon="🔑")
+    st.info("You are not logged in. Please log in with the button in the bar above to call the secure APIs.", icon=":material/key:")
 
 st.markdown(
     "Every button below is a **request on the NATS bus**: the public one without a token, the secure "
@@ -36,10 +36,10 @@ clicked = {
 
 def show_reply(kind: str, reply: dict[str, Any]) -> None:
     if kind == "ping":
-        st.success(reply["data"], icon="🌐")
+        st.success(reply["data"], icon=":material/public:")
         st.caption(f"answered by `{reply['instance']}` at {reply['at']}")
     else:
-        st.success(reply["data"], icon="🔒")
+        st.success(reply["data"], icon=":material/lock:")
         details = f"sub: `{reply['sub']}` · answered by `{reply['instance']}`"
         if "permission" in reply:
             details += f" · permission: `{reply['permission']}`"
@@ -69,16 +69,16 @@ if isinstance(action, dict):
     st.markdown("##### Delegated WebRequest")
     result = action_result(action["id"])
     if result is None:
-        st.info(f"Waiting for the component to report `{action['method']} {action['path']}` (request `{action['id']}`)…", icon="⏳")
+        st.info(f"Waiting for the component to report `{action['method']} {action['path']}` (request `{action['id']}`)…", icon=":material/hourglass_top:")
     elif result.get("ok"):
         data = result.get("data")
         text = data.get("data") if isinstance(data, dict) else None
-        st.success(f"onActionResult {result['status']}: {text or data}", icon="📨")
+        st.success(f"onActionResult {result['status']}: {text or data}", icon=":material/mark_email_read:")
         if isinstance(data, dict) and "instance" in data:
             st.caption(f"sub: `{data.get('sub', '-')}` · answered by `{data['instance']}` (via host-relay)")
     else:
         error = result.get("error") or {}
-        st.error(f"onActionResult {result.get('status')}: **{error.get('code')}**: {error.get('message')}", icon="🚫")
+        st.error(f"onActionResult {result.get('status')}: **{error.get('code')}**: {error.get('message')}", icon=":material/block:")
 
 st.divider()
 if st.toggle("Show debug info"):

@@ -117,7 +117,7 @@ def show_error(err: BusError, prefix: str | None = None) -> None:
         extra.append(f"permission: `{err.permission}`")
     details = f" ({', '.join(extra)})" if extra else ""
     lead = f"{prefix} — " if prefix else ""
-    st.error(f"{lead}**{err.code}**: {err.message}{details}", icon="🚫")
+    st.error(f"{lead}**{err.code}**: {err.message}{details}", icon=":material/block:")
 
 
 def login_bar(
@@ -190,12 +190,12 @@ def login_bar(
 def _render_status(user: VerifiedUser | None, problem: AuthProblem | None) -> None:
     if user is not None:
         email = f" ({user.email})" if user.email else ""
-        st.caption(f"✅ Logged in as **{user.display_name}**{email} — verified by auth-service")
+        st.caption(f":material/verified_user: Logged in as **{user.display_name}**{email} — verified by auth-service")
     elif problem is not None:
         if problem.kind in ("rejected", "invalid"):
-            st.error(problem.text, icon="⛔")
+            st.error(problem.text, icon=":material/gpp_bad:")
         else:
-            st.warning(problem.text, icon="⚠️")
+            st.warning(problem.text, icon=":material/warning:")
     component_error = st.session_state.get(COMPONENT_ERROR_KEY)
     if isinstance(component_error, Mapping):
         st.warning(f"Login component: **{component_error.get('code')}**: {component_error.get('message')}")
@@ -205,7 +205,7 @@ def require_login(prompt: str = LOGIN_PROMPT) -> VerifiedUser:
     """Returns the verified user, or shows ``prompt`` and stops the page when logged out."""
     user = current_user()
     if user is None:
-        st.info(prompt, icon="🔒")
+        st.info(prompt, icon=":material/lock:")
         problem = auth_problem()
         if problem is not None:
             st.caption(problem.text)
@@ -221,7 +221,7 @@ def require_permission(permission: str, prompt: str = LOGIN_PROMPT) -> VerifiedU
         st.error(
             f"**FORBIDDEN**: this page needs the `{permission}` permission, which "
             f"{user.display_name}'s token does not carry.",
-            icon="🚫",
+            icon=":material/block:",
         )
         st.stop()
     return user

@@ -80,3 +80,17 @@ def test_garbage_and_wrong_audience_tokens(bus: BusClient, tokens: dict[str, Tok
     with pytest.raises(UnauthenticatedError) as caught:
         bus.request("auth.verify", {}, token=id_token)
     assert caught.value.reason in ("wrong_audience", "not_access_token")
+
+
+def test_audit_query_needs_read_audit(bus: BusClient, tokens: dict[str, Tokens]) -> None:
+    # a verification first, so there is at least one event of alice's
+    bus.request("auth.verify", {"caller": "streamlit-host"}, token=tokens["alice"].access_token)
+    with pytest.raises(ForbiddenError) as caught:
+        bus.request("audit.query", {"limit": 10}, token=tokens["bob"].access_token)
+    assert caught.value.permission == "read:audit"
+    with pytest.raises(UnauthenticatedError):
+        bus.request("audit.query", {"limit": 10})
+    reply = bus.request("audit.query", {"limit": 50, "sub": "auth0|alice"}, token=tokens["alice"].access_token)
+    assert reply["total_in_stream"] >= 1
+    assert all(event["sub"] == "auth0|alice" for event in reply["events"])
+    assert all(tokens["alice"].access_token not in str(event) for event in reply["events"])
