@@ -8,6 +8,7 @@ import {
 } from 'nats';
 import type { z } from 'zod';
 import { BusError } from '../errors';
+import { SUBJECTS } from '../subjects';
 import { EVENTS, RPC, type EventOf, type EventSubject, type ReplyOf, type RequestOf, type RpcSubject } from '../registry';
 import { parseMessage } from '../validate';
 import { bearer, decodeBody, encodeBody, ErrorReplySchema, fromWireError, HEADERS, isErrorReply } from '../wire';
@@ -15,9 +16,52 @@ import { bearer, decodeBody, encodeBody, ErrorReplySchema, fromWireError, HEADER
 export interface RequestOptions {
   /** Bearer token, sent as `Authorization: Bearer …` (never in the body). */
   token?: string;
-  /** Deadline in ms; the request fails with TIMEOUT after it. Default 3000. */
+  /** Deadline in ms of each attempt; an attempt fails with TIMEOUT after it. Default 3000. */
   timeout?: number;
   traceparent?: string;
+  /**
+   * Extra attempts for this request if it fails with UNAVAILABLE or TIMEOUT (overrides the
+   * client's `retries`; only applied to idempotent subjects). 0 turns retrying off.
+   */
+  retries?: number;
+}
+
+/**
+ * Subjects whose requests may be sent again without changing anything twice: every one only
+ * reads (api.*), or records what it did under a deterministic audit id that JetStream stores
+ * once (auth.verify). A new subject that writes must not be added here.
+ */
+export const IDEMPOTENT_SUBJECTS: ReadonlySet<string> = new Set([
+  SUBJECTS.api.ping,
+  SUBJECTS.api.pong,
+  SUBJECTS.api.pongScoped,
+  SUBJECTS.auth.verify,
+  SUBJECTS.audit.query,
+]);
+
+/** Failures worth another attempt: nobody answered, or the bus was away. Never a service's own answer. */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'TIMEOUT']);
+
+export interface RetryInfo {
+  subject: string;
+  /** The attempt that failed (1 = the first). */
+  attempt: number;
+  error: BusError;
+}
+
+export interface BusClientOptions {
+  /**
+   * Extra attempts for a request on an idempotent subject that failed with UNAVAILABLE or
+   * TIMEOUT (default 0: every failure goes straight to the caller). With retries a request can
+   * take up to `(retries + 1) × timeout` plus the pauses.
+   */
+  retries?: number;
+  /** Pause before the first retry in ms, doubled for each further one (default 50). */
+  retryDelayMs?: number;
+  /** Which subjects may be retried (default: IDEMPOTENT_SUBJECTS). */
+  idempotent?: (subject: string) => boolean;
+  /** Called before each retry (metrics, logs, tests). */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 export interface PublishOptions {
@@ -64,7 +108,10 @@ function buildHeaders(options: { token?: string; messageId?: string; traceparent
  * contract, speaks the wire format, and turns every failure into a BusError with a stable code.
  */
 export class BusClient {
-  constructor(private readonly nc: NatsConnection) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: BusClientOptions = {},
+  ) {}
 
   get connection(): NatsConnection {
     return this.nc;
@@ -86,13 +133,25 @@ export class BusClient {
    */
   async requestRaw(subject: string, body: unknown, options: RequestOptions = {}): Promise<RawReply> {
     const timeout = options.timeout ?? 3000;
-    let msg: Msg;
-    try {
-      msg = await this.nc.request(subject, encodeBody(body), { timeout, headers: buildHeaders(options) });
-    } catch (err) {
-      throw busErrorFromNats(err, subject, timeout);
+    const data = encodeBody(body);
+    const headers = buildHeaders(options);
+    const idempotent = this.options.idempotent ?? ((s: string) => IDEMPOTENT_SUBJECTS.has(s));
+    const retries = idempotent(subject) ? Math.max(0, options.retries ?? this.options.retries ?? 0) : 0;
+    let delay = this.options.retryDelayMs ?? 50;
+    for (let attempt = 1; ; attempt++) {
+      let msg: Msg;
+      try {
+        msg = await this.nc.request(subject, data, { timeout, headers });
+      } catch (err) {
+        const error = busErrorFromNats(err, subject, timeout);
+        if (attempt > retries || !RETRYABLE_CODES.has(error.code) || this.nc.isClosed()) throw error;
+        this.options.onRetry?.({ subject, attempt, error });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay *= 2;
+        continue;
+      }
+      return { body: decodeBody(msg.data), headers: msg.headers };
     }
-    return { body: decodeBody(msg.data), headers: msg.headers };
   }
 
   publish<S extends EventSubject>(subject: S, payload: EventOf<S>, options: PublishOptions = {}): void {

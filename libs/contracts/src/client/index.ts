@@ -1,2 +1,11 @@
-export { BusClient, busErrorFromNats, type RequestOptions, type PublishOptions, type RawReply } from './bus-client';
+export {
+  BusClient,
+  busErrorFromNats,
+  IDEMPOTENT_SUBJECTS,
+  type BusClientOptions,
+  type RequestOptions,
+  type PublishOptions,
+  type RawReply,
+  type RetryInfo,
+} from './bus-client';
 export { tokenHash } from './token-hash';
