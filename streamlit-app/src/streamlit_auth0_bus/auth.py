@@ -80,7 +80,8 @@ class BusVerifier:
         sid = safe_session_id(session_id)
         if sid:
             body["session_id"] = sid
-        return self.client.request("auth.verify", body, token=token, timeout=self.timeout)
+        identity: dict[str, Any] = self.client.request("auth.verify", body, token=token, timeout=self.timeout)
+        return identity
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,8 @@ def handle_status_update(
     current = time.time() if now is None else now
     if int(identity.get("exp", 0)) <= current:
         # auth-service checks expiry itself; this only guards against clock disagreement.
-        err = UnauthenticatedError("The token has expired", reason="expired")
-        problem = AuthProblem.from_error(err, "rejected")
+        expired = UnauthenticatedError("The token has expired", reason="expired")
+        problem = AuthProblem.from_error(expired, "rejected")
         session.logout(problem)
         return StatusOutcome("rejected", problem=problem)
 

@@ -348,7 +348,8 @@ def decode_reply(subject: str, data: bytes, contracts: Contracts | None = None) 
     if isinstance(reply, dict) and "error" in reply:
         contracts.validate_error_reply(reply, f"{subject} error reply")
         raise from_wire(reply["error"])
-    return contracts.validate_reply(subject, reply)
+    validated: dict[str, Any] = contracts.validate_reply(subject, reply)
+    return validated
 
 
 async def _quiet_close(nc: NatsConnection) -> None:

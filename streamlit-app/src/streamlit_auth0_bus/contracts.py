@@ -222,7 +222,8 @@ class Contracts:
             text = (self._dir / f"{name}.json").read_text(encoding="utf-8")
         else:
             text = resources.files(SCHEMA_PACKAGE).joinpath(f"{name}.json").read_text(encoding="utf-8")
-        return json.loads(text)
+        loaded: dict[str, Any] = json.loads(text)
+        return loaded
 
     # -- tables from index.json --
 
@@ -234,7 +235,7 @@ class Contracts:
     @property
     def subjects(self) -> dict[str, Any]:
         """Subject names by family, e.g. ``subjects["api"]["pong"] == "api.pong"``."""
-        return self.index["subjects"]
+        return dict(self.index["subjects"])
 
     @property
     def error_codes(self) -> list[str]:

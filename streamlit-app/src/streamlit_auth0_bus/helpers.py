@@ -210,7 +210,8 @@ def require_login(prompt: str = LOGIN_PROMPT) -> VerifiedUser:
         if problem is not None:
             st.caption(problem.text)
         st.stop()
-    return user  # type: ignore[return-value]
+    assert user is not None  # st.stop() raised otherwise
+    return user
 
 
 def require_permission(permission: str, prompt: str = LOGIN_PROMPT) -> VerifiedUser:
