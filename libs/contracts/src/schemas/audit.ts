@@ -21,6 +21,13 @@ export const AuditEvent = z
     reason: z.string().max(64).optional(),
     /** For api.* events: the subject that was called. */
     subject: z.string().max(128).optional(),
+    /**
+     * For api.* events that stand for several identical calls (same caller, token, subject,
+     * outcome and replica) coalesced over a short window: how many, from `at` to `until`.
+     * Absent means one call.
+     */
+    count: z.number().int().min(2).optional(),
+    until: Timestamp.optional(),
     service: z.string().min(1).max(64),
     instance: InstanceId,
   })
