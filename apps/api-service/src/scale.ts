@@ -20,14 +20,18 @@ export interface ScaleOptions {
 }
 
 export function parseScaleArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ScaleOptions {
-  const positional = argv.filter((a) => !a.startsWith('-'));
+  const unknown = argv.filter((a) => a.startsWith('--') && !a.startsWith('--prefix='));
+  if (unknown.length) throw new Error(`unknown option ${unknown[0]}`);
+  const positional = argv.filter((a) => !a.startsWith('--'));
+  if (positional.length > 1) throw new Error(`one replica count expected (got ${positional.join(' ')})`);
   const raw = positional[0] ?? env.API_REPLICAS ?? '1';
   const replicas = Number(raw);
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
+  if (!/^\d+$/.test(raw) || !Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
     throw new Error(`replica count must be an integer from 1 to ${MAX_REPLICAS} (got "${raw}")`);
   }
   const prefixArg = argv.find((a) => a.startsWith('--prefix='));
   const prefix = prefixArg ? prefixArg.slice('--prefix='.length) : `api-service-${randomBytes(2).toString('hex')}`;
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(prefix)) throw new Error(`--prefix must be letters, digits, '.', '_' or '-' (got "${prefix}")`);
   return { replicas, prefix };
 }
 

@@ -1,6 +1,6 @@
 import { BusError, SUBJECTS } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/contracts/client';
-import { DevIdpHarness, ManagedProcess, NatsHarness, ServicesHarness, waitFor } from '@auth-bus/testing';
+import { DevIdpHarness, ManagedProcess, NatsHarness, readAuditStream, ServicesHarness, waitFor } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -79,6 +79,24 @@ describe('api-service replicas (queue group)', () => {
     const byInstance = shares(outcomes);
     expect([...byInstance.keys()].sort()).toEqual(services.api.map((r) => r.instance).sort());
     for (const count of byInstance.values()) expect(count).toBeGreaterThan(TOTAL * 0.1);
+
+    // The audit trail accounts for every call, per replica (api.allowed events, coalesced with counts).
+    const reader = await nats.connectAs('audit-reader');
+    try {
+      const audited = (await waitFor(
+        async () => {
+          const perInstance = new Map<string, number>();
+          for (const m of await readAuditStream(reader)) {
+            if (m.event.kind === 'api.allowed') perInstance.set(m.event.instance, (perInstance.get(m.event.instance) ?? 0) + (m.event.count ?? 1));
+          }
+          return [...perInstance.values()].reduce((a, b) => a + b, 0) >= TOTAL ? perInstance : undefined;
+        },
+        { timeout: 15_000, what: 'api.allowed events for all 3,000 calls' },
+      ))!;
+      expect(Object.fromEntries(audited)).toEqual(Object.fromEntries(byInstance));
+    } finally {
+      await reader.close();
+    }
   }, 60_000);
 
   it('loses only in-flight requests when a replica is killed, with typed errors and no hang', async () => {

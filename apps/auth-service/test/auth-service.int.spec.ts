@@ -217,7 +217,7 @@ describe('auth-service (real NATS, real dev-idp, built services)', () => {
     const table = cli([]);
     expect(table.status).toBe(0);
     const lines = table.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^TIME \(UTC\)\s+KIND\s+USER/);
+    expect(lines[0]).toMatch(/^TIME \(UTC\)\s+KIND\s+CALLS\s+USER/);
     expect(lines).toHaveLength(total + 1);
     expect(table.stderr).toContain(`${total} event(s) shown, ${total} in the stream`);
 

@@ -103,6 +103,9 @@ export class BusConnection {
           ignoreAuthErrorAbort: true,
           pingInterval: 5_000,
           maxPingOut: 2,
+          // nats.js captures two stack traces per request for debugging (one per JetStream
+          // publish here); on the hot path of a service that is most of a request's cost.
+          noAsyncTraces: true,
           ...this.options.connectOptions,
         });
         this.nc = nc;

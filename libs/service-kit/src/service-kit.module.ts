@@ -14,7 +14,7 @@ export interface ServiceRuntime {
 export const SERVICE_RUNTIME = Symbol('SERVICE_RUNTIME');
 export const APP_LOGGER = Symbol('APP_LOGGER');
 
-export type AuditSettings = Pick<AuditPublisherOptions, 'maxPending' | 'maxInFlight' | 'ackTimeoutMs'> & {
+export type AuditSettings = Pick<AuditPublisherOptions, 'maxPending' | 'maxInFlight' | 'ackTimeoutMs' | 'coalesceWindowMs'> & {
   /** How long shutdown waits for queued audit events to be stored (ms). */
   flushTimeoutMs?: number;
 };

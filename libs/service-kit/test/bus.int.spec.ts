@@ -149,6 +149,32 @@ describe('service-kit against a real nats-server', () => {
       expect(last.body).toMatchObject({ id, kind: 'login.verified', sub: 'alice', service: 'auth-service', instance: 'audit-test' });
     });
 
+    it('coalesces identical events within the window into one event with a count', async () => {
+      const coalescing = new AuditPublisher(bus, { service: 'api-service', instance: 'coalesce-test', logger: silent, coalesceWindowMs: 300 });
+      const before = await streamCount(admin);
+      const started = Date.now();
+      for (let i = 0; i < 50; i++) coalescing.publish({ kind: 'api.allowed', sub: 'alice', token_hash: 'aaaaaaaaaaaaaaaa', subject: 'api.pong' }, { coalesce: true });
+      coalescing.publish({ kind: 'api.allowed', sub: 'bob', token_hash: 'bbbbbbbbbbbbbbbb', subject: 'api.pong' }, { coalesce: true });
+      coalescing.publish({ kind: 'api.denied', reason: 'expired', token_hash: 'aaaaaaaaaaaaaaaa', subject: 'api.pong' }, { coalesce: true });
+      coalescing.publish({ kind: 'api.denied', reason: 'expired', token_hash: 'aaaaaaaaaaaaaaaa', subject: 'api.pong' }, { coalesce: true });
+      await waitUntil(async () => (await streamCount(admin)) === before + 3);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      const events = (await readAll(admin)).slice(-3).map((m) => m.body as Record<string, unknown>);
+      expect(events).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kind: 'api.allowed', sub: 'alice', count: 50, until: expect.any(String) }),
+          expect.objectContaining({ kind: 'api.denied', reason: 'expired', count: 2 }),
+        ]),
+      );
+      const bob = events.find((e) => e.sub === 'bob')!;
+      expect(bob.count).toBeUndefined();
+      expect(bob.until).toBeUndefined();
+      // flush() emits what is still being coalesced.
+      coalescing.publish({ kind: 'api.allowed', sub: 'carol', subject: 'api.pong' }, { coalesce: true });
+      expect(await coalescing.flush()).toBe(0);
+      expect(await streamCount(admin)).toBe(before + 4);
+    });
+
     it('refuses an event that does not fit the schema (no room for a token)', async () => {
       const before = await streamCount(admin);
       const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln';

@@ -65,7 +65,7 @@ describe('BusAuthGuard', () => {
   it('lets a valid bearer token through and attaches the identity to the message context', async () => {
     const token = issuer.accessToken('local|alice');
     const { host, nats } = contextFor('open', [['Authorization', `Bearer ${token}`]]);
-    await expect(guard.canActivate(host)).resolves.toBe(true);
+    await expect(Promise.resolve(guard.canActivate(host))).resolves.toBe(true);
     expect(identityOf(nats)).toMatchObject({ sub: 'local|alice' });
     expect(allowed).toEqual([expect.objectContaining({ subject: 'api.test', tokenHash: identityOf(nats)!.tokenHash })]);
     expect(denied).toEqual([]);
@@ -77,7 +77,22 @@ describe('BusAuthGuard', () => {
     ['mixed-case header name', 'AUTHORIZATION', 'Bearer'],
   ])('accepts a %s', async (_what, header, scheme) => {
     const { host } = contextFor('open', [[header, `${scheme} ${issuer.accessToken('local|bob')}`]]);
-    await expect(guard.canActivate(host)).resolves.toBe(true);
+    await expect(Promise.resolve(guard.canActivate(host))).resolves.toBe(true);
+  });
+
+  it('answers synchronously for a token it has verified before (the fast path)', async () => {
+    const token = issuer.accessToken('local|alice');
+    const first = guard.canActivate(contextFor('open', [['Authorization', `Bearer ${token}`]]).host);
+    expect(first).toBeInstanceOf(Promise);
+    await first;
+    const { host, nats } = contextFor('scoped', [['Authorization', `Bearer ${token}`]]);
+    expect(guard.canActivate(host)).toBe(true);
+    expect(identityOf(nats)).toMatchObject({ sub: 'local|alice' });
+    expect(allowed).toHaveLength(2);
+    // The fast path still checks permissions, and still refuses synchronously.
+    const noPerm = issuer.accessToken('local|bob', { permissions: [] });
+    await Promise.resolve(guard.canActivate(contextFor('open', [['Authorization', `Bearer ${noPerm}`]]).host));
+    expect(() => guard.canActivate(contextFor('scoped', [['Authorization', `Bearer ${noPerm}`]]).host)).toThrow(BusError);
   });
 
   it('refuses a message without the header as missing', async () => {
@@ -107,7 +122,7 @@ describe('BusAuthGuard', () => {
   it('accepts the permission from the permissions claim or from the scope', async () => {
     for (const extra of [{ permissions: ['read:messages'] }, { permissions: [], scope: 'openid read:messages' }]) {
       const { host } = contextFor('scoped', [['Authorization', `Bearer ${issuer.accessToken('local|alice', extra)}`]]);
-      await expect(guard.canActivate(host)).resolves.toBe(true);
+      await expect(Promise.resolve(guard.canActivate(host))).resolves.toBe(true);
     }
   });
 

@@ -31,41 +31,47 @@ export class BusAuthGuard implements CanActivate {
     @Optional() @Inject(AUTH_DECISION_LISTENER) private readonly listener?: AuthDecisionListener,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const rpc = context.switchToRpc().getContext<RpcContextLike>();
     const subject = rpc?.getSubject?.() ?? 'unknown';
     let token: string | undefined;
-    let identity: VerifiedToken | undefined;
+    let checked: VerifiedToken | Promise<VerifiedToken>;
     try {
       token = bearerFromHeaders(rpc?.getHeaders?.());
-      identity = await this.verifier.verify(token);
-      const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS_KEY, [
-        context.getHandler(),
-        context.getClass(),
-      ]);
-      if (required) {
-        for (const permission of required) {
-          if (!hasPermission(identity, permission)) throw BusError.forbidden(permission);
-        }
-      }
+      checked = this.verifier.check(token);
     } catch (err) {
-      const error = err instanceof BusError ? err : BusError.internal();
-      if (!(err instanceof BusError)) this.logger.error(`Token check failed unexpectedly on ${subject}: ${(err as Error)?.message}`);
-      this.notify(() =>
-        this.listener?.denied({
-          subject,
-          error,
-          reason: error.reason ?? error.code.toLowerCase(),
-          tokenHash: identity?.tokenHash ?? (token ? shortHash(token) : undefined),
-          sub: identity?.sub,
-        }),
-      );
-      throw error;
+      throw this.refuse(subject, err, token === undefined ? undefined : shortHash(token));
+    }
+    // A token verified before is answered synchronously: no promise on the hot path.
+    if (!(checked instanceof Promise)) return this.authorize(context, rpc, subject, checked);
+    const presented = token;
+    return checked.then(
+      (identity) => this.authorize(context, rpc, subject, identity),
+      (err) => {
+        throw this.refuse(subject, err, shortHash(presented));
+      },
+    );
+  }
+
+  /** Permission checks on a verified identity; attaches it to the message context. */
+  private authorize(context: ExecutionContext, rpc: RpcContextLike, subject: string, identity: VerifiedToken): true {
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS_KEY, [context.getHandler(), context.getClass()]);
+    if (required) {
+      for (const permission of required) {
+        if (!hasPermission(identity, permission)) throw this.refuse(subject, BusError.forbidden(permission), identity.tokenHash, identity.sub);
+      }
     }
     attachIdentity(rpc, identity);
-    const allowed = identity;
-    this.notify(() => this.listener?.allowed({ subject, identity: allowed, tokenHash: allowed.tokenHash }));
+    this.notify(() => this.listener?.allowed({ subject, identity, tokenHash: identity.tokenHash }));
     return true;
+  }
+
+  /** The typed error for a refusal, after telling the listener. */
+  private refuse(subject: string, err: unknown, tokenHash?: string, sub?: string): BusError {
+    const error = err instanceof BusError ? err : BusError.internal();
+    if (!(err instanceof BusError)) this.logger.error(`Token check failed unexpectedly on ${subject}: ${(err as Error)?.message}`);
+    this.notify(() => this.listener?.denied({ subject, error, reason: error.reason ?? error.code.toLowerCase(), tokenHash, sub }));
+    return error;
   }
 
   private notify(call: () => void): void {

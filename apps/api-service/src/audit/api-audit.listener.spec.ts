@@ -5,13 +5,18 @@ import { ApiAuditListener } from './api-audit.listener';
 
 describe('ApiAuditListener', () => {
   const published: AuditInput[] = [];
-  const listener = new ApiAuditListener({ publish: (e: AuditInput) => (published.push(e), 'id') } as unknown as AuditPublisher);
-  beforeEach(() => (published.length = 0));
+  const options: unknown[] = [];
+  const listener = new ApiAuditListener({ publish: (e: AuditInput, o: unknown) => (published.push(e), options.push(o), 'id') } as unknown as AuditPublisher);
+  beforeEach(() => {
+    published.length = 0;
+    options.length = 0;
+  });
 
   it('records an allowed call with the caller and the token hash', () => {
     const identity = toVerifiedToken({ sub: 'auth0|alice', exp: 1, iss: 'i' }, 'aaaaaaaaaaaaaaaa');
     listener.allowed({ subject: 'api.pong', identity, tokenHash: identity.tokenHash });
     expect(published).toEqual([{ kind: 'api.allowed', sub: 'auth0|alice', token_hash: 'aaaaaaaaaaaaaaaa', subject: 'api.pong' }]);
+    expect(options).toEqual([{ coalesce: true }]);
   });
 
   it('records a denied call with the reason', () => {

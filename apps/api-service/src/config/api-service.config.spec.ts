@@ -12,6 +12,7 @@ describe('loadApiServiceConfig', () => {
       clockToleranceSec: 30,
     });
     expect(config.drainTimeoutMs).toBe(10_000);
+    expect(config.audit.coalesceWindowMs).toBe(1_000);
   });
 
   it('reads every setting from the environment', () => {
@@ -25,6 +26,7 @@ describe('loadApiServiceConfig', () => {
       AUTH_CLOCK_TOLERANCE_SEC: '10',
       AUTH_TOKEN_CACHE_MAX: '50',
       AUDIT_ACK_TIMEOUT: '2s',
+      AUDIT_COALESCE_WINDOW: '0',
       DRAIN_TIMEOUT: '3s',
     });
     expect(config).toMatchObject({
@@ -38,7 +40,7 @@ describe('loadApiServiceConfig', () => {
         clockToleranceSec: 10,
         cacheMaxEntries: 50,
       },
-      audit: { ackTimeoutMs: 2000 },
+      audit: { ackTimeoutMs: 2000, coalesceWindowMs: 0 },
       drainTimeoutMs: 3000,
     });
   });

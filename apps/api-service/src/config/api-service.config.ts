@@ -38,8 +38,11 @@ export const SERVICE_NAME = 'api-service';
  *   AUTH_TOKEN_CACHE_TTL_MS      longest reuse of a verification        300000 (never past the token's exp)
  *
  * Audit (api.allowed / api.denied events, published asynchronously to JetStream)
+ *   AUDIT_COALESCE_WINDOW  identical calls (same caller, token, subject, outcome) within this     1s
+ *                          window are stored as one event with `count` and `until`; 0 = one
+ *                          stored event per call
  *   AUDIT_MAX_PENDING      events queued while NATS/the stream is away    10000 (oldest dropped beyond)
- *   AUDIT_MAX_IN_FLIGHT    publishes awaiting an ack                      128
+ *   AUDIT_MAX_IN_FLIGHT    publishes awaiting an ack                      256
  *   AUDIT_ACK_TIMEOUT      wait for one ack before retrying               5s
  *   AUDIT_FLUSH_TIMEOUT    wait for queued events at shutdown             5s
  *
@@ -64,8 +67,9 @@ export function loadApiServiceConfig(env: Env = process.env): ApiServiceConfig {
     nats: natsConfigFromEnv(env, SERVICE_NAME),
     auth: tokenVerifierOptionsFromEnv(env),
     audit: {
+      coalesceWindowMs: envDuration(env, 'AUDIT_COALESCE_WINDOW', 1_000),
       maxPending: envInt(env, 'AUDIT_MAX_PENDING', 10_000, { min: 1 }),
-      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 128, { min: 1 }),
+      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 256, { min: 1 }),
       ackTimeoutMs: envDuration(env, 'AUDIT_ACK_TIMEOUT', 5_000),
       flushTimeoutMs: envDuration(env, 'AUDIT_FLUSH_TIMEOUT', 5_000),
     },

@@ -3,6 +3,8 @@ import type { AuditEvent } from '@auth-bus/contracts';
 const COLUMNS: Array<{ title: string; width: number; value: (e: AuditEvent) => string }> = [
   { title: 'TIME (UTC)', width: 19, value: (e) => e.at.replace('T', ' ').slice(0, 19) },
   { title: 'KIND', width: 14, value: (e) => e.kind },
+  // api.* events may stand for several identical calls (coalesced): how many.
+  { title: 'CALLS', width: 5, value: (e) => (e.kind.startsWith('api.') ? String(e.count ?? 1) : '-') },
   { title: 'USER', width: 22, value: (e) => e.sub ?? '-' },
   { title: 'SESSION', width: 18, value: (e) => e.session_id ?? '-' },
   { title: 'TOKEN', width: 16, value: (e) => e.token_hash ?? '-' },

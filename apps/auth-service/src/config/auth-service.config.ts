@@ -61,7 +61,7 @@ export interface AuditQuerySettings {
  *
  * Audit publishing (login.*, logout events)
  *   AUDIT_MAX_PENDING      events queued while NATS/the stream is away       10000
- *   AUDIT_MAX_IN_FLIGHT    publishes awaiting an ack                         128
+ *   AUDIT_MAX_IN_FLIGHT    publishes awaiting an ack                         256
  *   AUDIT_ACK_TIMEOUT      wait for one ack before retrying                  5s
  *   AUDIT_FLUSH_TIMEOUT    wait for queued events at shutdown                5s
  *
@@ -101,7 +101,7 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
     auth: tokenVerifierOptionsFromEnv(env),
     audit: {
       maxPending: envInt(env, 'AUDIT_MAX_PENDING', 10_000, { min: 1 }),
-      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 128, { min: 1 }),
+      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 256, { min: 1 }),
       ackTimeoutMs: envDuration(env, 'AUDIT_ACK_TIMEOUT', 5_000),
       flushTimeoutMs: envDuration(env, 'AUDIT_FLUSH_TIMEOUT', 5_000),
     },
