@@ -227,7 +227,8 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
       expect(res.status).toBe(503);
       expect((await json(res)).error.code).toBe('UNAVAILABLE');
       expect(await s.request('/api/ping')).toMatchObject({ ok: false, status: 503, error: { code: 'UNAVAILABLE' } });
-      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
+      // UNAVAILABLE (not TIMEOUT) shows that nothing waited for the deadline; the bound is loose for busy machines.
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
       expect((await get('/readyz')).status).toBe(503);
 
       fake = await startFakeServices(nats);
@@ -260,7 +261,8 @@ describe('host-relay and a NATS outage', () => {
     const started = Date.now();
     const res = await fetch(`${relay.url}/api/ping`);
     expect(res.status).toBe(503);
-    expect(Date.now() - started).toBeLessThan(500);
+    expect((await json(res)).error.code).toBe('UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS);
 
     await nats.restart();
     fake = await startFakeServices(nats);
@@ -274,5 +276,11 @@ describe('host-relay and a NATS outage', () => {
     await nats.restart(300);
     fake = await startFakeServices(nats);
     await waitFor(async () => (await fetch(`${relay.url}/api/ping`)).status === 200, { timeout: 15_000, what: 'relay back after NATS restart' });
+  });
+
+  it('says goodbye to open sockets (1001) when it shuts down', async () => {
+    const s = await TestSocket.hello(relay.wsUrl, 'http://localhost:3001');
+    await relay.stop();
+    expect(await s.closed).toBe(1001);
   });
 });

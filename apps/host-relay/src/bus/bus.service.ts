@@ -71,7 +71,8 @@ export class BusService implements OnModuleInit, OnApplicationShutdown {
       pass,
       name: `host-relay:${this.config.instance}`,
       logger: this.log,
-      connectOptions: { noEcho: true, timeout: 2_000, reconnectJitter: 100 },
+      // noAsyncTraces: nats.js would otherwise build an Error per request for its stack trace.
+      connectOptions: { noEcho: true, timeout: 2_000, reconnectJitter: 100, noAsyncTraces: true },
       // Does not happen with endless reconnects; if it does, start over with a new connection.
       onUnexpectedClose: () => {
         this.connected = false;

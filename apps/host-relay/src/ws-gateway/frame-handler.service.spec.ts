@@ -282,3 +282,16 @@ describe('FrameHandler', () => {
     expect(conn.token).toBeUndefined();
   });
 });
+
+describe('FrameHandler.closeAll', () => {
+  it('closes every socket with the given code and waits for them', async () => {
+    const { handler, socket, conn } = setup();
+    socket.close = (code?: number) => {
+      socket.closedWith = code;
+      setTimeout(() => handler.closed(conn, code), 10);
+    };
+    await handler.closeAll(1001, 'bye', 1000);
+    expect(socket.closedWith).toBe(1001);
+    expect(handler.connections.size).toBe(0);
+  });
+});

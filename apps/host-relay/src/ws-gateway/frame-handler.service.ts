@@ -23,6 +23,8 @@ type RawData = Buffer | ArrayBuffer | Buffer[] | string;
 
 /** Close code when `hello` does not come in time (4000–4999 are for applications). */
 export const CLOSE_HELLO_TIMEOUT = 4408;
+/** Close code when the relay shuts down. */
+export const CLOSE_GOING_AWAY = 1001;
 
 function byteLength(data: RawData): number {
   if (typeof data === 'string') return Buffer.byteLength(data);
@@ -93,6 +95,15 @@ export class FrameHandler {
       { conn: conn.id, session: conn.sessionId, code, frames: conn.frames, ms: Date.now() - conn.openedAt, open: this.connections.size },
       'websocket closed',
     );
+  }
+
+  /** Closes every socket with `code` and waits (at most `waitMs`) until they are closed. */
+  async closeAll(code: number, reason: string, waitMs: number): Promise<void> {
+    if (this.connections.size === 0) return;
+    this.log.info({ open: this.connections.size }, 'closing websockets');
+    for (const conn of this.connections) conn.socket.close(code, reason);
+    const deadline = Date.now() + waitMs;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   /** Heartbeat tick: drops sockets that did not answer the previous ping, pings the others. */

@@ -1,9 +1,9 @@
-import { Inject, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
-import { FrameHandler } from './frame-handler.service';
+import { CLOSE_GOING_AWAY, FrameHandler } from './frame-handler.service';
 
 /** The path of the component WebSocket. */
 export const WS_PATH = '/ws';
@@ -13,7 +13,7 @@ export const WS_PATH = '/ws';
  * in RelayWsAdapter; each frame goes to FrameHandler; a heartbeat drops dead sockets.
  */
 @WebSocketGateway({ path: WS_PATH })
-export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy, BeforeApplicationShutdown {
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
@@ -31,6 +31,12 @@ export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDe
     socket.on('message', (data, isBinary) => this.frames.handle(conn, data, isBinary));
     socket.on('pong', () => this.frames.pong(conn));
     socket.on('close', (code) => this.frames.closed(conn, code));
+  }
+
+  /** On shutdown, says goodbye (1001) so that components reconnect at once to another replica. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.frames.closeAll(CLOSE_GOING_AWAY, 'relay shutting down', 1_000);
   }
 
   onModuleDestroy(): void {
