@@ -2,7 +2,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { auth0 } from './lib/auth0';
 import { config as componentWebConfig } from './lib/config';
 import { buildCsp, createNonce } from './lib/csp';
-import { FRAME_PATH } from './lib/routes';
+import { FRAME_PATH, SELF_CSP_PATHS } from './lib/routes';
 
 /**
  * Next.js 16 proxy (formerly middleware): mounts the @auth0/nextjs-auth0 routes under `/auth/*`
@@ -25,7 +25,8 @@ export async function proxy(request: NextRequest) {
   const authResponse = await auth0.middleware(request);
   // An SDK route (/auth/login, /auth/callback, /auth/logout, …) answered: pass its response on.
   if (!authResponse.headers.has('x-middleware-next')) {
-    authResponse.headers.set('content-security-policy', csp);
+    // (the callback's hand-off page brings its own, hash-based policy)
+    if (!authResponse.headers.has('content-security-policy')) authResponse.headers.set('content-security-policy', csp);
     authResponse.headers.set('referrer-policy', 'no-referrer');
     return authResponse;
   }
@@ -36,7 +37,7 @@ export async function proxy(request: NextRequest) {
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   // keep the SDK's rolling-session cookie, if it set one
   for (const cookie of authResponse.cookies.getAll()) response.cookies.set(cookie);
-  response.headers.set('content-security-policy', csp);
+  if (!SELF_CSP_PATHS.includes(request.nextUrl.pathname)) response.headers.set('content-security-policy', csp);
   response.headers.set('referrer-policy', 'no-referrer');
   response.headers.set('x-content-type-options', 'nosniff');
   return response;

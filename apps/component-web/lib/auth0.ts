@@ -1,6 +1,9 @@
 import { Auth0Client } from '@auth0/nextjs-auth0/server';
 import { NextResponse } from 'next/server';
 import { config } from './config';
+import { putHandoff, sessionCookies } from './frame-session';
+import { POPUP_HEADERS, popupPage } from './popup-page';
+import { loginOutcome } from './popup-messages';
 import { POPUP_COMPLETE_PATH } from './routes';
 
 /**
@@ -42,15 +45,18 @@ const shared = {
 export const auth0 = new Auth0Client({
   ...shared,
   session: crossSiteCookie ? { cookie: { sameSite: 'none', secure: true } } : undefined,
-  // A failed login (cancelled, refused) still ends in the popup page, which tells the frame.
-  async onCallback(error, ctx) {
-    const target = new URL(ctx.returnTo || POPUP_COMPLETE_PATH, cfg.appBaseUrl);
-    if (target.origin !== cfg.appOrigin) target.href = new URL(POPUP_COMPLETE_PATH, cfg.appBaseUrl).href;
-    if (error) {
-      console.warn(`[component-web] login callback failed: ${error.code ?? error.name}`);
-      target.searchParams.set('error', error.code ?? 'login_failed');
+  // The callback answers with the popup's hand-off page itself (no second round trip to
+  // /popup/complete): it posts the session — or the failure — to the frame and closes.
+  async onCallback(error, _ctx, session) {
+    if (error) console.warn(`[component-web] login callback failed: ${error.code ?? error.name}`);
+    const outcome = loginOutcome(error ? null : session, error ? (error.code ?? 'login_failed') : null);
+    const response = new NextResponse(popupPage(outcome), { status: 200, headers: POPUP_HEADERS });
+    if (outcome.accessToken) {
+      // the SDK writes the session cookie onto this response after the hook returns; the frame
+      // adopts it moments later (lib/frame-session.ts)
+      putHandoff(outcome.accessToken, () => sessionCookies(response.cookies.getAll(), '__session'));
     }
-    return NextResponse.redirect(target);
+    return response;
   },
 });
 

@@ -29,6 +29,9 @@ import { dirname, join } from 'node:path';
  * provider is `http://localhost[:port]` or `http://127.0.0.1[:port]`, never for anything else.
  */
 
+/** The environment to read (process.env by default). */
+export type Env = Record<string, string | undefined>;
+
 export interface ComponentWebConfig {
   domain: string;
   /** Issuer origin as a URL (scheme + host + port), for CSP `form-action` and logs. */
@@ -57,7 +60,7 @@ const DEFAULTS = {
   RELAY_ORIGINS: 'ws://localhost:8888 ws://127.0.0.1:8888',
 } as const;
 
-function env(name: keyof typeof DEFAULTS, source: NodeJS.ProcessEnv): string {
+function env(name: keyof typeof DEFAULTS, source: Env): string {
   const value = source[name]?.trim();
   return value ? value : DEFAULTS[name];
 }
@@ -101,7 +104,7 @@ export function parseOrigins(list: string, protocols: string[]): string[] {
 const HEX_32_BYTES = /^[0-9a-f]{64}$/i;
 
 /** Folder for generated development state (git-ignored `.data/`). */
-function dataDir(source: NodeJS.ProcessEnv): string | undefined {
+function dataDir(source: Env): string | undefined {
   if (source.COMPONENT_WEB_DATA_DIR) return source.COMPONENT_WEB_DATA_DIR;
   const candidates = [source.COMPONENT_WEB_DIR, join(process.cwd(), 'apps/component-web'), process.cwd()];
   for (const dir of candidates) {
@@ -113,7 +116,7 @@ function dataDir(source: NodeJS.ProcessEnv): string | undefined {
 // Shared through globalThis: the proxy and the route handlers are separate bundles in one process.
 const shared = globalThis as typeof globalThis & { __componentWebSecret?: string };
 
-function resolveSecret(source: NodeJS.ProcessEnv): { secret: string; secretSource: ComponentWebConfig['secretSource'] } {
+function resolveSecret(source: Env): { secret: string; secretSource: ComponentWebConfig['secretSource'] } {
   const fromEnv = source.AUTH0_SECRET?.trim();
   if (fromEnv) return { secret: fromEnv, secretSource: 'env' };
   const dir = dataDir(source);
@@ -147,7 +150,7 @@ function resolveSecret(source: NodeJS.ProcessEnv): { secret: string; secretSourc
   return { secret: shared.__componentWebSecret, secretSource: 'memory' };
 }
 
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): ComponentWebConfig {
+export function loadConfig(source: Env = process.env): ComponentWebConfig {
   const domain = env('AUTH0_DOMAIN', source);
   const appBaseUrl = env('APP_BASE_URL', source).replace(/\/+$/, '');
   return {

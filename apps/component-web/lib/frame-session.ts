@@ -10,8 +10,9 @@ import { FRAME_REQUEST_HEADER } from './routes';
  * (Chromium does, headless included; Safari; Firefox partitions them) never send that cookie
  * from inside the frame. So the session is handed over once, server-side:
  *
- * 1. `/popup/complete` keeps the session cookie's value for two minutes, keyed by the SHA-256
- *    of the access token it hands to the frame (`putHandoff`).
+ * 1. The login callback (lib/auth0.ts `onCallback`, or `/popup/complete`) keeps the session
+ *    cookie's value for two minutes, keyed by the SHA-256 of the access token it hands to the
+ *    frame (`putHandoff`).
  * 2. The frame, which now holds that access token, POSTs it to `/api/session/adopt`; the route
  *    takes the entry (once) and sets it as `__cwf` — `Partitioned; SameSite=None; Secure;
  *    HttpOnly` — a cookie (CHIPS) that belongs to component-web *inside this Streamlit site*.
@@ -30,7 +31,8 @@ export interface CookieValue {
 }
 
 interface Handoff {
-  cookies: CookieValue[];
+  /** The cookies, or how to read them once the SDK has written them onto its response. */
+  cookies: CookieValue[] | (() => CookieValue[]);
   expiresAt: number;
 }
 
@@ -48,8 +50,8 @@ function sweep(now: number): void {
   while (store.size >= MAX_HANDOFFS) store.delete(store.keys().next().value as string);
 }
 
-export function putHandoff(accessToken: string, cookies: CookieValue[], now = Date.now()): void {
-  if (!cookies.length) return;
+export function putHandoff(accessToken: string, cookies: Handoff['cookies'], now = Date.now()): void {
+  if (Array.isArray(cookies) && !cookies.length) return;
   sweep(now);
   store.set(key(accessToken), { cookies, expiresAt: now + HANDOFF_TTL_MS });
 }
@@ -59,7 +61,9 @@ export function takeHandoff(accessToken: string, now = Date.now()): CookieValue[
   const k = key(accessToken);
   const entry = store.get(k);
   store.delete(k);
-  return entry && entry.expiresAt > now ? entry.cookies : null;
+  if (!entry || entry.expiresAt <= now) return null;
+  const cookies = typeof entry.cookies === 'function' ? entry.cookies() : entry.cookies;
+  return cookies.length ? cookies : null;
 }
 
 /** `__session`, `__session__0`, … → the same names with another base. */

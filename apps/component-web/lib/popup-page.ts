@@ -1,12 +1,37 @@
-import { POPUP_MESSAGE_SOURCE, type PopupMessage } from '@auth-bus/contracts';
+import { createHash } from 'node:crypto';
+import type { PopupMessage } from '@auth-bus/contracts';
 
 /**
  * The tiny HTML page that ends a popup flow: it posts one `PopupMessage` to `window.opener`
  * with the exact target origin — its own, `location.origin`: the frame is component-web too, so a
  * frame of any other origin never receives it — then closes the window.
- * It is a plain route handler, not a React page, so that the hand-off runs while the HTML is
- * parsed — no bundle to download and hydrate first. The inline script carries the CSP nonce.
+ *
+ * It is plain HTML from a route handler or straight from the SDK's callback (no React page), so
+ * the hand-off runs while the HTML is parsed: no bundle to download and hydrate first. The
+ * message travels in a JSON data block; the one inline script is constant and allowed by its
+ * SHA-256 hash in the page's Content-Security-Policy (no nonce needed, so the SDK's callback
+ * response can carry it too).
  */
+
+const SCRIPT =
+  "(function(){var d=JSON.parse(document.getElementById('popup-data').textContent);" +
+  "var s=document.getElementById('status');" +
+  'if(window.opener&&!window.opener.closed){try{window.opener.postMessage(d.message,window.location.origin);}catch(e){}' +
+  'setTimeout(function(){window.close();},50);}' +
+  "else{s.textContent=d.text+' You can close this window.';}})();";
+
+const SCRIPT_HASH = `'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'`;
+
+/** CSP of the popup pages: only that script, never framed, nothing loaded. */
+export const POPUP_CSP = [
+  "default-src 'none'",
+  `script-src ${SCRIPT_HASH}`,
+  "style-src 'unsafe-inline'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /** JSON that is safe inside a `<script>` element (no `</script>`, no U+2028/2029 surprises). */
 export function jsonForScript(value: unknown): string {
@@ -24,36 +49,29 @@ function escapeHtml(text: string): string {
 
 export interface PopupPageOptions {
   message: PopupMessage;
-  nonce: string;
   title: string;
   text: string;
 }
 
-export function popupPage({ message, nonce, title, text }: PopupPageOptions): string {
+export function popupPage({ message, title, text }: PopupPageOptions): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">body{font:15px/1.4 system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.1rem}@media (prefers-color-scheme:dark){body{background:#111;color:#eee}}</style>
+<meta name="referrer" content="no-referrer"><link rel="icon" href="data:,"><title>${escapeHtml(title)}</title>
+<style>body{font:15px/1.4 system-ui,sans-serif;margin:2rem;color:#222}h1{font-size:1.1rem}@media (prefers-color-scheme:dark){body{background:#111;color:#eee}}</style>
 </head><body><main><h1>${escapeHtml(title)}</h1><p id="status">${escapeHtml(text)}</p></main>
-<script nonce="${nonce}">(function(){var m=${jsonForScript(message)};var o=window.location.origin;
-var s=document.getElementById('status');
-if(window.opener&&!window.opener.closed){try{window.opener.postMessage(m,o);}catch(e){}
-setTimeout(function(){window.close();},50);}
-else{s.textContent=${jsonForScript(text)}+' You can close this window.';}})();</script>
+<script type="application/json" id="popup-data">${jsonForScript({ message, text })}</script>
+<script>${SCRIPT}</script>
 </body></html>`;
 }
 
-export function popupResponse(html: string, csp: string): Response {
-  return new Response(html, {
-    status: 200,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store, max-age=0',
-      'content-security-policy': csp,
-      'referrer-policy': 'no-referrer',
-      'x-content-type-options': 'nosniff',
-    },
-  });
-}
+export const POPUP_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store, max-age=0',
+  'content-security-policy': POPUP_CSP,
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+} as const;
 
-export { POPUP_MESSAGE_SOURCE };
+export function popupResponse(html: string): Response {
+  return new Response(html, { status: 200, headers: POPUP_HEADERS });
+}

@@ -22,3 +22,6 @@ export const POPUP_HEIGHT = 525;
 
 /** Header the frame adds to its refresh request: a cross-site form cannot set it. */
 export const FRAME_REQUEST_HEADER = 'x-auth-bus-frame';
+
+/** Popup pages that send their own (hash-based) Content-Security-Policy: proxy.ts leaves them be. */
+export const SELF_CSP_PATHS: readonly string[] = [POPUP_COMPLETE_PATH, POPUP_LOGGED_OUT_PATH];

@@ -7,7 +7,7 @@
  * dev-idp: component-web runs with AUTH0_DOMAIN = the DevIdpHarness issuer origin
  * (`http://localhost:<port>`, so `allowInsecureRequests` is on for that local provider only).
  */
-import { ComponentWebHarness, DevIdpHarness, NatsHarness, RelayHarness, freePort, waitFor } from '@auth-bus/testing';
+import { ComponentWebHarness, DevIdpHarness, NatsHarness, RelayHarness, ServicesHarness, freePort, waitFor } from '@auth-bus/testing';
 import jwt from 'jsonwebtoken';
 import jwksClient from 'jwks-rsa';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
@@ -39,6 +39,7 @@ describe('component-web frame in Chromium (Streamlit stand-in, dev-idp, host-rel
   let idp: DevIdpHarness;
   let nats: NatsHarness;
   let relay: RelayHarness;
+  let services: ServicesHarness;
   let web: ComponentWebHarness;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let context: BrowserContext;
@@ -66,7 +67,7 @@ describe('component-web frame in Chromium (Streamlit stand-in, dev-idp, host-rel
   const render = (args: Record<string, unknown>, theme: Record<string, string> = THEME_DARK) =>
     page.evaluate(([a, t]) => (window as any).__render(a, t), [args, theme] as const);
   const frame = async (): Promise<Frame> =>
-    waitFor(() => page.frames().find((f) => f.url().startsWith(`${web.url}/streamlit`)), { what: 'the component frame' });
+    (await waitFor(() => page.frames().find((f) => f.url().startsWith(`${web.url}/streamlit`)), { what: 'the component frame' }))!;
   const bar = async () =>
     (await frame()).evaluate(() => {
       const text = (sel: string) => document.querySelector(sel)?.textContent?.trim() ?? null;
@@ -79,14 +80,14 @@ describe('component-web frame in Chromium (Streamlit stand-in, dev-idp, host-rel
     });
   /** Waits for the next event(s) after `count` events, by name. */
   const nextEvent = async (after: number, name: string, timeout = 15_000): Promise<EventValue & { t: number }> =>
-    waitFor(
+    (await waitFor(
       async () => {
         const log = (await hostLog()).filter((r) => r.type === 'streamlit:setComponentValue');
         const hit = log.slice(after).find((r) => (r.value as EventValue).name === name);
         return hit ? { ...(hit.value as EventValue), t: hit.t } : undefined;
       },
       { timeout, interval: 50, what: `${name} event` },
-    );
+    ))!;
   const loadHost = async (args: Record<string, unknown>) => {
     await page.goto(host.url);
     await waitFor(async () => (await hostLog()).some((r) => r.type === 'streamlit:componentReady'), { what: 'componentReady' });
@@ -109,7 +110,8 @@ describe('component-web frame in Chromium (Streamlit stand-in, dev-idp, host-rel
       },
     });
     nats = await NatsHarness.start();
-    relay = await RelayHarness.start({ nats, allowedOrigins: [webUrl] });
+    services = await ServicesHarness.start({ nats, idp });
+    relay = await RelayHarness.start({ nats, allowedOrigins: [webUrl], waitForReady: true });
     web = await ComponentWebHarness.start({
       port: webPort,
       auth0Domain: idp.url, // http://localhost:<port> — localhost, not 127.0.0.1
@@ -141,6 +143,7 @@ describe('component-web frame in Chromium (Streamlit stand-in, dev-idp, host-rel
     await browser?.close();
     await web?.stop();
     await relay?.stop();
+    await services?.stop();
     await nats?.dispose();
     await idp?.stop();
     await host?.stop();
@@ -222,6 +225,7 @@ describe('component-web frame in Chromium (Streamlit stand-in, dev-idp, host-rel
     const popupPromise = context.waitForEvent('page');
     await f.getByRole('button', { name: 'Log in', exact: true }).click();
     const popup = await popupPromise;
+    // the moment the browser asks component-web's /auth/callback (the provider's redirect back)
     let callbackAt = 0;
     popup.on('request', (req) => {
       if (req.url().startsWith(`${web.url}/auth/callback`)) callbackAt = Date.now();
@@ -254,6 +258,34 @@ describe('component-web frame in Chromium (Streamlit stand-in, dev-idp, host-rel
     expect(await bar()).toMatchObject({ user: 'Alice Example', relay: 'open' });
     expect((await bar()).validity).toMatch(/^valid 0:[0-9]{2}$/);
     expect(await f.getByRole('button', { name: 'Log out', exact: true }).count()).toBe(1);
+  });
+
+  it('sends a delegated WebRequest to /api/pong through the relay and returns onActionResult with the SECURE reply', async () => {
+    const before = (await events()).length;
+    const action = { id: 'pong-1', label: 'Pong', method: 'GET', path: '/api/pong', useauth: true };
+    const sentAt = Date.now();
+    await render({ ...baseArgs, action_request: action });
+    const result = await nextEvent(before, 'onActionResult');
+    timings.actionRequestToResult = result.t - sentAt;
+    expect(result.data).toMatchObject({ type: 'web.result', id: 'pong-1', label: 'Pong', ok: true, status: 200 });
+    expect(result.data.data.data).toContain('SECURE');
+    expect(result.data.data.sub).toBe('auth0|alice');
+    // a rerun that passes the same action again does not send it twice
+    await render({ ...baseArgs, action_request: action });
+    await page.waitForTimeout(500);
+    expect((await events()).slice(before).filter((e) => e.name === 'onActionResult')).toHaveLength(1);
+    // the same request as a button in the bar
+    await render({ ...baseArgs, actions: [{ id: 'pong', label: 'Call /api/pong', path: '/api/pong', useauth: true }] });
+    const f = await frame();
+    await f.getByRole('button', { name: 'Call /api/pong', exact: true }).click();
+    const fromButton = await nextEvent(before + 1, 'onActionResult');
+    expect(fromButton.data).toMatchObject({ ok: true, status: 200, label: 'Call /api/pong' });
+    expect(await f.textContent('[data-testid=action-result]')).toContain('SECURE');
+    // without the token the API refuses: the error comes back as a failed onActionResult
+    await render({ ...baseArgs, action_request: { ...action, id: 'pong-2', useauth: false } });
+    const refused = await nextEvent(before + 2, 'onActionResult');
+    expect(refused.data).toMatchObject({ id: 'pong-2', ok: false, status: 401, error: { code: 'UNAUTHENTICATED' } });
+    await render(baseArgs);
   });
 
   it('keeps the session across a reload of the Streamlit page', async () => {

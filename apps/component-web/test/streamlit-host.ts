@@ -77,8 +77,9 @@ export class StreamlitHostStandIn {
   ) {}
 
   static async start(): Promise<StreamlitHostStandIn> {
-    let self: StreamlitHostStandIn | undefined;
+    const holder: { self?: StreamlitHostStandIn } = {};
     const server = createServer((req, res) => {
+      const self = holder.self;
       if (self && (req.url === '/' || req.url?.startsWith('/?'))) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         res.end(hostHtml(self.frameUrl));
@@ -88,8 +89,8 @@ export class StreamlitHostStandIn {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    self = new StreamlitHostStandIn(server, `http://127.0.0.1:${port}`);
-    return self;
+    holder.self = new StreamlitHostStandIn(server, `http://127.0.0.1:${port}`);
+    return holder.self;
   }
 
   get origin(): string {

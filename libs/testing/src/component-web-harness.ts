@@ -24,8 +24,8 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-function run(what: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
-  const result = spawnSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+function run(what: string, command: string, args: string[], env: Record<string, string> = {}): void {
+  const result = spawnSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } as NodeJS.ProcessEnv });
   if (result.status !== 0) throw new Error(`${what} failed:\n${result.stdout}\n${result.stderr}`);
 }
 
@@ -132,7 +132,7 @@ export class ComponentWebHarness {
       'component-web',
       process.execPath,
       [NEXT_BIN, 'start', 'apps/component-web', '-p', String(this.port), '-H', '127.0.0.1'],
-      this.env,
+      this.env as NodeJS.ProcessEnv,
       REPO_ROOT,
     );
     this.proc = proc;

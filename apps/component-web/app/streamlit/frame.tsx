@@ -87,8 +87,7 @@ export function Frame({ urls, popupSize }: FrameProps) {
       controller.dispose();
       controllerRef.current = null;
     };
-    // urls/popupSize are fixed for the page's life
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // (urls and popupSize are fixed for the page's life: set up once)
   }, []);
 
   useEffect(() => {

@@ -1,19 +1,9 @@
-import { POPUP_MESSAGE_SOURCE } from '@auth-bus/contracts';
 import { popupPage, popupResponse } from '../../../lib/popup-page';
-import { requestCsp } from '../../../lib/request-csp';
+import { LOGOUT_OUTCOME } from '../../../lib/popup-messages';
 
 export const dynamic = 'force-dynamic';
 
 /** Where the logout popup lands after the provider's logout: tells the frame, then closes. */
-export async function GET(request: Request): Promise<Response> {
-  const { nonce, csp } = requestCsp(request.headers);
-  return popupResponse(
-    popupPage({
-      message: { source: POPUP_MESSAGE_SOURCE, kind: 'logout' },
-      nonce,
-      title: 'Logged out',
-      text: 'You are logged out.',
-    }),
-    csp,
-  );
+export async function GET(): Promise<Response> {
+  return popupResponse(popupPage(LOGOUT_OUTCOME));
 }
