@@ -9,6 +9,9 @@ import { toHttpError } from './error-response';
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
+  /** Per error code: when it was last logged and how many were not logged since (an outage must not flood the logs). */
+  private readonly throttle = new Map<string, { at: number; suppressed: number }>();
+
   constructor(@Inject(APP_LOGGER) private readonly logger: AppLogger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -17,8 +20,16 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     const { status, headers, body } = toHttpError(exception);
     if (status >= 500) {
-      const detail = exception instanceof Error ? exception.message : String(exception);
-      this.logger.warn({ method: req.method, path: req.path, status, code: body.error.code, detail }, 'request failed');
+      const now = Date.now();
+      const seen = this.throttle.get(body.error.code);
+      if (!seen || now - seen.at >= 5_000) {
+        const detail = exception instanceof Error ? exception.message : String(exception);
+        const suppressed = seen?.suppressed ?? 0;
+        this.throttle.set(body.error.code, { at: now, suppressed: 0 });
+        this.logger.warn({ method: req.method, path: req.path, status, code: body.error.code, detail, suppressed }, 'request failed');
+      } else {
+        seen.suppressed++;
+      }
     } else {
       this.logger.debug({ method: req.method, path: req.path, status, code: body.error.code }, 'request refused');
     }
