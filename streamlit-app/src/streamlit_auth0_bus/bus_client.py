@@ -53,12 +53,17 @@ from .errors import (
     from_wire,
 )
 
-__all__ = ["BusClient", "REPLY_MAX_BYTES", "decode_reply"]
+__all__ = ["BusClient", "IDEMPOTENT_SUBJECTS", "REPLY_MAX_BYTES", "decode_reply"]
 
 log = logging.getLogger(__name__)
 
 #: Largest reply accepted (NATS's ``max_payload`` in infra/nats/nats.conf).
 REPLY_MAX_BYTES = 1024 * 1024
+
+#: Subjects whose requests may be sent again without changing anything twice (the same set as
+#: ``IDEMPOTENT_SUBJECTS`` of ``libs/contracts/src/client/bus-client.ts``): they only read, or
+#: record what they did under a deterministic audit id that JetStream stores once.
+IDEMPOTENT_SUBJECTS: frozenset[str] = frozenset({"api.ping", "api.pong", "api.pong-scoped", "auth.verify", "audit.query"})
 
 _TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
 _VIOLATION_RE = re.compile(r'permissions violation for publish to "?([^"\s]+)"?', re.IGNORECASE)
@@ -75,6 +80,9 @@ class BusClient:
             being established, before failing with UNAVAILABLE (capped by the request's timeout).
         outage_wait: the same during a later outage (short, so pages fail fast while NATS is down).
         reconnect_time_wait: pause (s) between reconnection attempts.
+        retries: extra attempts for idempotent requests that fail with UNAVAILABLE or TIMEOUT
+            (default ``settings.bus_retries``, i.e. ``BUS_RETRIES``, 0); the pause before the
+            first retry is ``retry_delay`` seconds, doubled for each further one.
 
     The connection is opened in the background as soon as the client is created; use
     :meth:`wait_connected` to wait for it. Call :meth:`close` when done (the Streamlit cache does
@@ -90,12 +98,16 @@ class BusClient:
         connect_wait: float = 2.0,
         outage_wait: float = 0.25,
         reconnect_time_wait: float = 0.5,
+        retries: int | None = None,
+        retry_delay: float = 0.05,
     ) -> None:
         self.settings: Settings = settings or load_settings()
         self.name = name
         self.contracts: Contracts = contracts or get_contracts()
         self.connect_wait = connect_wait
         self.outage_wait = outage_wait
+        self.retries = self.settings.bus_retries if retries is None else retries
+        self.retry_delay = retry_delay
         self._ever_connected = False
         self.reconnect_time_wait = reconnect_time_wait
         self._connected = threading.Event()
@@ -105,6 +117,9 @@ class BusClient:
         self._disconnects = 0
         self._last_error: str | None = None
         self._violations: deque[tuple[float, str]] = deque(maxlen=64)
+        # Requests waiting for a reply (loop thread only); failed at once when the link drops.
+        self._inflight: set[asyncio.Future[Any]] = set()
+        self._lost: set[asyncio.Future[Any]] = set()
         self._loop = asyncio.new_event_loop()
         self._loop.set_exception_handler(self._on_loop_exception)
         self._thread = threading.Thread(target=self._run_loop, name=f"bus-client:{name}", daemon=True)
@@ -142,6 +157,7 @@ class BusClient:
         payload: dict[str, Any] | None = None,
         token: str | None = None,
         timeout: float | None = None,
+        retries: int | None = None,
     ) -> dict[str, Any]:
         """Sends a request and returns the validated reply.
 
@@ -149,7 +165,10 @@ class BusClient:
             subject: a request–reply subject of the contract (``api.pong``, ``auth.verify`` …).
             payload: the request body (``None`` means ``{}``); validated before it is sent.
             token: bearer token, sent as ``Authorization: Bearer …`` in the NATS headers.
-            timeout: deadline in seconds (default ``BUS_TIMEOUT_MS``).
+            timeout: deadline in seconds (default ``BUS_TIMEOUT_MS``), per attempt.
+            retries: extra attempts after UNAVAILABLE or TIMEOUT, for idempotent subjects only
+                (default: the client's ``retries``, i.e. ``BUS_RETRIES``); never after a
+                service's own answer.
 
         Returns:
             The reply body, validated against the subject's reply schema.
@@ -167,6 +186,22 @@ class BusClient:
         if deadline <= 0:
             raise InvalidMessageError("timeout must be positive")
 
+        attempts = 1 + (max(0, self.retries if retries is None else retries) if subject in IDEMPOTENT_SUBJECTS else 0)
+        delay = self.retry_delay
+        for attempt in range(1, attempts + 1):
+            try:
+                data = self._send(subject, body, headers, deadline)
+                break
+            except (UnavailableError, BusTimeoutError) as err:
+                if attempt >= attempts or self._closed.is_set():
+                    raise
+                log.info("retrying %s after %s (attempt %d of %d)", subject, err.code, attempt, attempts)
+                time.sleep(delay)
+                delay *= 2
+        return decode_reply(subject, data, self.contracts)
+
+    def _send(self, subject: str, body: bytes, headers: dict[str, str] | None, deadline: float) -> bytes:
+        """One attempt: waits briefly for a connection, then the request on the loop thread."""
         started = time.monotonic()
         wait = self.outage_wait if self._ever_connected else self.connect_wait
         if not self._connected.is_set() and not self._connected.wait(min(deadline, wait)):
@@ -174,7 +209,7 @@ class BusClient:
         remaining = max(0.001, deadline - (time.monotonic() - started))
         future = asyncio.run_coroutine_threadsafe(self._request(subject, body, headers, remaining, deadline), self._loop)
         try:
-            data = future.result(remaining + 5.0)
+            return future.result(remaining + 5.0)
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise BusTimeoutError(f"No reply on {subject} within {round(deadline * 1000)} ms") from None
@@ -186,7 +221,6 @@ class BusClient:
             log.exception("unexpected failure of a bus request on %s", subject)
             raise InternalError("Internal error") from exc
 
-        return decode_reply(subject, data, self.contracts)
 
     def close(self, timeout: float = 5.0) -> None:
         """Closes the connection and stops the loop thread (idempotent)."""
@@ -253,6 +287,9 @@ class BusClient:
             async def on_disconnected() -> None:
                 self._connected.clear()
                 self._disconnects += 1
+                for waiting in list(self._inflight):
+                    self._lost.add(waiting)
+                    waiting.cancel()
 
             async def on_reconnected() -> None:
                 self._connected.set()
@@ -316,8 +353,15 @@ class BusClient:
             raise UnavailableError(self._not_connected_message())
         started = time.monotonic()
         disconnects = self._disconnects
+        pending: asyncio.Future[Any] = asyncio.ensure_future(nc.request(subject, body, timeout=timeout, headers=headers))
+        self._inflight.add(pending)
         try:
-            msg = await nc.request(subject, body, timeout=timeout, headers=headers)
+            msg = await pending
+        except asyncio.CancelledError:
+            if pending in self._lost:  # the connection dropped while waiting: fail now, not at the deadline
+                raise UnavailableError(f"The bus connection was lost during the request on {subject}") from None
+            pending.cancel()
+            raise
         except nats_errors.NoRespondersError:
             raise UnavailableError(f"No service is answering on {subject}") from None
         except nats_errors.TimeoutError:
@@ -332,6 +376,9 @@ class BusClient:
             raise InvalidMessageError(f"The request on {subject} exceeds the server's max payload") from None
         except (nats_errors.Error, OSError) as exc:
             raise UnavailableError(f"Bus unavailable ({type(exc).__name__})") from None
+        finally:
+            self._inflight.discard(pending)
+            self._lost.discard(pending)
         return bytes(msg.data)
 
 

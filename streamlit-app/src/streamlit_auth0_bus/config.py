@@ -32,6 +32,7 @@ DEFAULTS: dict[str, str] = {
     "RELAY_URL": "ws://localhost:8888/ws",
     "AUTH0_AUDIENCE": "http://localhost:8888/api",
     "BUS_TIMEOUT_MS": "3000",
+    "BUS_RETRIES": "0",
     "APP_HOSTNAME": "Streamlit demo",
 }
 
@@ -57,6 +58,7 @@ class Settings:
         auth0_audience: the API identifier access tokens are issued for (shown in debug info;
             auth-service enforces it).
         bus_timeout_ms: default deadline of a bus request.
+        bus_retries: extra attempts of an idempotent request after UNAVAILABLE/TIMEOUT.
         hostname: the host's display name handed to the component.
     """
 
@@ -68,6 +70,7 @@ class Settings:
     relay_url: str = DEFAULTS["RELAY_URL"]
     auth0_audience: str = DEFAULTS["AUTH0_AUDIENCE"]
     bus_timeout_ms: int = int(DEFAULTS["BUS_TIMEOUT_MS"])
+    bus_retries: int = int(DEFAULTS["BUS_RETRIES"])
     hostname: str = DEFAULTS["APP_HOSTNAME"]
 
     @property
@@ -107,6 +110,13 @@ class Settings:
             raise ConfigError(f"BUS_TIMEOUT_MS must be an integer number of milliseconds, got {timeout_raw!r}") from None
         if not 1 <= timeout_ms <= 600_000:
             raise ConfigError(f"BUS_TIMEOUT_MS must be between 1 and 600000, got {timeout_ms}")
+        retries_raw = get("BUS_RETRIES")
+        try:
+            retries = int(retries_raw)
+        except ValueError:
+            raise ConfigError(f"BUS_RETRIES must be a whole number, got {retries_raw!r}") from None
+        if not 0 <= retries <= 10:
+            raise ConfigError(f"BUS_RETRIES must be between 0 and 10, got {retries}")
         nats_url = get("NATS_URL")
         if not all(s.strip().startswith(("nats://", "tls://", "ws://", "wss://")) for s in nats_url.split(",") if s.strip()):
             raise ConfigError(f"NATS_URL must be nats://host:port (or tls://, ws://), got {nats_url!r}")
@@ -133,6 +143,7 @@ class Settings:
             relay_url=relay_url,
             auth0_audience=get("AUTH0_AUDIENCE"),
             bus_timeout_ms=timeout_ms,
+            bus_retries=retries,
             hostname=get("APP_HOSTNAME"),
         )
 

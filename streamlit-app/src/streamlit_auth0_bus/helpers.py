@@ -63,9 +63,9 @@ def _release_client(client: BusClient) -> None:
 
 
 @st.cache_resource(show_spinner=False, on_release=_release_client, validate=lambda client: not client.is_closed)
-def _shared_bus_client(nats_url: str, nats_user: str, nats_password: str, bus_timeout_ms: int) -> BusClient:
+def _shared_bus_client(nats_url: str, nats_user: str, nats_password: str, bus_timeout_ms: int, bus_retries: int) -> BusClient:
     settings = load_settings().with_overrides(
-        nats_url=nats_url, nats_user=nats_user, nats_password=nats_password, bus_timeout_ms=bus_timeout_ms
+        nats_url=nats_url, nats_user=nats_user, nats_password=nats_password, bus_timeout_ms=bus_timeout_ms, bus_retries=bus_retries
     )
     return BusClient(settings)
 
@@ -73,7 +73,7 @@ def _shared_bus_client(nats_url: str, nats_user: str, nats_password: str, bus_ti
 def get_bus_client(settings: Settings | None = None) -> BusClient:
     """The process-wide bus client for these settings (``st.cache_resource``; thread-safe)."""
     s = settings or get_settings()
-    return _shared_bus_client(s.nats_url, s.nats_user, s.nats_password, s.bus_timeout_ms)
+    return _shared_bus_client(s.nats_url, s.nats_user, s.nats_password, s.bus_timeout_ms, s.bus_retries)
 
 
 def current_session_id() -> str | None:

@@ -36,13 +36,17 @@ class StubResponder:
             if reply is not None and msg.reply:
                 await msg.respond(reply)
 
-        for subject in subjects:
-            await nc.subscribe(subject, cb=on_msg)
+        self._subs = [await nc.subscribe(subject, cb=on_msg) for subject in subjects]
         await nc.flush()
         return nc
 
     def close(self) -> None:
         async def _close() -> None:
+            # Unsubscribe and wait for the server to confirm (flush), so that a request made right
+            # after close() can never be routed to this responder any more.
+            for sub in self._subs:
+                await sub.unsubscribe()
+            await self._nc.flush()
             await self._nc.close()
 
         try:

@@ -241,3 +241,27 @@ def test_closed_client_refuses_and_close_is_idempotent(nats_server: NatsServer) 
     assert c.is_closed and not c.is_connected
     with pytest.raises(UnavailableError):
         c.request("api.ping")
+
+
+def test_idempotent_requests_are_retried_after_unavailable(client: BusClient, nats_server: NatsServer) -> None:
+    import threading
+
+    stubs: list[StubResponder] = []
+    starter = threading.Timer(0.3, lambda: stubs.append(StubResponder(nats_server.url, "api-service", nats_server.password("api-service"), ["api.>"], reply_for)))
+    starter.start()
+    try:
+        with pytest.raises(UnavailableError):
+            client.request("api.ping", retries=0)
+        reply = client.request("api.ping", retries=6)  # 50+100+200+400 ms of pauses cover the 300 ms gap
+        assert reply["instance"] == "stub-1"
+    finally:
+        starter.join()
+        for stub in stubs:
+            stub.close()
+
+
+def test_a_service_answer_is_never_retried(client: BusClient, api_stub: StubResponder) -> None:
+    before = len(api_stub.seen)
+    with pytest.raises(ForbiddenError):
+        client.request("api.pong-scoped", token=TOKEN, retries=5)
+    assert len(api_stub.seen) == before + 1
