@@ -30,6 +30,16 @@ describe('component-web config', () => {
     });
   });
 
+  it('moves the local defaults with the system port variables', () => {
+    const cfg = loadConfig({ COMPONENT_WEB_DATA_DIR: dir, COMPONENT_WEB_PORT: '3101', RELAY_PORT: '8988', STREAMLIT_PORT: '4110', DEV_IDP_PORT: '4500' });
+    expect(cfg).toMatchObject({
+      appBaseUrl: 'http://localhost:3101',
+      domain: 'http://localhost:4500',
+      streamlitOrigins: ['http://localhost:4110', 'http://127.0.0.1:4110'],
+      relayOrigins: ['ws://localhost:8988', 'ws://127.0.0.1:8988'],
+    });
+  });
+
   it('generates a development AUTH0_SECRET once, kept on disk with mode 0600', () => {
     const a = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });
     const b = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });

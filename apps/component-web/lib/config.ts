@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
  * listed in `.env.sample`.
  *
  * - AUTH0_DOMAIN          The identity provider: an Auth0 tenant domain (`tenant.eu.auth0.com`)
- *                         or a full URL. Default `http://localhost:4400` (dev-idp).
+ *                         or a full URL. Default `http://localhost:4400` (dev-idp; the port
+ *                         follows DEV_IDP_PORT, as the local defaults below follow
+ *                         COMPONENT_WEB_PORT, RELAY_PORT and STREAMLIT_PORT).
  * - AUTH0_CLIENT_ID       Default `component-web` (dev-idp's development client).
  * - AUTH0_CLIENT_SECRET   Default `component-web-dev-secret`.
  * - AUTH0_SECRET          32-byte hex key that encrypts the SDK's session/transaction cookies.
@@ -49,20 +51,27 @@ export interface ComponentWebConfig {
   relayOrigins: string[];
 }
 
-const DEFAULTS = {
-  AUTH0_DOMAIN: 'http://localhost:4400',
-  AUTH0_CLIENT_ID: 'component-web',
-  AUTH0_CLIENT_SECRET: 'component-web-dev-secret',
-  APP_BASE_URL: 'http://localhost:3001',
-  AUTH0_AUDIENCE: 'http://localhost:8888/api',
-  AUTH0_SCOPE: 'openid profile email offline_access',
-  STREAMLIT_ORIGINS: 'http://localhost:4010 http://127.0.0.1:4010',
-  RELAY_ORIGINS: 'ws://localhost:8888 ws://127.0.0.1:8888',
-} as const;
+/** Defaults; the local ports follow the system's port variables (tools/dev, README). */
+function defaults(source: Env) {
+  const port = (name: string, fallback: number) => (/^\d+$/.test(source[name] ?? '') ? Number(source[name]) : fallback);
+  const web = port('COMPONENT_WEB_PORT', 3001);
+  const relay = port('RELAY_PORT', 8888);
+  const streamlit = port('STREAMLIT_PORT', 4010);
+  return {
+    AUTH0_DOMAIN: `http://localhost:${port('DEV_IDP_PORT', 4400)}`,
+    AUTH0_CLIENT_ID: 'component-web',
+    AUTH0_CLIENT_SECRET: 'component-web-dev-secret',
+    APP_BASE_URL: `http://localhost:${web}`,
+    AUTH0_AUDIENCE: 'http://localhost:8888/api',
+    AUTH0_SCOPE: 'openid profile email offline_access',
+    STREAMLIT_ORIGINS: `http://localhost:${streamlit} http://127.0.0.1:${streamlit}`,
+    RELAY_ORIGINS: `ws://localhost:${relay} ws://127.0.0.1:${relay}`,
+  };
+}
 
-function env(name: keyof typeof DEFAULTS, source: Env): string {
+function env(name: keyof ReturnType<typeof defaults>, source: Env): string {
   const value = source[name]?.trim();
-  return value ? value : DEFAULTS[name];
+  return value ? value : defaults(source)[name];
 }
 
 /** True only for a plain-HTTP provider on the local machine (dev-idp). */
