@@ -154,4 +154,19 @@ describe('api-service (real NATS, real dev-idp, built service)', () => {
       for (const secret of secrets) expect(m.raw.includes(secret)).toBe(false);
     }
   });
+  it('starts before NATS is up, and answers once NATS comes', async () => {
+    await nats.stop();
+    const late = services.startApi(`${services.prefix}-late`);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await nats.restart();
+    const replica = await late;
+    expect(replica.running).toBe(true);
+    await waitFor(
+      async () => {
+        const reply = await bus.request(SUBJECTS.api.ping, {}, { timeout: 1_000 });
+        return reply.instance === replica.instance;
+      },
+      { timeout: 20_000, interval: 50, what: 'a reply from the replica that started before NATS' },
+    );
+  }, 60_000);
 });

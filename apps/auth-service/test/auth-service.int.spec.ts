@@ -15,6 +15,7 @@ import { attackCases, jwkToPem, type AttackCase } from '@auth-bus/token-verifier
 import { encodeBody } from '@auth-bus/contracts';
 import type { NatsConnection } from 'nats';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 const CLI = join(__dirname, '..', 'dist', 'audit-cli', 'main.js');
@@ -285,6 +286,23 @@ describe('auth-service (real NATS, real dev-idp, built services)', () => {
       for (const token of usedTokens) expect(m.raw.includes(token)).toBe(false);
       expect(AuditEvent.parse(m.event)).toEqual(m.event);
     }
+  });
+
+  it('follows a key rotation of the issuer without a restart', async () => {
+    const before = JSON.parse(Buffer.from(alice.access_token.split('.')[0], 'base64url').toString()).kid;
+    const report = await idp.rotateKeys();
+    const fresh = await idp.tokenFor('alice');
+    const kid = JSON.parse(Buffer.from(fresh.access_token.split('.')[0], 'base64url').toString()).kid;
+    expect(kid).toBe(report.added);
+    expect(kid).not.toBe(before);
+    await expect(hostBus.request(SUBJECTS.auth.verify, {}, { token: fresh.access_token })).resolves.toMatchObject({ sub: 'auth0|alice' });
+    await expect(relayBus.request(SUBJECTS.api.pong, {}, { token: fresh.access_token })).resolves.toMatchObject({ sub: 'auth0|alice' });
+    // Tokens signed with the previous key keep working while it is still published.
+    await expect(hostBus.request(SUBJECTS.auth.verify, {}, { token: alice.access_token })).resolves.toMatchObject({ sub: 'auth0|alice' });
+    usedTokens.push(fresh.access_token, fresh.id_token!);
+    // Let api-service's (coalesced) api.allowed event for that call land before the next test counts.
+    const hash = createHash('sha256').update(fresh.access_token).digest('hex').slice(0, 16);
+    await stored((all) => all.some((m) => m.event.kind === 'api.allowed' && m.event.token_hash === hash), 'the api.allowed event of the new token');
   });
 
   it('applies changed stream limits when it restarts, keeping the events', async () => {

@@ -27,8 +27,9 @@ export class LocalIssuer {
   ) {}
 
   static async start(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
-    let self: LocalIssuer | undefined;
+    const ref: { issuer?: LocalIssuer } = {};
     const server = createServer((req, res) => {
+      const self = ref.issuer;
       if (!self || req.url !== '/.well-known/jwks.json') {
         res.writeHead(404).end();
         return;
@@ -42,9 +43,10 @@ export class LocalIssuer {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    self = new LocalIssuer(server, `http://127.0.0.1:${port}/`, options.audience ?? 'http://localhost:8888/api');
-    for (const kid of options.kids ?? ['local-1']) self.addKey(kid);
-    return self;
+    const issuer = new LocalIssuer(server, `http://127.0.0.1:${port}/`, options.audience ?? 'http://localhost:8888/api');
+    for (const kid of options.kids ?? ['local-1']) issuer.addKey(kid);
+    ref.issuer = issuer;
+    return issuer;
   }
 
   get jwksUri(): string {
