@@ -136,9 +136,16 @@ export class BusServer extends ServerNats {
    * message arrives), then waits for the messages in progress. `true` if all finished in time.
    */
   async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
     const subs = this.subs.splice(0);
-    await Promise.all(subs.map((sub) => (sub.isClosed() ? undefined : sub.drain().catch(() => sub.unsubscribe()))));
-    return this.inflight.idle(timeoutMs);
+    // Draining waits for the server's confirmation; if NATS is away, do not wait past the deadline.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(subs.map((sub) => (sub.isClosed() ? undefined : sub.drain().catch(() => sub.unsubscribe())))),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return this.inflight.idle(Math.max(0, deadline - Date.now()));
   }
 
   /** Unsubscribes; the connection itself belongs to BusConnection and is closed there. */
