@@ -284,3 +284,45 @@ describe('host-relay and a NATS outage', () => {
     expect(await s.closed).toBe(1001);
   });
 });
+
+describe('host-relay socket housekeeping', () => {
+  let nats: NatsHarness;
+  let relay: RelayHarness;
+
+  beforeAll(async () => {
+    nats = await NatsHarness.start();
+    relay = await RelayHarness.start({
+      nats,
+      env: { RELAY_WS_MAX_CONNECTIONS_PER_IP: '3', RELAY_WS_HELLO_TIMEOUT_MS: '500', RELAY_WS_HEARTBEAT_MS: '300' },
+    });
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await nats?.dispose();
+  });
+
+  it('caps sockets per client address (429) and frees the slot when one closes', async () => {
+    const open = await Promise.all([1, 2, 3].map(() => TestSocket.hello(relay.wsUrl, ORIGIN)));
+    await expect(TestSocket.open(relay.wsUrl, ORIGIN)).rejects.toMatchObject({ status: 429 });
+    open[0].close();
+    await open[0].closed;
+    const again = await waitFor(() => TestSocket.hello(relay.wsUrl, ORIGIN).catch(() => undefined), { timeout: 3000, what: 'a free slot' });
+    [again!, ...open].forEach((s) => s.close());
+  });
+
+  it('closes a socket that never says hello (4408)', async () => {
+    const s = await TestSocket.open(relay.wsUrl, ORIGIN);
+    expect(await s.closed).toBe(4408);
+  });
+
+  it('drops a socket that stops answering pings, keeps one that answers', async () => {
+    const deaf = await TestSocket.open(relay.wsUrl, ORIGIN, { autoPong: false });
+    deaf.send({ type: 'hello', v: 1, session_id: 'deaf' });
+    await deaf.next((f) => f.type === 'welcome');
+    const alive = await TestSocket.hello(relay.wsUrl, ORIGIN);
+    expect(await deaf.closed).toBe(1006);
+    expect(alive.closeCode).toBeUndefined();
+    alive.close();
+  });
+});

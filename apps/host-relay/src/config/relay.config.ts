@@ -59,6 +59,8 @@ const EnvSchema = z.object({
   RELAY_WS_HELLO_TIMEOUT_MS: int(100).default(10_000),
   /** Open WebSockets the relay accepts in total; further handshakes get 503. */
   RELAY_WS_MAX_CONNECTIONS: int(1).default(1000),
+  /** Open WebSockets accepted from one client address (see RELAY_TRUST_PROXY); further handshakes get 429. */
+  RELAY_WS_MAX_CONNECTIONS_PER_IP: int(1).default(100),
   /** A client that leaves this many bytes unread in its send buffer is disconnected (it is not reading). */
   RELAY_WS_MAX_BUFFERED_BYTES: int(1024).default(1024 * 1024),
 
@@ -98,6 +100,7 @@ export interface RelayConfig {
     heartbeatMs: number;
     helloTimeoutMs: number;
     maxConnections: number;
+    maxConnectionsPerIp: number;
     maxBufferedBytes: number;
   };
   http: { maxBodyBytes: number; ratePerSec: number; burst: number };
@@ -165,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
       heartbeatMs: e.RELAY_WS_HEARTBEAT_MS,
       helloTimeoutMs: e.RELAY_WS_HELLO_TIMEOUT_MS,
       maxConnections: e.RELAY_WS_MAX_CONNECTIONS,
+      maxConnectionsPerIp: e.RELAY_WS_MAX_CONNECTIONS_PER_IP,
       maxBufferedBytes: e.RELAY_WS_MAX_BUFFERED_BYTES,
     },
     http: { maxBodyBytes: e.RELAY_HTTP_MAX_BODY_BYTES, ratePerSec: e.RELAY_HTTP_RATE_PER_SEC, burst: e.RELAY_HTTP_BURST },

@@ -34,6 +34,7 @@ function byteLength(data: RawData): number {
 
 function toText(data: RawData): string {
   if (typeof data === 'string') return data;
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data as ArrayBuffer).toString('utf8');
 }

@@ -4,7 +4,8 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
-import type { WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { clientIp } from '../common/guards/client-ip';
 import type { OriginPolicy } from '../common/guards/origin-policy';
 import type { RelayConfig } from '../config/relay.config';
 
@@ -13,7 +14,8 @@ type VerifyCallback = (result: boolean, code?: number, message?: string, headers
 
 /**
  * The `ws` adapter with the relay's handshake rules and limits: only allowed origins (others
- * get 403 before the upgrade), at most RELAY_WS_MAX_CONNECTIONS sockets (503), frames up to
+ * get 403 before the upgrade), at most RELAY_WS_MAX_CONNECTIONS sockets (503) and
+ * RELAY_WS_MAX_CONNECTIONS_PER_IP per client address (429), frames up to
  * RELAY_WS_MAX_PAYLOAD_BYTES (the library closes the socket with 1009 above it; the smaller
  * app-level limit answers a typed error instead), no compression (no zip bombs, less CPU).
  *
@@ -21,6 +23,9 @@ type VerifyCallback = (result: boolean, code?: number, message?: string, headers
  * `{type, …}` and must answer even invalid JSON, so WsGateway hands raw frames to FrameHandler.
  */
 export class RelayWsAdapter extends WsAdapter {
+  /** Open sockets per client address (RELAY_WS_MAX_CONNECTIONS_PER_IP). */
+  private readonly perIp = new Map<string, number>();
+
   constructor(
     app: INestApplicationContext,
     private readonly config: RelayConfig,
@@ -42,6 +47,11 @@ export class RelayWsAdapter extends WsAdapter {
         this.log.warn({ context: 'ws', open: server.clients.size }, 'websocket refused: too many connections');
         return done(false, 503, 'Too many connections');
       }
+      const ip = clientIp(info.req, this.config.trustProxy);
+      if ((this.perIp.get(ip) ?? 0) >= this.config.ws.maxConnectionsPerIp) {
+        this.log.warn({ context: 'ws', ip }, 'websocket refused: too many connections from this address');
+        return done(false, 429, 'Too many connections from this address');
+      }
       done(true);
     };
     server = super.create(port, {
@@ -50,6 +60,15 @@ export class RelayWsAdapter extends WsAdapter {
       maxPayload: this.config.ws.maxPayloadBytes,
       perMessageDeflate: false,
       clientTracking: true,
+    });
+    server!.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+      const ip = clientIp(req, this.config.trustProxy);
+      this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+      ws.once('close', () => {
+        const left = (this.perIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.perIp.set(ip, left);
+        else this.perIp.delete(ip);
+      });
     });
     return server;
   }

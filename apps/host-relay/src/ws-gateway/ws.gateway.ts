@@ -2,6 +2,7 @@ import { Inject, type BeforeApplicationShutdown, type OnModuleDestroy } from '@n
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { clientIp } from '../common/guards/client-ip';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
 import { CLOSE_GOING_AWAY, FrameHandler } from './frame-handler.service';
 
@@ -27,7 +28,7 @@ export class WsGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDe
   }
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
-    const conn = this.frames.open(socket, { origin: req.headers.origin, ip: req.socket.remoteAddress });
+    const conn = this.frames.open(socket, { origin: req.headers.origin, ip: clientIp(req, this.config.trustProxy) });
     socket.on('message', (data, isBinary) => this.frames.handle(conn, data, isBinary));
     socket.on('pong', () => this.frames.pong(conn));
     socket.on('close', (code) => this.frames.closed(conn, code));
