@@ -29,6 +29,7 @@ export class BusConnection {
   private js?: JetStreamClient;
   private starting?: Promise<NatsConnection>;
   private closing = false;
+  private online = false;
   private readonly listeners: ConnectListener[] = [];
 
   constructor(private readonly options: BusConnectionOptions) {}
@@ -42,8 +43,14 @@ export class BusConnection {
     return this.nc;
   }
 
+  /** Connected and not closed (nats.js buffers what is published while it reconnects). */
   get isConnected(): boolean {
     return !!this.nc && !this.nc.isClosed() && !this.nc.isDraining();
+  }
+
+  /** Whether the server is reachable right now (false between a disconnect and the reconnect). */
+  get isOnline(): boolean {
+    return this.online && this.isConnected;
   }
 
   /** Starts connecting (idempotent) and resolves once connected — however long that takes. */
@@ -73,6 +80,7 @@ export class BusConnection {
     this.closing = true;
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
+    if (!this.online) timeoutMs = 0; // nothing can be flushed to a server that is away
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([nc.flush(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
@@ -109,6 +117,7 @@ export class BusConnection {
           ...this.options.connectOptions,
         });
         this.nc = nc;
+        this.online = true;
         logger.info({ server: nc.getServer() }, 'connected to NATS');
         void this.watch(nc);
         for (const listener of this.listeners) this.runListener(listener, nc, false);
@@ -131,9 +140,11 @@ export class BusConnection {
     for await (const status of nc.status()) {
       switch (status.type) {
         case 'disconnect':
+          this.online = false;
           if (!this.closing) logger.warn({ server: status.data }, 'disconnected from NATS; reconnecting');
           break;
         case 'reconnect':
+          this.online = true;
           logger.info({ server: status.data }, 'reconnected to NATS');
           for (const listener of this.listeners) this.runListener(listener, nc, true);
           break;

@@ -136,8 +136,13 @@ export class BusServer extends ServerNats {
    * message arrives), then waits for the messages in progress. `true` if all finished in time.
    */
   async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
     const subs = this.subs.splice(0);
+    if (!this.bus.isOnline) {
+      // NATS is away: nothing more can arrive, and no reply could be sent.
+      for (const sub of subs) sub.unsubscribe();
+      return this.inflight.size === 0;
+    }
+    const deadline = Date.now() + timeoutMs;
     // Draining waits for the server's confirmation; if NATS is away, do not wait past the deadline.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

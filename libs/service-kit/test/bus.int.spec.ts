@@ -238,6 +238,29 @@ describe('service-kit against a real nats-server', () => {
     });
   });
 
+  it('shuts down promptly when NATS is away (nothing could be drained or flushed)', async () => {
+    @Module({})
+    class OfflineModule {}
+    const svc = await startBusService({
+      service: 'api-service',
+      instance: 'offline-test',
+      nats: { servers: [nats.url], ...auth('api-service') },
+      queue: 'api-service',
+      logger: silent,
+      handleSignals: false,
+      module: (runtime) => ({ module: OfflineModule, imports: [ServiceKitModule.forRoot(runtime)], controllers: [SlowPingController] }),
+    });
+    await svc.runtime.bus.start();
+    await waitUntil(() => svc.runtime.bus.isOnline);
+    svc.app.get(AuditPublisher).publish({ kind: 'logout', sub: 'x' });
+    await nats.stop();
+    await waitUntil(() => !svc.runtime.bus.isOnline);
+    const started = Date.now();
+    await svc.shutdown('test');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await nats.restart();
+  }, 30_000);
+
   function auth(user: 'api-service' | 'auth-service') {
     return { user, pass: nats.password(user) };
   }
