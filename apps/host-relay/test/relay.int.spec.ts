@@ -293,7 +293,13 @@ describe('host-relay socket housekeeping', () => {
     nats = await NatsHarness.start();
     relay = await RelayHarness.start({
       nats,
-      env: { RELAY_WS_MAX_CONNECTIONS_PER_IP: '3', RELAY_WS_HELLO_TIMEOUT_MS: '500', RELAY_WS_HEARTBEAT_MS: '300' },
+      env: {
+        RELAY_WS_MAX_CONNECTIONS_PER_IP: '3',
+        RELAY_WS_HELLO_TIMEOUT_MS: '500',
+        RELAY_WS_HEARTBEAT_MS: '300',
+        RELAY_HTTP_RATE_PER_SEC: '0.1',
+        RELAY_HTTP_BURST: '5',
+      },
     });
   });
 
@@ -309,6 +315,24 @@ describe('host-relay socket housekeeping', () => {
     await open[0].closed;
     const again = await waitFor(() => TestSocket.hello(relay.wsUrl, ORIGIN).catch(() => undefined), { timeout: 3000, what: 'a free slot' });
     [again!, ...open].forEach((s) => s.close());
+  });
+
+  it('limits HTTP requests per client address with 429 RATE_LIMITED (health checks excepted)', async () => {
+    const statuses = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${relay.url}/api/ping`);
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get('retry-after')).toBe('1');
+        expect((await json(res)).error.code).toBe('RATE_LIMITED');
+      } else {
+        await res.body?.cancel();
+      }
+    }
+    // NATS has no services here: the requests that pass get 503.
+    expect(statuses.slice(0, 5)).toEqual([503, 503, 503, 503, 503]);
+    expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    expect((await fetch(`${relay.url}/healthz`)).status).toBe(200);
   });
 
   it('closes a socket that never says hello (4408)', async () => {
