@@ -90,6 +90,7 @@ async function measure(relay, target, duration) {
 
 async function main() {
   const started = Date.now();
+  const loadBefore = os.loadavg()[0];
   console.log(`Starting nats-server, dev-idp, auth-service, ${REPLICAS} api-service replica(s) and host-relay …`);
   const nats = await NatsHarness.start();
   let idp;
@@ -136,14 +137,21 @@ async function main() {
       if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     }
     const ratio = results['/api/pong'].req_per_s / results['/api/ping'].req_per_s;
-    console.log(`\nprotected/public throughput: ${ratio.toFixed(2)}`);
+    console.log(`\nprotected/public throughput: ${ratio.toFixed(2)}; load average (1 min) ${loadBefore.toFixed(2)} → ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs`);
     const failed = Object.values(results).some((r) => r.non_2xx > 0 || r.errors > 0 || r.timeouts > 0);
     if (failed) console.log('WARNING: some requests did not get 200 (see non-2xx / errors)');
 
     const report = {
       benchmark: 'relay-http',
       at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model,
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+        // Other work on the machine skews the figures: 1-minute load average before and after.
+        load_avg_1m: { before: +loadBefore.toFixed(2), after: +os.loadavg()[0].toFixed(2) },
+      },
       setup: {
         client: 'autocannon 8 (same machine)',
         connections: CONNECTIONS,
