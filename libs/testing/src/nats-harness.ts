@@ -60,6 +60,11 @@ export class NatsHarness {
     return connect({ servers: this.url, user, pass: this.password(user), name: `test:${user}`, ...options });
   }
 
+  /** The nats-server process id, while it runs (for memory readings). */
+  get pid(): number | undefined {
+    return this.proc?.running ? this.proc.child.pid : undefined;
+  }
+
   logs(n = 40): string {
     return this.proc?.tail(n) ?? '';
   }
