@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateRsaKey, signRs256, type JwtHeader, type JwtPayload, type RsaKey } from './jwt-forge';
@@ -86,7 +87,7 @@ export class LocalIssuer {
     return this.keys.get(kid)!.publicKey.export({ format: 'pem', type: 'spki' }).toString();
   }
 
-  /** Standard access-token claims for `sub`, valid for an hour. */
+  /** Standard access-token claims for `sub`, valid for an hour; a fresh `jti` makes every token unique. */
   claims(sub = 'local|alice', extra: JwtPayload = {}): JwtPayload {
     const now = Math.floor(Date.now() / 1000);
     return {
@@ -97,6 +98,7 @@ export class LocalIssuer {
       exp: now + 3600,
       scope: 'openid profile email',
       permissions: ['read:messages'],
+      jti: randomUUID(),
       ...extra,
     };
   }
