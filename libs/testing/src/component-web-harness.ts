@@ -9,7 +9,6 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const APP_ROOT = join(REPO_ROOT, 'apps', 'component-web');
 const BUILD_ID = join(APP_ROOT, '.next', 'BUILD_ID');
 const CONTRACTS_ROOT = join(REPO_ROOT, 'libs', 'contracts');
-const CONTRACTS_MAIN = join(CONTRACTS_ROOT, 'dist', 'index.js');
 const NEXT_BIN = join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 
 function newestMtime(path: string): number {
@@ -31,17 +30,13 @@ function run(what: string, command: string, args: string[], env: Record<string, 
 
 /**
  * Builds component-web (`next build`, the production build that `serve` runs) when `.next` is
- * missing or older than its sources or the contracts library; builds the contracts' `dist/`
- * first when that is stale. Parallel test processes are serialised with flock.
+ * missing or older than its sources or the contracts' sources (which it bundles, see its
+ * next.config.ts). Parallel test processes are serialised with flock.
  */
 export function ensureComponentWebBuilt(): void {
-  const contractsStale = () => !existsSync(CONTRACTS_MAIN) || statSync(CONTRACTS_MAIN).mtimeMs < newestMtime(join(CONTRACTS_ROOT, 'src'));
-  if (contractsStale()) {
-    run('Building libs/contracts', 'flock', ['/tmp/auth-bus-contracts-build.lock', join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), '-p', join(CONTRACTS_ROOT, 'tsconfig.lib.json')]);
-  }
   const newest = Math.max(
     ...['app', 'lib', 'proxy.ts', 'next.config.ts', 'tsconfig.app.json'].map((p) => newestMtime(join(APP_ROOT, p))),
-    statSync(CONTRACTS_MAIN).mtimeMs,
+    newestMtime(join(CONTRACTS_ROOT, 'src')),
   );
   if (existsSync(BUILD_ID) && statSync(BUILD_ID).mtimeMs >= newest) return;
   // under the lock, check again: another test process may have just built it
