@@ -11,7 +11,6 @@ import {
 } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/contracts/client';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { NatsConnection } from 'nats';
 import type { z } from 'zod';
 import { APP_LOGGER, BusConnection, type AppLogger } from '@auth-bus/service-kit';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
@@ -43,7 +42,6 @@ export function checkTokenShape(token: string): void {
 export class BusService implements OnModuleInit, OnApplicationShutdown {
   private bus?: BusConnection;
   private client?: BusClient;
-  private connected = false;
   private stopping = false;
   private readonly log: AppLogger;
 
@@ -58,9 +56,9 @@ export class BusService implements OnModuleInit, OnApplicationShutdown {
     this.open();
   }
 
+  /** The server is reachable right now (false before the first connection and between a disconnect and the reconnect). */
   get isConnected(): boolean {
-    const nc = this.bus?.connection;
-    return this.connected && !!nc && !nc.isClosed() && !nc.isDraining();
+    return !!this.client && !!this.bus?.isOnline;
   }
 
   private open(): void {
@@ -75,26 +73,14 @@ export class BusService implements OnModuleInit, OnApplicationShutdown {
       connectOptions: { noEcho: true, timeout: 2_000, reconnectJitter: 100, noAsyncTraces: true },
       // Does not happen with endless reconnects; if it does, start over with a new connection.
       onUnexpectedClose: () => {
-        this.connected = false;
         if (!this.stopping) setTimeout(() => this.open(), 250).unref();
       },
     });
     this.bus = bus;
-    bus.onConnect((nc, { reconnect }) => {
-      if (this.bus !== bus) return;
-      this.client = new BusClient(nc);
-      this.connected = true;
-      if (!reconnect) void this.watchStatus(nc);
+    bus.onConnect((nc) => {
+      if (this.bus === bus) this.client = new BusClient(nc);
     });
     void bus.start().catch(() => undefined);
-  }
-
-  /** BusConnection logs the transitions; this only tracks whether requests can go out now. */
-  private async watchStatus(nc: NatsConnection): Promise<void> {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'staleConnection') this.connected = false;
-      else if (s.type === 'reconnect') this.connected = true;
-    }
   }
 
   private ready(): BusClient {
@@ -138,7 +124,6 @@ export class BusService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.connected = false;
     await this.bus?.close(2_000);
   }
 }
