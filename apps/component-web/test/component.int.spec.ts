@@ -11,7 +11,7 @@ import { ComponentWebHarness, DevIdpHarness, NatsHarness, RelayHarness, Services
 import jwt from 'jsonwebtoken';
 import jwksClient from 'jwks-rsa';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
-import { launchChromium } from './chromium';
+import { launchChromium } from '@auth-bus/testing';
 import { StreamlitHostStandIn, type HostRecord } from './streamlit-host';
 
 jest.setTimeout(120_000);

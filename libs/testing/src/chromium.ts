@@ -32,7 +32,7 @@ function restoreBrowserDefaults(): { ignoreDefaultArgs: string[]; args: string[]
 
 /** Debian's Chromium, headless, with a fresh profile (never a downloaded browser). */
 export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'component-web-chromium-'));
+  const userDataDir = mkdtempSync(join(tmpdir(), 'auth-bus-chromium-'));
   const defaults = restoreBrowserDefaults();
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -6,3 +6,5 @@ export { RelayHarness, ensureRelayBuilt, type RelayHarnessOptions, type RelayNat
 export * from './dev-idp-harness';
 export { ComponentWebHarness, ensureComponentWebBuilt, type ComponentWebHarnessOptions } from './component-web-harness';
 export { ServicesHarness, ServiceProcess, ensureServicesBuilt, readAuditStream, auditStreamCount, type ServicesHarnessOptions, type ServicesNats, type ServicesIdp, type BusServiceName, type StoredAuditMessage } from './services-harness';
+export { NatsClusterHarness, ClusterNode, type NatsClusterOptions } from './nats-cluster-harness';
+export { launchChromium } from './chromium';
