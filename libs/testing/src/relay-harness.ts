@@ -125,6 +125,11 @@ export class RelayHarness {
     return this.proc?.running ?? false;
   }
 
+  /** The relay process's pid (to watch its memory or liveness). */
+  get pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
+
   /** The relay's recent log lines (JSON), for failure messages. */
   logs(n = 40): string {
     return this.proc?.tail(n) ?? '';
