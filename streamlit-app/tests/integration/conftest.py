@@ -24,7 +24,7 @@ import streamlit as st
 
 from streamlit_auth0_bus import BusClient, Settings
 from streamlit_auth0_bus.errors import BusError, UnavailableError
-from tests.integration.harness import NODE, REPO_ROOT, USERS, DevIdp, ManagedProcess, NatsServer, Tokens, free_port, wait_for
+from tests.integration.harness import NODE, ProcessExited, REPO_ROOT, USERS, DevIdp, ManagedProcess, NatsServer, Tokens, free_port, start_on_free_ports, wait_for
 
 AUTH_SERVICE_MAIN = REPO_ROOT / "apps" / "auth-service" / "dist" / "main.js"
 HOST_RELAY_MAIN = REPO_ROOT / "apps" / "host-relay" / "dist" / "main.js"
@@ -66,7 +66,7 @@ class Service:
         def answering() -> bool:
             assert self.proc is not None
             if not self.proc.running:
-                raise RuntimeError(f"{self.name} exited:\n{self.proc.tail()}")
+                raise ProcessExited(f"{self.name} exited:\n{self.proc.tail()}")
             try:
                 probe.request(self.ready_subject, {}, timeout=1)
                 return True
@@ -75,7 +75,7 @@ class Service:
             except BusError:
                 return True  # it answered (e.g. UNAUTHENTICATED): it is up
 
-        wait_for(answering, f"{self.name} answering on {self.ready_subject}", timeout=30, interval=0.2, logs=lambda: self.proc.tail() if self.proc else "")
+        wait_for(answering, f"{self.name} answering on {self.ready_subject}", timeout=60, interval=0.2, logs=lambda: self.proc.tail() if self.proc else "")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -134,17 +134,34 @@ class Relay:
 
     def __init__(self, nats: NatsServer) -> None:
         assert HOST_RELAY_MAIN.is_file(), f"{HOST_RELAY_MAIN} is missing: build it first (npx nx run host-relay:build)"
-        self.port = free_port()
-        env = {**nats.env_for("host-relay"), "RELAY_PORT": str(self.port), "RELAY_HOST": "127.0.0.1", "RELAY_ALLOWED_ORIGINS": FRAME_ORIGIN, "LOG_LEVEL": "warn"}
-        self.proc = ManagedProcess("host-relay", [NODE, str(HOST_RELAY_MAIN)], env=env)
-        wait_for(lambda: requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok, "host-relay health", logs=self.proc.tail)
+        self.proc: ManagedProcess | None = None
+
+        def start() -> None:
+            self.stop()
+            self.port = free_port()
+            env = {**nats.env_for("host-relay"), "RELAY_PORT": str(self.port), "RELAY_HOST": "127.0.0.1", "RELAY_ALLOWED_ORIGINS": FRAME_ORIGIN, "LOG_LEVEL": "warn"}
+            proc = self.proc = ManagedProcess("host-relay", [NODE, str(HOST_RELAY_MAIN)], env=env)
+
+            def healthy() -> bool:
+                if not proc.running:
+                    raise ProcessExited(f"host-relay exited:\n{proc.tail()}")
+                return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok
+
+            try:
+                wait_for(healthy, "host-relay health", timeout=30, logs=proc.tail)
+            except TimeoutError:
+                proc.stop()
+                raise
+
+        start_on_free_ports(start, "host-relay")
 
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def stop(self) -> None:
-        self.proc.stop()
+        if self.proc is not None:
+            self.proc.stop()
 
 
 @pytest.fixture(scope="session")

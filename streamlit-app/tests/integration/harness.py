@@ -64,6 +64,10 @@ def read_env_file(path: Path) -> dict[str, str]:
     return out
 
 
+class ProcessExited(TimeoutError):
+    """A child died while we waited for it to come up (fails the wait at once)."""
+
+
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0, interval: float = 0.05, logs: Callable[[], str] | None = None) -> None:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
@@ -71,11 +75,26 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 20.0, interv
         try:
             if check():
                 return
+        except ProcessExited:
+            raise
         except Exception as exc:  # not up yet
             last = exc
         time.sleep(interval)
     tail = f"\n--- logs ---\n{logs()}" if logs else ""
     raise TimeoutError(f"timed out waiting for {what} ({last!r}){tail}")
+
+
+def start_on_free_ports(start: Callable[[], None], what: str, attempts: int = 3) -> None:
+    """Runs ``start`` (which picks free ports itself) up to ``attempts`` times: a port that was
+    free a moment ago can be taken by a parallel suite before the child binds it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            start()
+            return
+        except TimeoutError:
+            if attempt == attempts:
+                raise
+            print(f"[harness] {what} did not start (attempt {attempt}); retrying on other ports", flush=True)
 
 
 class ManagedProcess:
@@ -146,17 +165,22 @@ class NatsServer:
     the way infra/nats/index.cjs does (env from nats.env.sample, ``-c nats.conf -p PORT -m MPORT``)."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.monitor_port = free_port()
         self.store_dir = tempfile.mkdtemp(prefix="auth-bus-nats-py-")
         self.settings = read_env_file(NATS_ENV_SAMPLE)
         for key in list(self.settings):
             if key in os.environ:
                 self.settings[key] = os.environ[key]
         self.settings["NATS_STORE_DIR"] = self.store_dir
-        self.settings["NATS_SERVER_NAME"] = f"test-{self.port}"
         self.proc: ManagedProcess | None = None
-        self.start()
+
+        def first_start() -> None:
+            self.stop()
+            self.port = free_port()
+            self.monitor_port = free_port()
+            self.settings["NATS_SERVER_NAME"] = f"test-{self.port}"
+            self.start()
+
+        start_on_free_ports(first_start, "nats-server")
 
     @property
     def url(self) -> str:
@@ -172,12 +196,18 @@ class NatsServer:
         binary = os.environ.get("NATS_SERVER_BIN") or shutil.which("nats-server")
         assert binary, "nats-server is not installed (apt-get install nats-server)"
         argv = [binary, "-c", str(NATS_CONF), "-p", str(self.port), "-m", str(self.monitor_port)]
-        self.proc = ManagedProcess("nats", argv, env=self.settings)
-        wait_for(
-            lambda: requests.get(f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true", timeout=1).ok,
-            "nats-server health",
-            logs=self.proc.tail,
-        )
+        proc = self.proc = ManagedProcess("nats", argv, env=self.settings)
+
+        def healthy() -> bool:
+            if not proc.running:
+                raise ProcessExited(f"nats-server exited:\n{proc.tail()}")
+            return requests.get(f"http://127.0.0.1:{self.monitor_port}/healthz?js-enabled-only=true", timeout=1).ok
+
+        try:
+            wait_for(healthy, "nats-server health", timeout=30, logs=proc.tail)
+        except TimeoutError:
+            proc.stop()
+            raise
 
     def stop(self) -> None:
         if self.proc:
@@ -249,15 +279,32 @@ class DevIdp:
 
     def __init__(self, audience: str = AUDIENCE, extra_env: Mapping[str, str] | None = None) -> None:
         assert DEV_IDP_MAIN.is_file(), f"{DEV_IDP_MAIN} is missing: build dev-idp first (npx nx run dev-idp:build)"
-        self.port = free_port()
         self.audience = audience
         self.keys_dir = tempfile.mkdtemp(prefix="auth-bus-dev-idp-keys-py-")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DEV_IDP_")}
-        if env.get("NODE_ENV") == "production":
-            env["NODE_ENV"] = "test"
-        env.update({"DEV_IDP_PORT": str(self.port), "DEV_IDP_KEYS_DIR": self.keys_dir, "DEV_IDP_API_AUDIENCE": audience, "DEV_IDP_LOG_LEVEL": "warn", **(extra_env or {})})
-        self.proc = ManagedProcess("dev-idp", [NODE, str(DEV_IDP_MAIN)], env=env)
-        wait_for(lambda: requests.get(f"{self.issuer}healthz", timeout=1).ok, "dev-idp health", logs=self.proc.tail)
+        self.proc: ManagedProcess | None = None
+
+        def start() -> None:
+            if self.proc is not None:
+                self.proc.stop()
+            self.port = free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("DEV_IDP_")}
+            if env.get("NODE_ENV") == "production":
+                env["NODE_ENV"] = "test"
+            env.update({"DEV_IDP_PORT": str(self.port), "DEV_IDP_KEYS_DIR": self.keys_dir, "DEV_IDP_API_AUDIENCE": audience, "DEV_IDP_LOG_LEVEL": "warn", **(extra_env or {})})
+            proc = self.proc = ManagedProcess("dev-idp", [NODE, str(DEV_IDP_MAIN)], env=env)
+
+            def healthy() -> bool:
+                if not proc.running:
+                    raise ProcessExited(f"dev-idp exited:\n{proc.tail()}")
+                return requests.get(f"{self.issuer}healthz", timeout=1).ok
+
+            try:
+                wait_for(healthy, "dev-idp health", timeout=30, logs=proc.tail)
+            except TimeoutError:
+                proc.stop()
+                raise
+
+        start_on_free_ports(start, "dev-idp")
 
     @property
     def issuer(self) -> str:
@@ -371,5 +418,6 @@ class DevIdp:
         return Tokens(body["access_token"], None, int(body.get("expires_in", 0)), body)
 
     def stop(self) -> None:
-        self.proc.stop()
+        if self.proc is not None:
+            self.proc.stop()
         shutil.rmtree(self.keys_dir, ignore_errors=True)
