@@ -104,7 +104,7 @@ async function main() {
     const encodedHeaders = withToken.encode();
     withToken.encode = () => encodedHeaders;
     // The third target is api.ping carrying the same Authorization header (ignored by ping): it
-    // separates what moving a ~1.4 KB token through NATS costs from what verifying it costs.
+    // separates what moving the token (~0.9 KB from dev-idp) through NATS costs from what verifying it costs.
     const targets = [
       { name: 'api.ping', subject: 'api.ping', headers: undefined },
       { name: 'api.pong', subject: 'api.pong', headers: withToken },
