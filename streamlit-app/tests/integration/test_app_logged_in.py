@@ -8,6 +8,7 @@ on the real auth-service. Nothing about verification is faked.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -94,6 +95,15 @@ def test_alice_is_logged_in_by_name_after_real_verification(alice: Browser, toke
     user = at.session_state["auth0_bus.user"]
     assert user.sub == "auth0|alice" and user.verified_by == auth_service.instance
     assert not at.error
+
+
+def test_the_frame_is_told_who_is_logged_in_but_never_given_the_token(alice: Browser, tokens: dict[str, Tokens]) -> None:
+    # The props of a run are computed before that run handles the event, so look at the next rerun.
+    proto = alice.at.run().get("component_instance")[0].proto
+    args = json.loads(proto.json_args)
+    assert args["initial_state"]["logged_in"] is True
+    assert args["initial_state"]["user"] == {"sub": "auth0|alice", "name": "Alice Example", "email": "alice@example.com"}
+    assert tokens["alice"].access_token not in proto.json_args
 
 
 def test_secure_api_shows_the_greeting_with_sub_and_instance(alice: Browser, api_service: Service) -> None:

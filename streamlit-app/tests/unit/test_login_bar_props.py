@@ -1,0 +1,65 @@
+"""What login_bar() hands to the component frame (read from the element AppTest records)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.support import APP_DIR
+
+
+def component(at: AppTest) -> Any:
+    elements = at.get("component_instance")
+    assert len(elements) == 1
+    return elements[0].proto
+
+
+def args(at: AppTest) -> dict[str, Any]:
+    return json.loads(component(at).json_args)
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:9")
+    monkeypatch.setenv("AUTH0_BUS_ENV_FILE", "/nonexistent/.env")
+    monkeypatch.delenv("COMPONENT_BUILD_DIR", raising=False)
+
+
+def test_development_mode_uses_the_component_url_and_passes_the_props(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMPONENT_URL", "http://localhost:3999/streamlit")
+    monkeypatch.setenv("RELAY_URL", "ws://relay.test:8888/ws")
+    monkeypatch.setenv("APP_HOSTNAME", "Demo under test")
+    at = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
+    assert not at.exception
+    proto = component(at)
+    assert proto.url == "http://localhost:3999/streamlit"
+    assert proto.component_name.endswith("auth0_login_bar")
+    a = args(at)
+    assert a["hostname"] == "Demo under test"
+    assert a["relay_url"] == "ws://relay.test:8888/ws"
+    assert a["events"] == ["onStatusUpdate", "onActionResult", "onError"]
+    assert a["initial_state"] == {"logged_in": False, "user": None}
+    # AppTest's session id is "test session id": the frame gets a contract-safe version
+    assert a["session_id"] == "test_session_id"
+    assert "action_request" not in a
+
+
+def test_release_mode_serves_a_built_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<!doctype html><title>component</title>")
+    monkeypatch.setenv("COMPONENT_BUILD_DIR", str(tmp_path))
+    at = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
+    assert not at.exception
+    assert component(at).url == ""  # served by Streamlit from the folder, not from a URL
+
+
+def test_delegated_request_button_hands_an_action_request_to_the_frame() -> None:
+    at = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
+    next(b for b in at.button if b.label == "Delegated WebRequest").click().run()
+    assert not at.exception
+    action = args(at)["action_request"]
+    assert action["path"] == "/api/pong" and action["method"] == "GET" and action["useauth"] is True
+    assert action["id"].startswith("req-") and action == at.session_state["auth0_bus.action_request"]
