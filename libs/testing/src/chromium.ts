@@ -31,7 +31,9 @@ function restoreBrowserDefaults(): { ignoreDefaultArgs: string[]; args: string[]
 }
 
 /** Debian's Chromium, headless, with a fresh profile (never a downloaded browser). */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'auth-bus-chromium-'));
   const defaults = restoreBrowserDefaults();
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -48,7 +50,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       '--disable-sync',
       '--no-first-run',
     ],
-    viewport: { width: 900, height: 600 },
+    viewport: options.viewport ?? { width: 900, height: 600 },
   });
   return {
     context,

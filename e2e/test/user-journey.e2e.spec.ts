@@ -1,0 +1,238 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { launchChromium } from '@auth-bus/testing';
+import jwt from 'jsonwebtoken';
+import type { BrowserContext, Frame, FrameLocator, Page } from 'playwright-core';
+
+/**
+ * The whole system as a user lives it: a real Chromium, the real Streamlit app, the real
+ * component, dev-idp, NATS and every service — started by the same code as `npm start`.
+ * Steps run in order and share one browser; each saves a screenshot in artifacts/e2e/.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const system = require('../../tools/dev/system.cjs');
+
+const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'e2e');
+const APP_URL = `http://localhost:${system.PORTS.streamlit}`;
+const IDP_URL = `http://localhost:${system.PORTS.devIdp}`;
+const USERS = {
+  alice: { email: 'alice@example.com', password: 'alice-password', name: 'Alice Example' },
+  bob: { email: 'bob@example.com', password: 'bob-password', name: 'Bob Example' },
+};
+
+let running: { stop: () => Promise<void>; lines: string[]; processes: () => number[] } | undefined;
+let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
+let page: Page;
+const runStartedAt = new Date();
+const timings: Record<string, number> = {};
+
+mkdirSync(ARTIFACTS, { recursive: true });
+
+/** Runs one step; on failure saves the page HTML and the last service log lines next to the screenshots. */
+async function step(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  } catch (err) {
+    await page?.screenshot({ path: join(ARTIFACTS, `${name}.failed.png`), fullPage: true }).catch(() => undefined);
+    writeFileSync(join(ARTIFACTS, `${name}.failed.html`), (await page?.content().catch(() => '')) ?? '');
+    writeFileSync(join(ARTIFACTS, `${name}.services.log`), (running?.lines ?? []).slice(-200).join('\n'));
+    throw err;
+  }
+}
+
+const componentFrame = (): FrameLocator => page.frameLocator('iframe[src*="/streamlit"]');
+const text = (pattern: string | RegExp) => page.getByText(pattern).first();
+
+async function waitForAppIdle(): Promise<void> {
+  // Streamlit shows a "Running…" status widget while the script runs.
+  await page.waitForFunction(() => !document.querySelector('[data-testid="stStatusWidget"]'), undefined, { timeout: 30_000 });
+}
+
+/** Logs in through the component's popup; returns ms from the form's submit to `name` in Streamlit. */
+async function logIn(user: keyof typeof USERS): Promise<number> {
+  const { email, password, name } = USERS[user];
+  const loginButton = componentFrame().getByRole('button', { name: 'Log in' });
+  await loginButton.waitFor();
+  await expectEnabled(loginButton);
+  const popupOpened = page.context().waitForEvent('page');
+  await loginButton.click();
+  const popup = await popupOpened;
+  await popup.locator('input[name="username"]').fill(email);
+  await popup.locator('input[name="password"]').fill(password);
+  const popupClosed = popup.waitForEvent('close', { timeout: 30_000 });
+  const submittedAt = Date.now();
+  await popup.getByRole('button', { name: 'Log in' }).click();
+  await text(name).waitFor({ timeout: 30_000 });
+  const elapsed = Date.now() - submittedAt;
+  await popupClosed;
+  return elapsed;
+}
+
+async function expectEnabled(locator: ReturnType<FrameLocator['getByRole']>): Promise<void> {
+  for (let i = 0; i < 100 && !(await locator.isEnabled()); i++) await page.waitForTimeout(100);
+  expect(await locator.isEnabled()).toBe(true);
+}
+
+async function logOut(): Promise<void> {
+  const popupOpened = page.context().waitForEvent('page', { timeout: 10_000 }).catch(() => undefined);
+  await componentFrame().getByRole('button', { name: 'Log out' }).click();
+  const popup = await popupOpened;
+  if (popup && !popup.isClosed()) await popup.waitForEvent('close', { timeout: 30_000 });
+  await text(/please log in/i).waitFor({ timeout: 30_000 });
+}
+
+async function click(button: string): Promise<void> {
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await waitForAppIdle();
+}
+
+async function openPage(name: string): Promise<void> {
+  await page.getByRole('link', { name: new RegExp(name) }).first().click();
+  // The default page (Home) lives at the root URL; the others at /<name>.
+  await page.waitForURL(name === 'Home' ? /:\d+\/?$/ : new RegExp(`/${name.toLowerCase()}`));
+  await waitForAppIdle();
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(true));
+  });
+}
+
+beforeAll(async () => {
+  const startedAt = Date.now();
+  running = await system.startSystem({ output: () => undefined });
+  await system.waitHealthy({ timeoutMs: 240_000, exited: (running as any).exited });
+  timings.system_start_ms = Date.now() - startedAt;
+  browser = await launchChromium({ viewport: { width: 1280, height: 860 } });
+  page = await browser.context.newPage();
+  page.setDefaultTimeout(30_000);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.stop();
+  writeFileSync(join(ARTIFACTS, 'timings.json'), `${JSON.stringify({ ...timings, at: runStartedAt.toISOString() }, null, 2)}\n`);
+}, 60_000);
+
+describe('the user journey', () => {
+  it('1–2. opens the app logged out: the login bar renders in its frame and gated pages ask to log in', async () => {
+    await step('01-logged-out', async () => {
+      await page.goto(APP_URL);
+      await componentFrame().getByRole('button', { name: 'Log in' }).waitFor({ timeout: 60_000 });
+      await text(/please log in/i).waitFor();
+      await openPage('Audit');
+      await text(/please log in/i).waitFor();
+      await openPage('Home');
+    });
+  });
+
+  it('3. logs alice in through the popup, and Streamlit shows her name and unlocks the pages', async () => {
+    await step('02-logged-in', async () => {
+      timings.login_to_unlocked_ms = await logIn('alice');
+      console.log(`login-to-unlocked (form submit → "Alice Example" in Streamlit): ${timings.login_to_unlocked_ms} ms`);
+      await expect(text(/please log in/i).isVisible()).resolves.toBe(false);
+    });
+  });
+
+  it('4. calls the secure and scoped APIs over the bus, and a delegated WebRequest through the relay', async () => {
+    await step('03-secure-calls', async () => {
+      await click('Call Secure API');
+      await text(/SECURE/).waitFor();
+      await text(/answered by `?api-service-/).waitFor();
+      const details = await page.getByText(/sub: /).first().innerText();
+      expect(details).toMatch(/sub: \S+/);
+      await click('Call Scoped API');
+      await text(/read:messages/).waitFor();
+      await click('Delegated WebRequest');
+      await text(/onActionResult 200/).waitFor();
+    });
+  });
+
+  it('5. stays logged in across a reload, without a new login', async () => {
+    await step('04-after-reload', async () => {
+      const pagesBefore = page.context().pages().length;
+      await page.reload();
+      await text(USERS.alice.name).waitFor({ timeout: 30_000 });
+      expect(page.context().pages().length).toBe(pagesBefore);
+    });
+  });
+
+  it('6. logs out: the page locks again and a secure call fails with a clear message', async () => {
+    await step('05-logged-out-again', async () => {
+      await logOut();
+      await expect(text(USERS.alice.name).isVisible()).resolves.toBe(false);
+      await click('Call Secure API');
+      await text(/UNAUTHENTICATED|please log in/i).waitFor();
+    });
+  });
+
+  it('7. logs bob in: the scoped call shows the permission error and the Audit page is refused', async () => {
+    await step('06-bob-forbidden', async () => {
+      await logIn('bob');
+      await click('Call Scoped API');
+      await text(/FORBIDDEN/).waitFor();
+      await openPage('Audit');
+      await text(/read:audit/).waitFor();
+      await expect(page.getByText('Events in stream').isVisible()).resolves.toBe(false);
+      await openPage('Home');
+      await logOut();
+    });
+  });
+
+  it("8. as alice, the Audit page lists this run's login, allowed, denied and logout events", async () => {
+    await step('07-audit', async () => {
+      await logIn('alice');
+      await openPage('Audit');
+      await text('Events in stream').waitFor();
+      // The page's "Events by kind" table counts this run's events (the window is the last 15 minutes).
+      const byKind = page.getByTestId('stTable').filter({ hasText: 'login.verified' });
+      await byKind.waitFor();
+      const counts = await byKind.innerText();
+      for (const kind of ['login.verified', 'api.allowed', 'api.denied', 'logout']) {
+        expect(counts).toMatch(new RegExp(`${kind.replace('.', '\\.')}\\s+[1-9]`));
+      }
+      await openPage('Home');
+      await logOut();
+    });
+  });
+
+  it('9. a forged token sent to the Streamlit host through the component channel is rejected', async () => {
+    await step('08-forged-token-rejected', async () => {
+      const jwks = (await (await fetch(`${IDP_URL}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const now = Math.floor(Date.now() / 1000);
+      const forged = jwt.sign(
+        { sub: 'dev|mallory', permissions: ['read:messages', 'read:audit'], scope: 'openid profile email', iat: now, exp: now + 3600 },
+        privateKey,
+        { algorithm: 'RS256', keyid: jwks.keys[0].kid, issuer: `${IDP_URL}/`, audience: 'http://localhost:8888/api' },
+      );
+      const frame = page.frames().find((f: Frame) => f.url().includes('/streamlit'));
+      expect(frame).toBeDefined();
+      await frame!.evaluate((token) => {
+        const value = {
+          name: 'onStatusUpdate',
+          seq: 1_000_000,
+          data: { user: { name: 'Mallory Forger', sub: 'dev|mallory' }, token: { value: token, expiry: Math.floor(Date.now() / 1000) + 3600 }, cause: 'login' },
+        };
+        window.parent.postMessage({ isStreamlitMessage: true, type: 'streamlit:setComponentValue', value, dataType: 'json' }, '*');
+      }, forged);
+      await text(/rejected/i).waitFor();
+      await expect(text('Mallory Forger').isVisible()).resolves.toBe(false);
+      await text(/please log in/i).waitFor();
+    });
+  });
+
+  it('stops the whole system cleanly: no process left, every port free', async () => {
+    await browser?.close();
+    browser = undefined;
+    await running!.stop();
+    expect(running!.processes()).toEqual([]);
+    for (const port of Object.values(system.PORTS) as number[]) expect(await portFree(port)).toBe(true);
+  });
+});
