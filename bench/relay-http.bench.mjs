@@ -7,6 +7,8 @@
 // project's config, the real dev-idp (alice's token comes from a real login), auth-service, one
 // api-service replica and the relay — and stops them at the end.
 //
+// A third row, GET /healthz, is for reference: the same HTTP stack without the bus.
+//
 //   node bench/relay-http.bench.mjs [--connections 50] [--duration 10] [--warmup 2]
 //                                   [--replicas 1] [--rate-limit]
 //
@@ -106,9 +108,12 @@ async function main() {
     });
     const token = (await idp.tokenFor('alice')).access_token;
 
+    // /healthz is a reference row: the relay's HTTP stack (Express + NestJS) without the bus,
+    // i.e. the ceiling the gateway routes can reach on this machine.
     const targets = [
       { path: '/api/ping', headers: {} },
       { path: '/api/pong', headers: { Authorization: `Bearer ${token}` } },
+      { path: '/healthz', headers: {} },
     ];
     for (const t of targets) {
       const res = await fetch(`${relay.url}${t.path}`, { headers: t.headers });
