@@ -33,6 +33,14 @@ describe('logger', () => {
     expect(lines[0]).toMatchObject({ token: '[redacted]', headers: { authorization: '[redacted]' } });
   });
 
+  it('logs an `err` that is not an Error (a thrown string) without crashing, still scrubbed', () => {
+    const { lines, logger } = capture();
+    expect(() => logger.error({ err: `plain string with ${JWT}` }, 'failed')).not.toThrow();
+    expect(() => logger.error({ err: { code: 'X' } }, 'failed')).not.toThrow();
+    expect(lines[0].err).toMatchObject({ type: 'string' });
+    expect(JSON.stringify(lines)).not.toContain(JWT);
+  });
+
   it('scrubs bearer credentials that are not JWTs', () => {
     expect(scrubSecrets('Authorization: bearer opaque-token-123, next')).toBe('Authorization: bearer [redacted], next');
   });

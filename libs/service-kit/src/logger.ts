@@ -49,7 +49,9 @@ export function createLogger({ service, instance, level = 'info', destination }:
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: {
-        err: (err: Error) => {
+        // `err` may be anything a caller threw (a string, a plain object): never let logging crash.
+        err: (err: unknown) => {
+          if (!(err instanceof Error)) return { type: typeof err, message: scrubSecrets(String(err)) };
           const out = pino.stdSerializers.err(err);
           out.message = scrubSecrets(out.message ?? '');
           if (out.stack) out.stack = scrubSecrets(out.stack);
