@@ -25,7 +25,7 @@ st.caption("Every login verified or rejected, logout, and protected call allowed
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
 sub = c1.text_input("User (sub)", placeholder="e.g. auth0|alice").strip()
 kind = c2.selectbox("Kind", ["(any)", *KINDS])
-window = c3.selectbox("Since", list(WINDOWS), index=2)
+window = c3.selectbox("Since", list(WINDOWS), index=0)
 limit = int(c4.number_input("Limit", min_value=1, max_value=1000, value=200, step=50))
 
 query: dict[str, object] = {"limit": limit}
@@ -58,6 +58,10 @@ table["at"] = pd.to_datetime(table["at"], utc=True)
 # An event may stand for several identical ones (`count`, newer contracts); plain events count once.
 table["count"] = pd.to_numeric(table["count"], errors="coerce").fillna(1).astype(int)
 st.dataframe(table.sort_values("at", ascending=False), hide_index=True, width="stretch")
+
+st.markdown("##### Events by kind")
+by_kind = pd.DataFrame({"kind": KINDS, "events": [int(table.loc[table["kind"] == k, "count"].sum()) for k in KINDS]}).set_index("kind")
+st.table(by_kind)
 
 st.markdown("##### Logins and denials over time")
 span = table["at"].max() - table["at"].min()

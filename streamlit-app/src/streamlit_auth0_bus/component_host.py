@@ -8,7 +8,9 @@ event to a user-supplied handler — with its flaws removed:
   at it (an invalid value is reported, never dispatched);
 * events outside the host's allowed names are dropped;
 * Streamlit returns a component's last value on every rerun, so each event carries a ``seq``
-  and the host handles each seq once (the last handled seq lives in ``st.session_state``);
+  and the host handles each seq once: the last handled seq, and a window of the recent ones,
+  live in ``st.session_state``. (Seqs are not required to grow across frames: the frame starts
+  counting from its mount time, and a remounted frame must not be ignored.)
 * props are checked against the allowed list, so a typo does not silently send nothing;
 * the frontend comes from the running dev server (``COMPONENT_URL``) or from a built folder
   (``COMPONENT_BUILD_DIR``), chosen by configuration.
@@ -57,6 +59,8 @@ ALLOWED_PROPS: frozenset[str] = frozenset(
 
 #: Key prefix of everything the host keeps in session state.
 STATE_PREFIX = "auth0_bus."
+#: How many recent seqs are remembered per component instance (a replay of any of them is ignored).
+SEEN_WINDOW = 256
 
 
 @dataclass(frozen=True)
@@ -146,10 +150,18 @@ class ComponentHost:
         return f"{STATE_PREFIX}last_seq.{self.key}"
 
     @property
+    def seen_key(self) -> str:
+        return f"{STATE_PREFIX}seen_seqs.{self.key}"
+
+    @property
     def last_seq(self) -> int:
         """The seq of the last event handled (``-1`` before the first)."""
         value = self.state.get(self.seq_key, -1)
         return value if isinstance(value, int) else -1
+
+    def _seen(self) -> list[int]:
+        seen = self.state.get(self.seen_key)
+        return list(seen) if isinstance(seen, (list, tuple)) else []
 
     @property
     def settings(self) -> Settings:
@@ -191,9 +203,11 @@ class ComponentHost:
         self.contracts.validate("component.event.v1", value, f"{self.name} event")
         name: str = value["name"]
         seq: int = int(value["seq"])
-        if seq <= self.last_seq:
+        seen = self._seen()
+        if seq == self.last_seq or seq in seen:
             return None
         self.state[self.seq_key] = seq
+        self.state[self.seen_key] = (seen + [seq])[-SEEN_WINDOW:]
         if name not in self.events:
             log.info("dropping component event %s (not in %s)", name, self.events)
             return None

@@ -204,6 +204,9 @@ def test_audit_page_lists_events_for_alice(alice: Browser, tokens: dict[str, Tok
     assert "auth0|alice" in set(table["sub"])
     assert not any(tokens["alice"].access_token in str(v) for v in table.to_numpy().ravel())
     assert at.get("vega_lite_chart"), "no chart of logins and denials"
+    by_kind = at.table[0].value
+    assert list(by_kind.index) == ["login.verified", "login.rejected", "logout", "api.allowed", "api.denied"]
+    assert by_kind.loc["login.verified", "events"] >= 1 and by_kind.loc["api.denied", "events"] >= 0
     # filter by user and kind
     at.text_input[0].input("auth0|bob").run()
     at.selectbox[0].select("login.verified").run()

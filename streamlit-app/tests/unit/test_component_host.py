@@ -68,7 +68,7 @@ def test_each_new_event_is_dispatched_once_even_over_reruns() -> None:
     assert host.last_seq == 2
 
 
-def test_repeated_or_older_seq_is_ignored() -> None:
+def test_a_repeated_seq_is_ignored_even_with_other_content() -> None:
     frame = FakeFrame()
     host = make_host(frame)
     seen: list[ComponentEvent] = []
@@ -76,9 +76,33 @@ def test_repeated_or_older_seq_is_ignored() -> None:
     host.run(seen.append)
     frame.value = status(5, "logout")  # a replay of seq 5 with other content
     host.run(seen.append)
-    frame.value = status(4, "logout")
+    frame.value = status(6, "logout")
     host.run(seen.append)
-    assert [(e.seq, e.data["cause"]) for e in seen] == [(5, "mount")]
+    frame.value = status(5, "refresh")  # seq 5 again, after another one: still handled once only
+    host.run(seen.append)
+    assert [(e.seq, e.data["cause"]) for e in seen] == [(5, "mount"), (6, "logout")]
+
+
+def test_a_lower_but_new_seq_is_handled() -> None:
+    """A remounted frame starts counting again (from its mount time): its events are not lost."""
+    frame = FakeFrame()
+    host = make_host(frame)
+    seen: list[ComponentEvent] = []
+    frame.value = status(1_800_000_000_000)
+    host.run(seen.append)
+    frame.value = status(1_000_000, "login")
+    host.run(seen.append)
+    assert [e.seq for e in seen] == [1_800_000_000_000, 1_000_000]
+
+
+def test_the_replay_window_is_bounded() -> None:
+    state: dict[str, Any] = {}
+    frame = FakeFrame()
+    host = make_host(frame, state)
+    for seq in range(1, 300):
+        frame.value = status(seq)
+        host.run(lambda e: None)
+    assert len(state["auth0_bus.seen_seqs.auth0_login_bar"]) == 256
 
 
 def test_last_seq_lives_in_session_state_per_key() -> None:
