@@ -20,7 +20,7 @@ import streamlit as st
 from .auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update, safe_session_id
 from .bus_client import BusClient
 from .component_host import COMPONENT_NAME, ComponentEvent, ComponentHost
-from .config import Settings, load_settings
+from .config import ConfigError, Settings, load_settings
 from .contracts import get_contracts
 from .errors import BusError, NotFoundError, UnauthenticatedError
 from .session import (
@@ -144,7 +144,13 @@ def login_bar(
         show_status: show who is logged in, or why not, under the component.
         host: a preconfigured :class:`ComponentHost`.
     """
-    settings = settings or get_settings()
+    if settings is None:
+        try:
+            settings = get_settings()
+        except ConfigError as err:
+            st.error(f"**Configuration error**: {err} — see streamlit-app/.env.sample", icon=":material/settings:")
+            st.stop()
+            raise  # unreachable: st.stop() raises
     host = host or ComponentHost(key=key, settings=settings)
     session = _session()
     props: dict[str, Any] = {
@@ -281,6 +287,9 @@ def try_call_api(
             return call_api(subject, payload, timeout=timeout)
         except BusError as err:
             show_error(err, prefix=subject)
+            return None
+        except ConfigError as err:
+            st.error(f"**Configuration error**: {err}", icon=":material/settings:")
             return None
 
 

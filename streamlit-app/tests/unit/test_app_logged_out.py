@@ -76,3 +76,10 @@ def test_forged_component_value_is_reported_not_trusted(app: AppTest) -> None:
     assert not app.exception
     assert any("invalid message" in e.value.lower() for e in app.error)
     assert "Welcome" not in texts(app)
+
+
+def test_a_configuration_error_is_shown_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUS_TIMEOUT_MS", "soon")
+    at = AppTest.from_file(ENTRY, default_timeout=30).run()
+    assert not at.exception
+    assert any("Configuration error" in e.value and "BUS_TIMEOUT_MS" in e.value for e in at.error)
