@@ -89,9 +89,9 @@ def test_error_replies_become_typed_errors(client: BusClient, api_stub: StubResp
 def test_no_responders_is_unavailable_at_once(client: BusClient) -> None:
     started = time.monotonic()
     with pytest.raises(UnavailableError) as caught:
-        client.request("api.ping", timeout=5)
+        client.request("api.ping", timeout=10)
     assert caught.value.code == "UNAVAILABLE"
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5  # answered by the server, not by waiting out the deadline
 
 
 def test_a_silent_responder_is_a_timeout(client: BusClient, nats_server: NatsServer) -> None:
@@ -101,7 +101,7 @@ def test_a_silent_responder_is_a_timeout(client: BusClient, nats_server: NatsSer
         with pytest.raises(BusTimeoutError) as caught:
             client.request("api.ping", timeout=0.4)
         assert caught.value.code == "TIMEOUT"
-        assert 0.35 <= time.monotonic() - started < 3
+        assert time.monotonic() - started >= 0.35  # the deadline was waited out
         with pytest.raises(BusTimeoutError):
             client.request("api.ping")  # the configured default (BUS_TIMEOUT_MS=1500)
     finally:
@@ -200,8 +200,8 @@ def test_nats_down_is_unavailable_and_the_client_reconnects() -> None:
             server.stop()
             started = time.monotonic()
             with pytest.raises(UnavailableError):
-                client.request("api.ping", timeout=2)
-            assert time.monotonic() - started < 1.5  # fails fast during an outage
+                client.request("api.ping", timeout=10)
+            assert time.monotonic() - started < 5  # fails fast during an outage, not at the deadline
             server.start()  # same ports, as a real restart
             assert client.wait_connected(15), client.last_error
             stub = StubResponder(server.url, "api-service", server.password("api-service"), ["api.>"], reply_for)

@@ -56,7 +56,7 @@ def test_paused_api_service_is_a_timeout(own: dict[str, Any], services: dict[str
         with pytest.raises(BusTimeoutError) as caught:
             client.request("api.pong", {}, token=tokens["alice"].access_token)
         assert caught.value.code == "TIMEOUT"
-        assert 0.7 <= time.monotonic() - started < 3  # BUS_TIMEOUT_MS=800
+        assert time.monotonic() - started >= 0.75  # the deadline (BUS_TIMEOUT_MS=800) was waited out
     finally:
         services["api"].proc.resume()  # type: ignore[union-attr]
     assert client.request("api.pong", {}, token=tokens["alice"].access_token)["sub"] == "auth0|alice"
@@ -68,9 +68,9 @@ def test_stopped_api_service_is_unavailable(own: dict[str, Any], services: dict[
     try:
         started = time.monotonic()
         with pytest.raises(UnavailableError) as caught:
-            client.request("api.ping")
+            client.request("api.ping", timeout=10)
         assert caught.value.code == "UNAVAILABLE"
-        assert time.monotonic() - started < 0.5  # no responders: at once, not after the timeout
+        assert time.monotonic() - started < 5  # no responders: answered at once, not after the deadline
     finally:
         services["api"].start(client)
     assert client.request("api.ping")["instance"] == "api-service-outage"
