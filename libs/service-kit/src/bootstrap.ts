@@ -3,7 +3,8 @@ import type { DynamicModule, INestMicroservice, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BusConnection } from './bus-connection';
 import { BusServer } from './bus-server';
-import { NestPinoLogger, type AppLogger } from './logger';
+import { createLogger, NestPinoLogger, type AppLogger } from './logger';
+import { loadDotEnv } from './config/env';
 import type { NatsConfig } from './config/nats-config';
 import type { ServiceRuntime } from './service-kit.module';
 
@@ -101,4 +102,52 @@ export async function startBusService(options: BusServiceOptions): Promise<BusSe
     },
   );
   return { app, server, runtime, shutdown };
+}
+
+/** What a service's configuration must provide for `runBusServiceMain`. */
+export interface BusServiceConfig {
+  service: string;
+  instance: string;
+  logLevel: string;
+  nats: NatsConfig;
+  drainTimeoutMs?: number;
+  auth?: { issuer: string; audience: string | string[] };
+}
+
+/**
+ * A service's whole `main`: load its `.env`, read and validate its configuration (exit 2 with a
+ * clear message when invalid), log the start, and run it on the bus (exit 1 if it cannot start).
+ */
+export function runBusServiceMain<C extends BusServiceConfig>(options: {
+  name: string;
+  envFile: string;
+  loadConfig: () => C;
+  queue: string;
+  module: (config: C, runtime: ServiceRuntime) => Type<unknown> | DynamicModule;
+}): void {
+  const start = async () => {
+    loadDotEnv(options.envFile);
+    let config: C;
+    try {
+      config = options.loadConfig();
+    } catch (err) {
+      console.error(`${options.name}: invalid configuration: ${(err as Error).message}`);
+      process.exit(2);
+    }
+    const logger = createLogger({ service: config.service, instance: config.instance, level: config.logLevel as never });
+    logger.info({ nats: config.nats.servers, issuer: config.auth?.issuer, audience: config.auth?.audience }, 'starting');
+    await startBusService({
+      service: config.service,
+      instance: config.instance,
+      nats: config.nats,
+      queue: options.queue,
+      logger,
+      drainTimeoutMs: config.drainTimeoutMs,
+      module: (runtime) => options.module(config, runtime),
+    });
+  };
+  start().catch((err) => {
+    console.error(`${options.name} failed to start: ${(err as Error)?.stack ?? err}`);
+    process.exit(1);
+  });
 }
