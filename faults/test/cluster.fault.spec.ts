@@ -2,25 +2,12 @@ import { SUBJECTS } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/contracts/client';
 import { auditStreamCount, DevIdpHarness, NatsClusterHarness, readAuditStream, ServicesHarness, waitFor, type TokenResponse } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
+import { readWholeStream, settledCount } from './support/audit';
 import { Loop } from './support/load';
 import { now, recoveryMs, report, round, sleep, step, tally, watchConnection } from './support/measure';
 
 const DEADLINE_MS = 2_000;
 const HANG_SLACK_MS = 2_000;
-
-/** The stream's count once it stopped changing (coalesced api events are stored after a window). */
-async function settledCount(nc: NatsConnection): Promise<number> {
-  let last = -1;
-  return (await waitFor(
-    async () => {
-      const count = await auditStreamCount(nc);
-      const settled = count === last;
-      last = count;
-      return settled ? count : undefined;
-    },
-    { timeout: 30_000, interval: 2_000, what: 'the audit stream to settle' },
-  ))!;
-}
 
 /**
  * A 3-node cluster as in docker-compose.yml (AUDIT stream replicated 3 times): the node that
@@ -159,15 +146,7 @@ describe('NATS cluster: a node dies', () => {
     const caughtUpMs = round(now() - restartedAt);
     step('caught up');
 
-    // An ephemeral consumer placed on a replica that is still applying the last entries can end
-    // a read one message short: read again until the whole stream came through.
-    const stored = (await waitFor(
-      async () => {
-        const all = await readAuditStream(reader);
-        return all.length === after ? all : undefined;
-      },
-      { timeout: 20_000, interval: 500, what: `all ${after} events read back` },
-    ))!;
+    const stored = await readWholeStream(reader, after);
     const added = stored.filter((m) => m.seq > lastSeqBefore);
     expect(added.length).toBe(after - before);
     const perSession = new Map<string, number>();
