@@ -80,12 +80,18 @@ function baseOptions(filter: AuditFilter): Partial<OrderedConsumerOptions> {
  * Matching events, newest last. Reads from `since` (or the start) to the end of the stream as it
  * was when the scan began, but never more than `scanMax` messages: if the range is larger, only
  * the newest `scanMax` are read and `truncated` is set.
+ *
+ * With a `limit` and no `since` (the newest few — what audit.query asks by default), the stream
+ * is read backwards in growing windows from its end and the scan stops once `limit` matches are
+ * in hand: the cost follows what is asked, not the size of the stream, and if the time runs out
+ * the events found are still the newest ones.
  */
 export async function scanAudit(nc: NatsConnection, filter: AuditFilter, options: ScanOptions = {}): Promise<ScanResult> {
   const { limit, scanMax = Number.MAX_SAFE_INTEGER, timeoutMs = 10_000 } = options;
   const state = await streamState(nc);
   const result: ScanResult = { events: [], totalInStream: state.messages, lastSeq: state.last_seq, scanned: 0, invalid: 0, truncated: false };
   if (state.messages === 0) return result;
+  if (limit !== undefined && !filter.since) return scanNewest(nc, filter, state, result, limit, scanMax, timeoutMs);
 
   const js = nc.jetstream();
   const newestWindow = (): Partial<OrderedConsumerOptions> => ({
@@ -131,6 +137,85 @@ export async function scanAudit(nc: NatsConnection, filter: AuditFilter, options
       messages.stop();
     }
     return result;
+  } finally {
+    await consumer.delete().catch(() => undefined);
+  }
+}
+
+/** The newest `limit` matches: windows read backwards from the end, each twice the last. */
+async function scanNewest(
+  nc: NatsConnection,
+  filter: AuditFilter,
+  state: { first_seq: number; last_seq: number },
+  result: ScanResult,
+  limit: number,
+  scanMax: number,
+  timeoutMs: number,
+): Promise<ScanResult> {
+  const deadline = Date.now() + timeoutMs;
+  const floor = Math.max(state.first_seq, state.last_seq - scanMax + 1);
+  const chunks: AuditEvent[][] = [];
+  let found = 0;
+  let end = state.last_seq;
+  let window = Math.max(256, limit * 4);
+  while (end >= floor && found < limit) {
+    const start = Math.max(floor, end - window + 1);
+    const chunk: AuditEvent[] = [];
+    const complete = await readRange(nc, filter, start, end, deadline, (msg) => {
+      result.scanned++;
+      const event = parseAuditMessage(msg);
+      if (!event) result.invalid++;
+      else if (matchesFilter(event, filter)) chunk.push(event);
+    });
+    chunks.push(chunk);
+    found += chunk.length;
+    if (!complete) {
+      result.truncated = true;
+      break;
+    }
+    end = start - 1;
+    window *= 2;
+  }
+  if (found < limit && end >= state.first_seq && floor > state.first_seq) result.truncated = true;
+  result.events = chunks.reverse().flat().slice(-limit);
+  return result;
+}
+
+/**
+ * Reads the stored messages with sequence `start`…`end` (those matching the kind filter) in
+ * order; false if the deadline cut the read short.
+ */
+async function readRange(
+  nc: NatsConnection,
+  filter: AuditFilter,
+  start: number,
+  end: number,
+  deadline: number,
+  onMessage: (msg: JsMsg) => void,
+): Promise<boolean> {
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) return false;
+  const consumer = await nc.jetstream().consumers.get(AUDIT_STREAM.name, { ...baseOptions(filter), opt_start_seq: start });
+  try {
+    const pending = (await consumer.info()).num_pending;
+    if (pending === 0) return true;
+    const messages = await consumer.consume({ max_messages: Math.min(pending, end - start + 1, 256) });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      messages.stop();
+    }, remaining);
+    try {
+      for await (const msg of messages) {
+        if (msg.seq > end) break;
+        onMessage(msg);
+        if (msg.info.pending === 0 || msg.seq >= end) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      messages.stop();
+    }
+    return !timedOut;
   } finally {
     await consumer.delete().catch(() => undefined);
   }
