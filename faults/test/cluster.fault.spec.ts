@@ -1,12 +1,9 @@
-import { SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
-import { auditStreamCount, DevIdpHarness, NatsClusterHarness, readAuditStream, ServicesHarness, waitFor, type TokenResponse } from '@auth-bus/testing';
+import { auditStreamCount, DevIdpHarness, NatsClusterHarness, ServicesHarness, waitFor, type TokenResponse } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
 import { readWholeStream, settledCount } from './support/audit';
-import { Loop } from './support/load';
+import { accountForVerifies, clusterLoad, waitStreamCaughtUp } from './support/cluster';
 import { now, recoveryMs, report, round, sleep, step, tally, watchConnection } from './support/measure';
 
-const DEADLINE_MS = 2_000;
 const HANG_SLACK_MS = 2_000;
 
 /**
@@ -71,28 +68,7 @@ describe('NATS cluster: a node dies', () => {
     const before = await auditStreamCount(reader);
     const lastSeqBefore = info.state.last_seq;
 
-    // Load: auth.verify with a fresh session id each time (each one an audit event of its own),
-    // and api.pong, from both connections.
-    const verified = new Set<string>();
-    let n = 0;
-    const verifyOnce = (bus: BusClient) => async () => {
-      const session = `cluster-${n++}`;
-      await bus.request(SUBJECTS.auth.verify, { caller: 'faults', session_id: session }, { token: alice.access_token, timeout: DEADLINE_MS });
-      verified.add(session);
-      return { ok: true };
-    };
-    const pongOnce = (bus: BusClient) => async () => {
-      const reply = await bus.request(SUBJECTS.api.pong, {}, { token: alice.access_token, timeout: DEADLINE_MS });
-      return { ok: true, instance: reply.instance };
-    };
-    const hostBus = new BusClient(clientConn);
-    const relayBus = new BusClient(relayConn);
-    const loops = [
-      new Loop('verify', DEADLINE_MS, verifyOnce(hostBus), 10),
-      new Loop('verify', DEADLINE_MS, verifyOnce(hostBus), 10),
-      new Loop('pong', DEADLINE_MS, pongOnce(relayBus), 10),
-      new Loop('pong', DEADLINE_MS, pongOnce(relayBus), 10),
-    ];
+    const { loops, verified } = clusterLoad(clientConn, relayConn, alice.access_token);
 
     step('load running');
     await sleep(3_000);
@@ -130,32 +106,16 @@ describe('NATS cluster: a node dies', () => {
     step('restarting node');
     const restartedAt = now();
     await cluster.start(victim);
-    const back = await cluster.connectTo(victim, 'audit-reader');
-    connections.push(back);
-    // Caught up: the stream (asked through the restarted node) reports it as a current replica
-    // with no lag, holding the same count.
-    const backJsm = await back.jetstreamManager({ checkAPI: false });
-    await waitFor(
-      async () => {
-        const i = await backJsm.streams.info('AUDIT');
-        const peers = [...(i.cluster?.replicas ?? [])];
-        return i.state.messages === after && peers.length === 2 && peers.every((r) => r.current && !r.lag && !r.offline);
-      },
-      { timeout: 30_000, interval: 250, what: 'the restarted node to be a current replica holding every event' },
-    );
+    await waitStreamCaughtUp(cluster, victim, after);
     const caughtUpMs = round(now() - restartedAt);
     step('caught up');
 
     const stored = await readWholeStream(reader, after);
-    const added = stored.filter((m) => m.seq > lastSeqBefore);
-    expect(added.length).toBe(after - before);
-    const perSession = new Map<string, number>();
-    for (const m of added) if (m.event.kind === 'login.verified') perSession.set(m.event.session_id, (perSession.get(m.event.session_id) ?? 0) + 1);
-    const lost = [...verified].filter((s) => !perSession.has(s));
-    const copies = [...perSession.values()].filter((c) => c > 1).length;
-    expect(lost).toEqual([]);
-    expect(copies).toBe(0);
-    expect(new Set(stored.map((m) => m.msgId)).size).toBe(stored.length);
+    const audit = accountForVerifies(stored, lastSeqBefore, verified);
+    expect(audit.added).toBe(after - before);
+    expect(audit.lost).toEqual([]);
+    expect(audit.copies).toBe(0);
+    expect(audit.uniqueIds).toBe(true);
 
     report('cluster-node-killed', {
       victim: cluster.nodes[victim].name,
@@ -166,7 +126,7 @@ describe('NATS cluster: a node dies', () => {
       total: outcomes.length,
       failed: outcomes.filter((o) => !o.ok).length,
       by_client: { verify: tally(outcomes.filter((o) => o.client === 'verify')), pong: tally(outcomes.filter((o) => o.client === 'pong')) },
-      audit: { before, after, added: added.length, answered_verifies: verified.size, login_verified_added: perSession.size, lost: lost.length, duplicates: copies },
+      audit: { before, after, answered_verifies: verified.size, ...audit, lost: audit.lost.length },
       restarted_node_caught_up_ms: caughtUpMs,
     });
   }, 120_000);

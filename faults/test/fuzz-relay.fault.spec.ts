@@ -5,7 +5,7 @@ import type { NatsConnection } from 'nats';
 import { request as httpRequest } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { settledCount } from './support/audit';
-import { headerValue, mutated, nastyValue, runs, vectors } from './support/fuzz';
+import { headerValue, mutated, runs, vectors } from './support/fuzz';
 import { report, sleep } from './support/measure';
 import { alive, ORIGIN, Stack } from './support/stack';
 import { WsClient } from './support/ws-client';

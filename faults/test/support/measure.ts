@@ -1,5 +1,5 @@
 import { BusError } from '@auth-bus/contracts';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -75,7 +75,6 @@ const REPORT_DIR = join(__dirname, '..', '..', 'reports');
 export function report(name: string, data: Record<string, unknown>): void {
   mkdirSync(REPORT_DIR, { recursive: true });
   writeFileSync(join(REPORT_DIR, `${name}.json`), `${JSON.stringify({ at: new Date().toISOString(), ...data }, null, 2)}\n`);
-  // eslint-disable-next-line no-console
   console.log(`[faults report] ${name}: ${JSON.stringify(data)}`);
 }
 
@@ -83,7 +82,7 @@ export function report(name: string, data: Record<string, unknown>): void {
 export function rssBytes(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
   try {
-    const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8') as string;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const m = /VmRSS:\s+(\d+) kB/.exec(status);
     return m ? Number(m[1]) * 1024 : undefined;
   } catch {
