@@ -6,7 +6,7 @@
 //
 // Scenarios (bench/README.md explains each):
 //   1. protected call from Python: bus client → api.pong  vs  requests → Flask /api/pong
-//   2. HTTP clients, 50 connections: host-relay /api/pong  vs  Flask /api/pong (autocannon)
+//   2. HTTP clients, 50 connections: host-relay /api/pong  vs  Flask /api/pong (wrk)
 //   3. bus only, one replica: api.ping vs api.pong, 50 in flight (bench/bus-api.bench.mjs)
 //   4. scaling: api.pong throughput with 1, 2, 4 … api-service replicas
 //   5. login-to-unlocked in the browser (the e2e journey)  vs  the article's 2 s heartbeat
@@ -41,7 +41,6 @@ system.buildAll();
 const { NatsHarness, DevIdpHarness, ServicesHarness, RelayHarness, freePort, ManagedProcess, waitFor } = require(path.join(ROOT, 'libs/testing/dist/index.js'));
 const { encodeBody, decodeBody, bearer } = require(path.join(ROOT, 'libs/contracts/dist/index.js'));
 const { headers: natsHeaders } = require('nats');
-const autocannon = require('autocannon');
 const PYTHON = path.join(ROOT, '.venv/bin/python');
 
 /** Peak resident memory (VmHWM) of a process, in MiB. */
@@ -58,6 +57,17 @@ function pidOnPort(port) {
   const out = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' }).stdout;
   const m = /pid=(\d+)/.exec(out);
   return m ? Number(m[1]) : undefined;
+}
+
+function runAsync(cmd, argv) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.round((p / 100) * (sorted.length - 1)))] : NaN);
@@ -94,11 +104,35 @@ async function busLoad(nc, subject, token, { durationS, inFlight }) {
   return { requests: latencies.length, errors, req_per_s: Math.round(latencies.length / elapsed), p50_ms: r2(pct(latencies, 50)), p99_ms: r2(pct(latencies, 99)) };
 }
 
-async function cannon(url, token) {
-  const headers = token ? { authorization: `Bearer ${token}` } : {};
-  await autocannon({ url, connections: 10, duration: 2, headers }); // warm-up
-  const r = await autocannon({ url, connections: 50, duration: DURATION_S, headers });
-  return { requests: r.requests.total, non_2xx: r.non2xx, errors: r.errors + r.timeouts, req_per_s: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99 };
+/** Debian's wrk, installed on first use where that is possible (root with apt-get). */
+function ensureWrk() {
+  const has = () => spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
+  if (!has() && process.getuid?.() === 0) {
+    log('installing wrk (apt-get) …');
+    spawnSync('sh', ['-c', 'apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null 2>&1)']);
+  }
+  if (!has()) throw new Error('wrk is not installed (Debian/Ubuntu: apt-get install wrk)');
+}
+
+const toMs = (value, unit) => Number(value) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit] ?? 1);
+
+/**
+ * 50 connections for DURATION_S with wrk (after a 2 s warm-up). wrk, unlike autocannon, copes
+ * with servers that close every connection (Werkzeug does), so both sides are measured alike.
+ */
+async function loadHttp(url, token) {
+  const headers = token ? ['-H', `Authorization: Bearer ${token}`] : [];
+  await runAsync('wrk', ['-t2', '-c10', '-d2s', ...headers, url]);
+  const { stdout } = await runAsync('wrk', ['-t2', '-c50', `-d${DURATION_S}s`, '--latency', '--timeout', '10s', ...headers, url]);
+  const latency = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)`, 'm').exec(stdout);
+    return m ? r2(toMs(m[1], m[2])) : NaN;
+  };
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  return { requests, non_2xx: non2xx, errors, req_per_s: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0)), p50_ms: latency(50), p99_ms: latency(99) };
 }
 
 const results = { benchmark: 'component-auth0-bus', at: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` }, scenarios: {} };
@@ -124,13 +158,15 @@ try {
 
   // 1. Python clients
   log('scenario 1: Python bus client vs Python requests → Flask …');
-  const py = spawnSync(PYTHON, [path.join(ROOT, 'bench/python_clients.py'), '--nats-url', nats.url, '--nats-password', nats.password('streamlit-host'), '--token', token, '--flask-url', flaskUrl], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (py.status !== 0) throw new Error(`python_clients.py failed:\n${py.stderr}`);
+  // Asynchronous on purpose: a blocked event loop would stop draining the servers' log pipes.
+  const py = await runAsync(PYTHON, [path.join(ROOT, 'bench/python_clients.py'), '--nats-url', nats.url, '--nats-password', nats.password('streamlit-host'), '--token', token, '--flask-url', flaskUrl]);
+  if (py.code !== 0) throw new Error(`python_clients.py failed:\n${py.stderr}`);
   results.scenarios.python_clients = JSON.parse(py.stdout.trim().split('\n').pop());
 
   // 2. HTTP clients
-  log('scenario 2: autocannon, 50 connections: host-relay /api/pong vs Flask /api/pong …');
-  results.scenarios.http = { relay_pong: await cannon(`${relay.url}/api/pong`, token), flask_pong: await cannon(`${flaskUrl}/api/pong`, token) };
+  log('scenario 2: wrk, 50 connections: host-relay /api/pong vs Flask /api/pong …');
+  ensureWrk();
+  results.scenarios.http = { client: 'wrk', relay_pong: await loadHttp(`${relay.url}/api/pong`, token), flask_pong: await loadHttp(`${flaskUrl}/api/pong`, token) };
 
   // 4. Scaling (before 3, which starts its own stack)
   observer = await nats.connectAs('streamlit-host');

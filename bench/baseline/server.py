@@ -95,4 +95,9 @@ def pong():
 
 
 if __name__ == "__main__":
+    # HTTP/1.1 keep-alive, so that load generators reuse connections (Werkzeug defaults to
+    # HTTP/1.0, which closes every connection and would make the baseline look worse than it is).
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.protocol_version = "HTTP/1.1"
     app.run(host="127.0.0.1", port=int(os.environ.get("BASELINE_PORT", "5000")), threaded=True)
