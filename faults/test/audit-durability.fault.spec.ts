@@ -62,7 +62,7 @@ describe('audit durability', () => {
   }
 
   async function accountFor(tag: string, answered: Set<string>, before: number) {
-    const after = await settledCount(reader);
+    const after = await settledCount(reader, 1_000);
     const all = await readWholeStream(reader, after);
     const per = loginEvents(all, tag);
     return {
@@ -77,11 +77,11 @@ describe('audit durability', () => {
   }
 
   it('keeps every event of an answered request when nats-server restarts under load', async () => {
-    const before = await settledCount(reader);
+    const before = await settledCount(reader, 1_000);
     const { loops, answered } = verifyLoad('nats');
-    await sleep(2_000);
+    await sleep(1_500);
     await stack.nats.restart(1_000);
-    await sleep(4_000);
+    await sleep(3_000);
     const outcomes = (await Promise.all(loops.map((l) => l.stop()))).flat();
     expect(outcomes.filter((o) => !o.ok && !['UNAVAILABLE', 'TIMEOUT'].includes(o.code!))).toEqual([]);
 
@@ -94,15 +94,15 @@ describe('audit durability', () => {
   }, 60_000);
 
   it('keeps every event when auth-service is stopped (SIGTERM: it flushes) and started again under load', async () => {
-    const before = await settledCount(reader);
+    const before = await settledCount(reader, 1_000);
     const { loops, answered } = verifyLoad('term');
-    await sleep(2_000);
+    await sleep(1_500);
     const old = stack.services.auth!;
     await old.stop('SIGTERM');
     expect(await old.waitForExit()).toBe(0);
     expect(old.logs(200)).not.toMatch(/"level":(50|60)/);
     await stack.services.startAuth(`${old.instance}-2`);
-    await sleep(3_000);
+    await sleep(2_000);
     const outcomes = (await Promise.all(loops.map((l) => l.stop()))).flat();
     expect(outcomes.filter((o) => !o.ok && !['UNAVAILABLE', 'TIMEOUT'].includes(o.code!))).toEqual([]);
 
@@ -114,14 +114,14 @@ describe('audit durability', () => {
   }, 60_000);
 
   it('keeps the stored count across an auth-service SIGKILL, and says what a crash under load costs', async () => {
-    const quiet = await settledCount(reader);
+    const quiet = await settledCount(reader, 1_000);
     const { loops, answered } = verifyLoad('kill');
-    await sleep(2_000);
+    await sleep(1_500);
     const old = stack.services.auth!;
     await old.kill();
     await sleep(500);
     await stack.services.startAuth(`${old.instance}-3`);
-    await sleep(2_000);
+    await sleep(1_500);
     const outcomes = (await Promise.all(loops.map((l) => l.stop()))).flat();
     expect(outcomes.filter((o) => !o.ok && !['UNAVAILABLE', 'TIMEOUT'].includes(o.code!))).toEqual([]);
 
@@ -133,7 +133,7 @@ describe('audit durability', () => {
     // A crash can cost the events still queued in memory (answered, not yet acknowledged by
     // JetStream) — a bounded few; reported, not hidden.
     expect(audit.lost.length).toBeLessThanOrEqual(answered.size);
-    const restarted = await settledCount(reader);
+    const restarted = await settledCount(reader, 1_000);
     await stack.services.auth!.stop();
     await stack.services.startAuth(`${old.instance}-4`);
     expect(await auditStreamCount(reader)).toBe(restarted);
@@ -163,7 +163,8 @@ describe('audit durability', () => {
     await stack.nats.restart(500);
     const again = (await waitFor(() => publish().catch(() => undefined), { timeout: 20_000, interval: 250, what: 'a publish after the restart' }))!;
     expect(again).toMatchObject({ duplicate: true, seq: acks[0].seq });
-    const stored = (await readAuditStream(reader)).filter((m) => m.msgId === event.id);
+    // (The reader's own connection may still be reconnecting: read once it answers.)
+    const stored = (await waitFor(() => readAuditStream(reader), { timeout: 20_000, what: 'the stream read after the restart' }))!.filter((m) => m.msgId === event.id);
     expect(stored).toHaveLength(1);
   }, 60_000);
 
@@ -176,7 +177,7 @@ describe('audit durability', () => {
       const bus = new BusClient(host, { retries: 2 });
       await bus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host', session_id: session }, { token: stack.bob.access_token });
       await bus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host', session_id: session }, { token: stack.bob.access_token });
-      await settledCount(reader);
+      await settledCount(reader, 1_000);
       const events = (await readAuditStream(reader)).filter((m) => m.event.session_id === session);
       expect(events.map((m) => m.event.kind)).toEqual(['login.verified']);
       expect(events[0].event).toMatchObject({ sub: 'auth0|bob' });

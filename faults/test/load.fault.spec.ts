@@ -19,6 +19,6 @@ describe('load: 200 WebSocket clients on host-relay (10 s)', () => {
   afterAll(async () => stack?.stop());
 
   it('answers every delegated request, with no error, and gives its memory back', async () => {
-    await runWsLoad(stack, { name: 'load-ws-200-10s', clients: 200, warmupMs: 5_000, durationMs: 10_000, periodMs: 200, rssBoundBytes: 64 * MiB });
+    await runWsLoad(stack, { name: 'load-ws-200-10s', clients: 200, warmupMs: 3_000, durationMs: 10_000, periodMs: 200, rssBoundBytes: 64 * MiB });
   }, 120_000);
 });

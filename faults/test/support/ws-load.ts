@@ -96,7 +96,7 @@ export async function runWsLoad(stack: Stack, opts: WsLoadOptions): Promise<void
   const rssEnd = rssBytes(pid)!;
   for (const c of clients) c.close();
   await Promise.all(clients.map((c) => Promise.race([c.closed, sleep(5_000)])));
-  await sleep(5_000);
+  await sleep(3_000);
   const rssAfter = rssBytes(pid)!;
 
   const total = latencies.length + hung;
