@@ -27,7 +27,7 @@ function run(cmd, args) {
 
 // Nx builds what the suites run (the faults project's implicit dependencies) before its target.
 const jest = await run('npx', ['nx', 'run', 'faults:test:long', '--outputStyle=stream']);
-const python = await run('.venv/bin/python', ['-m', 'pytest', 'streamlit-app/tests/faults']);
+const python = await run('.venv/bin/python', ['-m', 'pytest', '--color=no', 'streamlit-app/tests/faults']);
 
 const total = summarize(lines);
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
