@@ -11,7 +11,8 @@ import type { BrowserContext, Frame, FrameLocator, Page } from 'playwright-core'
  * component, dev-idp, NATS and every service — started by the same code as `npm start`.
  * Steps run in order and share one browser; each saves a screenshot in artifacts/e2e/.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// The very launcher `npm start` runs (tools/ is not an npm package, hence the path).
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
 const system = require('../../tools/dev/system.cjs');
 
 const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'e2e');
