@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
+import { buildIfStale, type BuildUnit } from './build-if-stale';
 import { ManagedProcess } from './managed-process';
 import { waitFor } from './wait-for';
 
@@ -28,29 +27,12 @@ export interface RelayHarnessOptions {
   timeout?: number;
 }
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 /** What the relay runs on, in build order: the libraries it imports, then the relay itself. */
-const RELAY_BUILD: { dir: string; tsconfig: string; marker: string }[] = [
+const RELAY_BUILD: BuildUnit[] = [
   { dir: 'libs/contracts', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
   { dir: 'libs/service-kit', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
   { dir: 'apps/host-relay', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
 ];
-
-function isStale(unit: (typeof RELAY_BUILD)[number]): boolean {
-  const marker = join(REPO_ROOT, unit.dir, unit.marker);
-  if (!existsSync(marker)) return true;
-  const inputs = Math.max(newestSource(join(REPO_ROOT, unit.dir, 'src')), statSync(join(REPO_ROOT, unit.dir, unit.tsconfig)).mtimeMs);
-  return inputs > statSync(marker).mtimeMs;
-}
 
 /**
  * Builds (tsc) whichever of contracts, service-kit and host-relay has a missing or stale dist,
@@ -58,14 +40,7 @@ function isStale(unit: (typeof RELAY_BUILD)[number]): boolean {
  * test processes with flock (the same lock files as the services harness).
  */
 export function ensureRelayBuilt(): void {
-  if (!RELAY_BUILD.some(isStale)) return;
-  const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
-  for (const unit of RELAY_BUILD) {
-    if (!isStale(unit)) continue;
-    const lock = `/tmp/auth-bus-${unit.dir.replace(/\//g, '-')}-build.lock`;
-    const result = spawnSync('flock', [lock, tsc, '-p', join(unit.dir, unit.tsconfig)], { cwd: REPO_ROOT, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`Building ${unit.dir} failed (tsc -p ${unit.dir}/${unit.tsconfig}):\n${result.stdout}${result.stderr}`);
-  }
+  buildIfStale(RELAY_BUILD);
 }
 
 /**

@@ -19,11 +19,11 @@
  *   older than their sources (under a lock, so parallel suites do not build twice).
  * - Output is kept per process for failure reports (`logs()`, TEST_VERBOSE=1 streams it).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { NatsConnection } from 'nats';
+import { buildIfStale, type BuildUnit } from './build-if-stale';
 import { ManagedProcess } from './managed-process';
 import { waitFor } from './wait-for';
 
@@ -62,12 +62,6 @@ export interface ServicesHarnessOptions {
   timeout?: number;
 }
 
-interface BuildUnit {
-  dir: string;
-  tsconfig: string;
-  marker: string;
-}
-
 const BUILD_ORDER: BuildUnit[] = [
   { dir: 'libs/contracts', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
   { dir: 'libs/token-verifier', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
@@ -76,38 +70,12 @@ const BUILD_ORDER: BuildUnit[] = [
   { dir: 'apps/api-service', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
 ];
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function isStale(unit: BuildUnit): boolean {
-  const marker = join(REPO_ROOT, unit.dir, unit.marker);
-  if (!existsSync(marker)) return true;
-  const inputs = Math.max(newestSource(join(REPO_ROOT, unit.dir, 'src')), statSync(join(REPO_ROOT, unit.dir, unit.tsconfig)).mtimeMs);
-  return inputs > statSync(marker).mtimeMs;
-}
-
 /**
  * Builds (tsc) whichever of contracts, token-verifier, service-kit, auth-service and api-service
  * has a missing or stale dist, in dependency order, serialised across processes with flock.
  */
 export function ensureServicesBuilt(): void {
-  if (!BUILD_ORDER.some(isStale)) return;
-  const tsc = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
-  for (const unit of BUILD_ORDER) {
-    if (!isStale(unit)) continue;
-    const result = spawnSync('flock', [`/tmp/auth-bus-${unit.dir.replace(/\//g, '-')}-build.lock`, tsc, '-p', join(unit.dir, unit.tsconfig)], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`Building ${unit.dir} failed (tsc -p ${unit.dir}/${unit.tsconfig}):\n${result.stdout}${result.stderr}`);
-  }
+  buildIfStale(BUILD_ORDER);
 }
 
 const STRIPPED_PREFIXES = ['NATS_', 'AUTH_', 'AUDIT_', 'DRAIN_', 'INSTANCE_ID', 'LOG_LEVEL', 'DEV_IDP_'];
