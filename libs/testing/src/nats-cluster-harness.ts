@@ -24,19 +24,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import { freePort } from './free-port';
 import { ManagedProcess } from './managed-process';
-import type { NatsUser } from './nats-harness';
+import { natsPassword, type NatsUser } from './nats-harness';
 import { waitFor } from './wait-for';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
 const natsInfra = require('../../../infra/nats/index.cjs');
-
-const PASSWORD_VARS: Record<NatsUser, string> = {
-  'host-relay': 'NATS_HOST_RELAY_PASSWORD',
-  'auth-service': 'NATS_AUTH_SERVICE_PASSWORD',
-  'api-service': 'NATS_API_SERVICE_PASSWORD',
-  'streamlit-host': 'NATS_STREAMLIT_HOST_PASSWORD',
-  'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
-};
 
 export interface NatsClusterOptions {
   /** Nodes (default 3). */
@@ -136,7 +128,7 @@ export class NatsClusterHarness {
   }
 
   password(user: NatsUser): string {
-    return natsInfra.natsSettings()[PASSWORD_VARS[user]];
+    return natsPassword(user);
   }
 
   /** Environment for a service process connecting as `user`: all three URLs. */

@@ -20,6 +20,11 @@ const PASSWORD_VARS: Record<NatsUser, string> = {
   'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
 };
 
+/** A NATS user's password: the environment's, else the default in infra/nats/nats.env.sample. */
+export function natsPassword(user: NatsUser): string {
+  return natsInfra.natsSettings()[PASSWORD_VARS[user]];
+}
+
 /**
  * A real nats-server with the project's configuration (users, permissions, JetStream) on free
  * ports and a temporary store. `restart()` keeps the ports and the store, as a real restart does.
@@ -48,7 +53,7 @@ export class NatsHarness {
   }
 
   password(user: NatsUser): string {
-    return natsInfra.natsSettings()[PASSWORD_VARS[user]];
+    return natsPassword(user);
   }
 
   /** Environment for a service process connecting as `user`. */
