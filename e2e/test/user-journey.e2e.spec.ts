@@ -149,7 +149,8 @@ describe('the user journey', () => {
         `login-to-unlocked (form submit → "Alice Example" in Streamlit): ${timings.login_to_unlocked_ms} ms ` +
           `(submit → /auth/callback ${timings.alice_submit_to_callback_ms} ms, callback → unlocked ${timings.alice_callback_to_unlocked_ms} ms)`,
       );
-      await expect(text(/please log in/i).isVisible()).resolves.toBe(false);
+      // Streamlit replaces the previous run's elements when the rerun finishes: wait, don't sample.
+      await text(/please log in/i).waitFor({ state: 'hidden', timeout: 15_000 });
     });
   });
 
@@ -179,7 +180,7 @@ describe('the user journey', () => {
   it('6. logs out: the page locks again and a secure call fails with a clear message', async () => {
     await step('05-logged-out-again', async () => {
       await logOut();
-      await expect(text(USERS.alice.name).isVisible()).resolves.toBe(false);
+      await text(USERS.alice.name).waitFor({ state: 'hidden', timeout: 15_000 });
       await click('Call Secure API');
       await text(/UNAUTHENTICATED|please log in/i).waitFor();
     });
