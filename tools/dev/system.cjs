@@ -120,13 +120,30 @@ function run(cmd, args, options = {}) {
 
 const newer = (a, b) => !existsSync(b) || statSync(a).mtimeMs > statSync(b).mtimeMs;
 
-/** npm packages: `npm ci` when node_modules is missing or older than package-lock.json. */
-function ensureNpmPackages({ log = console.log } = {}) {
-  const lockStamp = path.join(ROOT, 'node_modules', '.package-lock.json');
-  if (!existsSync(lockStamp) || newer(path.join(ROOT, 'package-lock.json'), lockStamp)) {
-    log('Installing npm dependencies (npm ci) …');
-    run('npm', ['ci', '--no-audit', '--no-fund']);
+/**
+ * True when node_modules holds what package-lock.json asks for: npm's own record of what it
+ * installed (node_modules/.package-lock.json) has every non-optional package at the locked
+ * version. By content, not by file times, which a fresh checkout sets arbitrarily.
+ */
+function npmPackagesCurrent() {
+  const installedFile = path.join(ROOT, 'node_modules', '.package-lock.json');
+  if (!existsSync(installedFile)) return false;
+  try {
+    const locked = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages ?? {};
+    const installed = JSON.parse(readFileSync(installedFile, 'utf8')).packages ?? {};
+    return Object.entries(locked).every(
+      ([where, pkg]) => !where.includes('node_modules/') || pkg.optional || (where in installed && installed[where].version === pkg.version),
+    );
+  } catch {
+    return false;
   }
+}
+
+/** npm packages: `npm ci` when node_modules does not match package-lock.json. */
+function ensureNpmPackages({ log = console.log } = {}) {
+  if (npmPackagesCurrent()) return;
+  log('Installing npm dependencies (npm ci) …');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 // What `npm start` and `npm test` need of the Python package; commands that need more (the
