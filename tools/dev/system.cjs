@@ -334,6 +334,7 @@ module.exports = {
   portsFrom,
   partsFor,
   systemEnv,
+  portVariables,
   ensureSetup,
   ensureNpmPackages,
   ensurePython,
