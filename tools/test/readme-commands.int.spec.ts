@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientCredentialsToken, freePort, waitFor } from '@auth-bus/testing';
+import { authorize, clientCredentialsToken, freePort, waitFor } from '@auth-bus/testing';
+import WebSocket from 'ws';
 
 /**
  * Every command of the README's tables, run in a short form the way a user types it, against the
@@ -114,6 +115,16 @@ function contentHash(dir: string): string {
   return hash.digest('hex');
 }
 
+/** Whether host-relay opens its WebSocket for a page of `origin`. */
+function relayAcceptsOrigin(origin: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://localhost:${ports.hostRelay}/ws`, { origin });
+    ws.once('open', () => (ws.close(), resolve(true)));
+    ws.once('unexpected-response', (req) => (req.destroy(), resolve(false)));
+    ws.once('error', () => resolve(false));
+  });
+}
+
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
@@ -204,6 +215,28 @@ describe('every command in the README works', () => {
     expect(commands.filter((c) => !Object.values(CHECKED).includes(c))).toEqual([]);
     expect(Object.values(CHECKED).filter((c) => !commands.includes(c))).toEqual([]);
   });
+
+  it(`${CHECKED.serve} on moved ports → the parts find each other there`, async () => {
+    const web = `http://localhost:${ports.componentWeb}`;
+    const idp = `http://localhost:${ports.devIdp}/`;
+    // component-web sends a login to dev-idp, with its own callback (AUTH0_DOMAIN, APP_BASE_URL) …
+    const login = await fetch(`${web}/auth/login`, { redirect: 'manual' });
+    expect([302, 303, 307]).toContain(login.status);
+    const to = new URL(login.headers.get('location') ?? '');
+    expect(`${to.origin}${to.pathname}`).toBe(`${idp}authorize`);
+    expect(to.searchParams.get('redirect_uri')).toBe(`${web}/auth/callback`);
+    // … which dev-idp accepts (DEV_IDP_COMPONENT_WEB_REDIRECT_URIS): a login ends there with a code.
+    const done = await authorize({ issuer: idp, email: 'alice@example.com', password: 'alice-password', redirectUri: `${web}/auth/callback` });
+    expect(done.params.get('error')).toBeNull();
+    expect(done.params.get('code')).toBeTruthy();
+    // The frame may be embedded by the Streamlit page and talk to the relay (STREAMLIT_ORIGINS, RELAY_ORIGINS) …
+    const csp = (await fetch(`${web}/streamlit`)).headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(new RegExp(`frame-ancestors[^;]*http://localhost:${ports.streamlit}`));
+    expect(csp).toMatch(new RegExp(`connect-src[^;]*ws://localhost:${ports.hostRelay}`));
+    // … and the relay lets that page in, not the standard one (RELAY_ALLOWED_ORIGINS).
+    expect(await relayAcceptsOrigin(`http://localhost:${ports.streamlit}`)).toBe(true);
+    expect(await relayAcceptsOrigin('http://localhost:4010')).toBe(false);
+  }, 60_000);
 
   it(`${CHECKED.audit} → valid JSON lines with the event of a call just made`, async () => {
     // A protected call through host-relay's gateway is audited as api.allowed (coalesced for 1 s).
