@@ -153,19 +153,31 @@ const PYTHON_PACKAGE = 'streamlit-app[demo,test]';
 const PYTHON_EXTRAS = /\[(.*)\]/.exec(PYTHON_PACKAGE)[1].split(',');
 const PY_STAMP = path.join(ROOT, '.venv', '.installed');
 
+/**
+ * What pip has to install, or undefined when nothing: the package with every extra wanted now or
+ * installed before (so that `bench` stays once installed), when the venv is missing, pyproject.toml
+ * changed since, or an extra is missing from the stamp.
+ */
+function pythonInstallSpec({ venvExists, pyprojectChanged, stamped, extras = [] }) {
+  const wanted = [...new Set([...PYTHON_EXTRAS, ...extras])];
+  if (venvExists && !pyprojectChanged && wanted.every((x) => stamped.includes(x))) return undefined;
+  const all = [...new Set([...wanted, ...stamped])];
+  return { extras: all, spec: all.length === PYTHON_EXTRAS.length ? PYTHON_PACKAGE : `streamlit-app[${all.join(',')}]` };
+}
+
 /** The Python environment (.venv with the package installed editable, with `extras`). */
 function ensurePython({ log = console.log, extras = [] } = {}) {
-  const pyproject = path.join(ROOT, 'streamlit-app', 'pyproject.toml');
-  const installed = existsSync(PY_STAMP) ? readFileSync(PY_STAMP, 'utf8').split(/[\s,]+/).filter(Boolean) : [];
-  const wanted = [...new Set([...PYTHON_EXTRAS, ...extras])];
-  const missing = wanted.filter((x) => !installed.includes(x));
-  if (existsSync(VENV_PYTHON) && !newer(pyproject, PY_STAMP) && missing.length === 0) return;
-  const all = [...new Set([...wanted, ...installed])];
-  const spec = all.length === PYTHON_EXTRAS.length ? PYTHON_PACKAGE : `streamlit-app[${all.join(',')}]`;
-  log(`Setting up the Python environment (.venv, pip install -e '${spec}') …`);
+  const plan = pythonInstallSpec({
+    venvExists: existsSync(VENV_PYTHON),
+    pyprojectChanged: newer(path.join(ROOT, 'streamlit-app', 'pyproject.toml'), PY_STAMP),
+    stamped: existsSync(PY_STAMP) ? readFileSync(PY_STAMP, 'utf8').split(/[\s,]+/).filter(Boolean) : [],
+    extras,
+  });
+  if (!plan) return;
+  log(`Setting up the Python environment (.venv, pip install -e '${plan.spec}') …`);
   if (!existsSync(VENV_PYTHON)) run(env.PYTHON ?? 'python3', ['-m', 'venv', '.venv']);
-  run(VENV_PYTHON, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-e', spec]);
-  writeFileSync(PY_STAMP, `${all.join(',')}\n`);
+  run(VENV_PYTHON, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-e', plan.spec]);
+  writeFileSync(PY_STAMP, `${plan.extras.join(',')}\n`);
 }
 
 /**
@@ -338,6 +350,7 @@ module.exports = {
   ensureSetup,
   ensureNpmPackages,
   ensurePython,
+  pythonInstallSpec,
   buildAll,
   buildQuietly,
   startSystem,
