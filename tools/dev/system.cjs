@@ -355,5 +355,7 @@ module.exports = {
   buildQuietly,
   startSystem,
   waitHealthy,
+  portInUse,
+  processesOfRun,
   statusTable,
 };

@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authorize, clientCredentialsToken, freePort, waitFor } from '@auth-bus/testing';
@@ -125,27 +124,8 @@ function relayAcceptsOrigin(origin: string): Promise<boolean> {
   });
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
-    socket.once('error', () => resolve(true));
-  });
-}
-
 /** Processes still carrying this run's marker in their environment. */
-function processesOfRun(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`AUTH_BUS_RUN_ID=${RUN_ID}\0`)) pids.push(Number(entry));
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return pids;
-}
+const processesOfRun = (): number[] => system.processesOfRun(RUN_ID);
 
 function killRun(): void {
   for (const pid of processesOfRun()) {
@@ -322,7 +302,7 @@ describe('every command in the README works', () => {
     await serveExited;
     await waitFor(async () => processesOfRun().length === 0, { timeout: 20_000, interval: 250, what: 'every process of the serve run gone' }).catch(() => undefined);
     expect(processesOfRun()).toEqual([]);
-    for (const port of Object.values(ports)) expect(await portFree(port)).toBe(true);
+    for (const port of Object.values(ports)) expect(await system.portInUse(port)).toBe(false);
     timings.push({ command: CHECKED.serve, ran: 'npx nx run-many --target=serve (Ctrl-C until all stopped)', seconds: (Date.now() - started) / 1000 });
   }, 60_000);
 
