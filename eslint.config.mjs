@@ -20,6 +20,8 @@ export default [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             // End-to-end and fault suites drive the whole system through libs and the dev launcher.
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
+            // Workspace tools (the README smoke test) use the libs' clients, like the e2e suites.
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib'] },
           ],
         },
       ],

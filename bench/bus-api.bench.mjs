@@ -15,8 +15,7 @@
 // Prints a table and writes bench/results/bus-api-<time>.json (and bus-api-latest.json).
 // The client sends pre-encoded bodies with raw nats.js requests, so that what is measured is the
 // service and the bus, not the client's JSON and schema work; every reply is still checked.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,13 +44,13 @@ const IN_FLIGHT = Number(args['in-flight']);
 const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
 
-// The harnesses and the services run from their dists: build what is missing.
+// The harnesses and the services run from their dists: Nx builds what is missing or stale.
 const TESTING_DIST = path.join(ROOT, 'libs/testing/dist/index.js');
-const harnessDist = path.join(ROOT, 'libs/testing/dist/services-harness.js');
-const harnessSrc = path.join(ROOT, 'libs/testing/src/services-harness.ts');
-if (!existsSync(harnessDist) || statSync(harnessSrc).mtimeMs > statSync(harnessDist).mtimeMs) {
-  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'libs/testing/tsconfig.lib.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(1);
+try {
+  require(path.join(ROOT, 'tools/dev/system.cjs')).buildQuietly(['testing', 'dev-idp', 'auth-service', 'api-service']);
+} catch (err) {
+  console.error(`✖ ${err.message}`);
+  process.exit(1);
 }
 const { NatsHarness, DevIdpHarness, ServicesHarness, readAuditStream } = require(TESTING_DIST);
 const { encodeBody, decodeBody, bearer } = require(path.join(ROOT, 'libs/contracts/dist/index.js'));

@@ -2,7 +2,12 @@
 // `npm run bench`: the performance claims side by side with the article's design, in one run on
 // one machine. Not a test. Every server it starts is stopped at the end.
 //
-//   npm run bench [-- --replicas 1,2,4] [--duration 8] [--reuse-e2e]
+//   npm run bench [-- --replicas 1,2,4] [--duration 8] [--reuse-e2e] [--quick]
+//
+// --quick: a few seconds per scenario (replicas 1,2, 2 s loads, small sample counts) and no
+// browser journey (scenario 5 needs the standard ports; its figure comes from the last e2e run
+// only with --reuse-e2e). It checks that every scenario runs and prints the goal table; its
+// numbers are rough, so it leaves bench/README.md alone. The README smoke test runs it.
 //
 // Scenarios (bench/README.md explains each):
 //   1. protected call from Python: bus client → api.pong  vs  requests → Flask /api/pong
@@ -24,19 +29,33 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { values: args } = parseArgs({
   options: {
-    replicas: { type: 'string', default: '1,2,4' },
-    duration: { type: 'string', default: '8' },
+    replicas: { type: 'string' },
+    duration: { type: 'string' },
     'reuse-e2e': { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
   },
 });
-const REPLICAS = args.replicas.split(',').map(Number).filter((n) => n > 0);
-const DURATION_S = Number(args.duration);
+const QUICK = args.quick;
+const REPLICAS = (args.replicas ?? (QUICK ? '1,2' : '1,2,4')).split(',').map(Number).filter((n) => n > 0);
+const DURATION_S = Number(args.duration ?? (QUICK ? '2' : '8'));
+const WARMUP_S = QUICK ? 1 : 2;
 const started = Date.now();
 const log = (msg) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${msg}`);
 
+/** Ends the run with one line (no stack trace) for what the user has to fix. */
+function fail(err) {
+  console.error(`\n✖ npm run bench: ${err.message}`);
+  process.exit(1);
+}
+
 const system = require(path.join(ROOT, 'tools/dev/system.cjs'));
-system.ensureSetup({ log });
-system.buildAll();
+try {
+  // The Flask baseline and the Python clients need the `bench` extra of the Python package.
+  system.ensureSetup({ log, pythonExtras: ['bench'] });
+  system.buildAll();
+} catch (err) {
+  fail(err);
+}
 
 const { NatsHarness, DevIdpHarness, ServicesHarness, RelayHarness, freePort, ManagedProcess, waitFor } = require(path.join(ROOT, 'libs/testing/dist/index.js'));
 const { encodeBody, decodeBody, bearer } = require(path.join(ROOT, 'libs/contracts/dist/index.js'));
@@ -122,7 +141,7 @@ const toMs = (value, unit) => Number(value) * ({ us: 0.001, ms: 1, s: 1000, m: 6
  */
 async function loadHttp(url, token) {
   const headers = token ? ['-H', `Authorization: Bearer ${token}`] : [];
-  await runAsync('wrk', ['-t2', '-c10', '-d2s', ...headers, url]);
+  await runAsync('wrk', ['-t2', '-c10', `-d${WARMUP_S}s`, ...headers, url]);
   const { stdout } = await runAsync('wrk', ['-t2', '-c50', `-d${DURATION_S}s`, '--latency', '--timeout', '10s', ...headers, url]);
   const latency = (p) => {
     const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)`, 'm').exec(stdout);
@@ -137,6 +156,7 @@ async function loadHttp(url, token) {
 
 const results = { benchmark: 'component-auth0-bus', at: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` }, scenarios: {} };
 let nats, idp, services, relay, baseline, observer;
+let failure;
 
 try {
   log('starting NATS, dev-idp, auth-service, one api-service replica, host-relay and the Flask baseline …');
@@ -152,14 +172,15 @@ try {
     AUTH_AUDIENCE: idp.audience,
   });
   const flaskUrl = `http://127.0.0.1:${baselinePort}`;
-  await waitFor(async () => (await fetch(`${flaskUrl}/api/ping`)).ok, { what: 'Flask baseline' });
+  await waitFor(async () => (await fetch(`${flaskUrl}/api/ping`)).ok, { what: 'Flask baseline (bench/baseline/server.py)' });
   const pong = await fetch(`${flaskUrl}/api/pong`, { headers: { authorization: `Bearer ${token}` } });
   if (!pong.ok) throw new Error(`baseline /api/pong answered ${pong.status}: the baseline must verify dev-idp tokens`);
 
   // 1. Python clients
   log('scenario 1: Python bus client vs Python requests → Flask …');
   // Asynchronous on purpose: a blocked event loop would stop draining the servers' log pipes.
-  const py = await runAsync(PYTHON, [path.join(ROOT, 'bench/python_clients.py'), '--nats-url', nats.url, '--nats-password', nats.password('streamlit-host'), '--token', token, '--flask-url', flaskUrl]);
+  const sizes = QUICK ? ['--seq', '50', '--in-flight', '10', '--per-thread', '10'] : [];
+  const py = await runAsync(PYTHON, [path.join(ROOT, 'bench/python_clients.py'), '--nats-url', nats.url, '--nats-password', nats.password('streamlit-host'), '--token', token, '--flask-url', flaskUrl, ...sizes]);
   if (py.code !== 0) throw new Error(`python_clients.py failed:\n${py.stderr}`);
   results.scenarios.python_clients = JSON.parse(py.stdout.trim().split('\n').pop());
 
@@ -174,7 +195,7 @@ try {
   for (const n of REPLICAS) {
     while (services.api.length < n) await services.startApi();
     log(`scenario 4: api.pong with ${n} replica(s), 100 in flight …`);
-    await busLoad(observer, 'api.pong', token, { durationS: 1, inFlight: 50 });
+    await busLoad(observer, 'api.pong', token, { durationS: WARMUP_S / 2, inFlight: 50 });
     const r = await busLoad(observer, 'api.pong', token, { durationS: DURATION_S, inFlight: 100 });
     results.scenarios.scaling.push({ replicas: n, ...r });
   }
@@ -185,6 +206,8 @@ try {
     host_relay: peakMiB(pidOnPort(new URL(relay.url).port)),
     flask_baseline: peakMiB(baseline.child.pid),
   };
+} catch (err) {
+  failure = err;
 } finally {
   await observer?.close().catch(() => undefined);
   await baseline?.stop();
@@ -193,19 +216,23 @@ try {
   await idp?.stop();
   await nats?.dispose();
 }
+if (failure) fail(failure);
 
 // 3. Bus only, one replica: its own script, which starts (and stops) its own stack.
 log('scenario 3: api.ping vs api.pong on one replica (bench/bus-api.bench.mjs) …');
-const busApi = spawnSync(process.execPath, [path.join(ROOT, 'bench/bus-api.bench.mjs'), '--rounds', '1'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
+const busApiSizes = QUICK ? ['--seq', '200', '--concurrent', '2000', '--warmup', '200'] : [];
+const busApi = spawnSync(process.execPath, [path.join(ROOT, 'bench/bus-api.bench.mjs'), '--rounds', '1', ...busApiSizes], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
 if (busApi.status === 0) results.scenarios.bus_only = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/bus-api-latest.json'), 'utf8'));
 
 // 5. Login-to-unlocked in the browser: the e2e journey prints and saves it.
 const timingsFile = path.join(ROOT, 'artifacts/e2e/timings.json');
-if (!args['reuse-e2e'] || !existsSync(timingsFile)) {
+if (QUICK && !args['reuse-e2e']) {
+  log('scenario 5: skipped with --quick (the browser journey runs on the standard ports; add --reuse-e2e to show the last e2e figure)');
+} else if (!args['reuse-e2e'] || !existsSync(timingsFile)) {
   log('scenario 5: the browser journey (e2e) for login-to-unlocked …');
   spawnSync('npx', ['jest', '-c', 'e2e/jest.config.js', '--runInBand'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NX_NO_CLOUD: 'true' } });
 }
-if (existsSync(timingsFile)) results.scenarios.login = JSON.parse(readFileSync(timingsFile, 'utf8'));
+if ((!QUICK || args['reuse-e2e']) && existsSync(timingsFile)) results.scenarios.login = JSON.parse(readFileSync(timingsFile, 'utf8'));
 
 // Headline ratios, all from this run.
 const s = results.scenarios;
@@ -225,14 +252,14 @@ const goal = (ok) => (ok === undefined ? 'n/a' : ok ? 'met' : 'not met');
 const h = results.headline;
 const fmt = (r) => (r ? `${r.req_per_s} req/s · p50 ${r.p50_ms} ms · p99 ${r.p99_ms} ms${r.errors || r.non_2xx ? ` · ${r.errors ?? 0} errors, ${r.non_2xx ?? 0} non-2xx` : ''}` : 'n/a');
 const md = [
-  `Run of ${results.at} on ${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}, ${results.duration_s} s in all: \`npm run bench -- --replicas ${REPLICAS.join(',')} --duration ${DURATION_S}\``,
+  `Run of ${results.at} on ${results.machine.cpus} × ${results.machine.model}, Node ${results.machine.node}, ${results.duration_s} s in all: \`npm run bench -- ${QUICK ? '--quick ' : ''}--replicas ${REPLICAS.join(',')} --duration ${DURATION_S}\``,
   '',
   '| goal | measured | |',
   '|---|---|---|',
   `| protected bus call p50 < 1 ms | ${h.protected_bus_call_p50_ms} ms (Python host) · ${h.protected_bus_call_p50_ms_node ?? 'n/a'} ms (Node client) | ${goal(h.protected_bus_call_p50_ms_node !== undefined ? h.protected_bus_call_p50_ms_node < 1 : undefined)} |`,
   `| protected/public throughput ≥ 0.8 | ${h.protected_over_public_throughput ?? 'n/a'} | ${goal(h.protected_over_public_throughput === undefined ? undefined : h.protected_over_public_throughput >= 0.8)} |`,
   `| host-relay /api/pong ≥ 10× baseline req/s | ${h.relay_over_flask_http_req_per_s}× | ${goal(h.relay_over_flask_http_req_per_s >= 10)} |`,
-  `| login-to-unlocked < 300 ms (article: up to ${h.article_heartbeat_ms} ms heartbeat) | ${h.login_to_unlocked_ms ?? 'n/a'} ms | ${goal(h.login_to_unlocked_ms === undefined ? undefined : h.login_to_unlocked_ms < 300)} |`,
+  `| login-to-unlocked < 300 ms (article: up to ${h.article_heartbeat_ms} ms heartbeat) | ${h.login_to_unlocked_ms === undefined ? `n/a${QUICK ? ' (--quick)' : ''}` : `${h.login_to_unlocked_ms} ms`} | ${goal(h.login_to_unlocked_ms === undefined ? undefined : h.login_to_unlocked_ms < 300)} |`,
   '',
   '| scenario | ours | article\'s design | ours ÷ baseline |',
   '|---|---|---|---|',
@@ -243,17 +270,17 @@ const md = [
   `| 3. bus, api.pong, 50 in flight (1 replica) | ${fmt(busOnly?.['api.pong']?.concurrent)} | — | protected/public ${h.protected_over_public_throughput ?? 'n/a'} |`,
   `| 3. bus, api.pong, sequential | ${fmt(busOnly?.['api.pong']?.sequential)} | — | — |`,
   ...(s.scaling ?? []).map((r) => `| 4. scaling, api.pong, ${r.replicas} replica(s), 100 in flight | ${fmt(r)} | — | ${r2(r.req_per_s / s.scaling[0].req_per_s)}× of 1 replica |`),
-  `| 5. login → name in Streamlit | ${h.login_to_unlocked_ms ?? 'n/a'} ms | up to 2000 ms (heartbeat poll) | ${h.login_to_unlocked_ms ? r2(h.login_to_unlocked_ms / 2000) : 'n/a'}× |`,
+  `| 5. login → name in Streamlit | ${h.login_to_unlocked_ms === undefined ? 'n/a' : `${h.login_to_unlocked_ms} ms`} | up to 2000 ms (heartbeat poll) | ${h.login_to_unlocked_ms ? `${r2(h.login_to_unlocked_ms / 2000)}×` : 'n/a'} |`,
   '',
   `Peak memory (VmHWM): nats-server ${results.memory_peak_mib?.nats_server ?? '?'} MiB, api-service replica ${results.memory_peak_mib?.api_service_replica ?? '?'} MiB, host-relay ${results.memory_peak_mib?.host_relay ?? '?'} MiB; Flask baseline ${results.memory_peak_mib?.flask_baseline ?? '?'} MiB.`,
 ].join('\n');
 
 mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-const stamp = results.at.replace(/[:.]/g, '-');
+const stamp = `${QUICK ? 'quick-' : ''}${results.at.replace(/[:.]/g, '-')}`;
 writeFileSync(path.join(ROOT, `bench/results/bench-${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(path.join(ROOT, `bench/results/bench-${stamp}.md`), `${md}\n`);
 const readme = path.join(ROOT, 'bench/README.md');
-if (existsSync(readme)) {
+if (!QUICK && existsSync(readme)) {
   const text = readFileSync(readme, 'utf8');
   const [head, rest] = text.split('<!-- latest:start -->');
   const tail = rest?.split('<!-- latest:end -->')[1];

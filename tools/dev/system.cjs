@@ -4,7 +4,7 @@
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const { existsSync, readdirSync, readFileSync, statSync } = require('node:fs');
+const { existsSync, readdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 
@@ -14,15 +14,70 @@ const { ensureNatsServer, natsSettings } = require(path.join(ROOT, 'infra/nats/i
 const VENV_PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const env = process.env;
 
-/** Ports of every part; each can be moved with its variable (see README). */
-const PORTS = {
-  nats: Number(env.NATS_PORT ?? 4222),
-  natsMonitor: Number(env.NATS_MONITOR_PORT ?? 8222),
-  devIdp: Number(env.DEV_IDP_PORT ?? 4400),
-  hostRelay: Number(env.RELAY_PORT ?? 8888),
-  componentWeb: Number(env.COMPONENT_WEB_PORT ?? 3001),
-  streamlit: Number(env.STREAMLIT_PORT ?? 4010),
-};
+/** Ports of every part, from their variables (README): NATS_PORT, DEV_IDP_PORT, RELAY_PORT … */
+function portsFrom(source = env) {
+  return {
+    nats: Number(source.NATS_PORT ?? 4222),
+    natsMonitor: Number(source.NATS_MONITOR_PORT ?? 8222),
+    devIdp: Number(source.DEV_IDP_PORT ?? 4400),
+    hostRelay: Number(source.RELAY_PORT ?? 8888),
+    componentWeb: Number(source.COMPONENT_WEB_PORT ?? 3001),
+    streamlit: Number(source.STREAMLIT_PORT ?? 4010),
+  };
+}
+const STANDARD_PORTS = portsFrom({});
+const PORTS = portsFrom(env);
+
+/** Where each part finds the others when they run on `ports`. */
+function crossReferences(ports) {
+  const idp = `http://localhost:${ports.devIdp}`;
+  const web = `http://localhost:${ports.componentWeb}`;
+  const streamlit = [`http://localhost:${ports.streamlit}`, `http://127.0.0.1:${ports.streamlit}`];
+  return {
+    NATS_PORT: String(ports.nats),
+    NATS_MONITOR_PORT: String(ports.natsMonitor),
+    DEV_IDP_PORT: String(ports.devIdp),
+    RELAY_PORT: String(ports.hostRelay),
+    COMPONENT_WEB_PORT: String(ports.componentWeb),
+    STREAMLIT_PORT: String(ports.streamlit),
+    NATS_URL: `nats://127.0.0.1:${ports.nats}`,
+    // dev-idp: its issuer and the component-web client's URLs
+    DEV_IDP_ISSUER: `${idp}/`,
+    DEV_IDP_COMPONENT_WEB_REDIRECT_URIS: `${web}/auth/callback`,
+    DEV_IDP_COMPONENT_WEB_LOGOUT_URLS: `${web}/,${web}/auth/logged-out`,
+    // auth-service, api-service
+    AUTH_ISSUER: `${idp}/`,
+    // component-web
+    AUTH0_DOMAIN: idp,
+    APP_BASE_URL: web,
+    STREAMLIT_ORIGINS: streamlit.join(' '),
+    RELAY_ORIGINS: `ws://localhost:${ports.hostRelay} ws://127.0.0.1:${ports.hostRelay}`,
+    // host-relay
+    RELAY_ALLOWED_ORIGINS: [...streamlit, web, `http://127.0.0.1:${ports.componentWeb}`].join(','),
+    // the Streamlit host
+    COMPONENT_URL: `${web}/streamlit`,
+    RELAY_URL: `ws://localhost:${ports.hostRelay}/ws`,
+  };
+}
+
+/** The port variables themselves (NATS_PORT, DEV_IDP_PORT …) for `ports`. */
+function portVariables(ports) {
+  const all = crossReferences(ports);
+  return Object.fromEntries(Object.keys(all).filter((k) => k.endsWith('_PORT')).map((k) => [k, all[k]]));
+}
+
+/**
+ * The environment that points every part at the others on `ports`. Only what differs from the
+ * standard layout is set (the parts' own defaults cover that, and a `.env` file still applies),
+ * and a variable the caller set explicitly (e.g. AUTH0_DOMAIN of a real tenant) always wins.
+ */
+function systemEnv(ports = PORTS, base = env) {
+  const standard = crossReferences(STANDARD_PORTS);
+  const wanted = crossReferences(ports);
+  const out = {};
+  for (const [key, value] of Object.entries(wanted)) if (value !== standard[key] && base[key] === undefined) out[key] = value;
+  return out;
+}
 
 async function httpOk(url) {
   try {
@@ -34,9 +89,9 @@ async function httpOk(url) {
 }
 
 /** A bus-only service is up when its named connection holds its subscriptions (NATS monitoring). */
-async function natsConnectionUp(namePrefix, subject) {
+async function natsConnectionUp(ports, namePrefix, subject) {
   try {
-    const res = await fetch(`http://127.0.0.1:${PORTS.natsMonitor}/connz?subs=1&limit=1024`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`http://127.0.0.1:${ports.natsMonitor}/connz?subs=1&limit=1024`, { signal: AbortSignal.timeout(2000) });
     const body = await res.json();
     return (body.connections ?? []).some((c) => (c.name ?? '').startsWith(`${namePrefix}:`) && (c.subscriptions_list ?? []).includes(subject));
   } catch {
@@ -44,16 +99,19 @@ async function natsConnectionUp(namePrefix, subject) {
   }
 }
 
-/** Every part, with how to know it is healthy. */
-const PARTS = [
-  { name: 'nats', where: `nats://localhost:${PORTS.nats}`, check: () => httpOk(`http://127.0.0.1:${PORTS.natsMonitor}/healthz?js-enabled-only=true`) },
-  { name: 'dev-idp', where: `http://localhost:${PORTS.devIdp}`, check: () => httpOk(`http://localhost:${PORTS.devIdp}/healthz`) },
-  { name: 'auth-service', where: 'bus: auth.verify', check: () => natsConnectionUp('auth-service', 'auth.verify') },
-  { name: 'api-service', where: 'bus: api.* (queue api-service)', check: () => natsConnectionUp('api-service', 'api.pong') },
-  { name: 'host-relay', where: `http://localhost:${PORTS.hostRelay}`, check: () => httpOk(`http://localhost:${PORTS.hostRelay}/readyz`) },
-  { name: 'component-web', where: `http://localhost:${PORTS.componentWeb}`, check: () => httpOk(`http://localhost:${PORTS.componentWeb}/streamlit`) },
-  { name: 'streamlit-app', where: `http://localhost:${PORTS.streamlit}`, check: () => httpOk(`http://localhost:${PORTS.streamlit}/_stcore/health`) },
-];
+/** Every part on `ports`, with how to know it is healthy. */
+function partsFor(ports = PORTS) {
+  return [
+    { name: 'nats', where: `nats://localhost:${ports.nats}`, check: () => httpOk(`http://127.0.0.1:${ports.natsMonitor}/healthz?js-enabled-only=true`) },
+    { name: 'dev-idp', where: `http://localhost:${ports.devIdp}`, check: () => httpOk(`http://localhost:${ports.devIdp}/healthz`) },
+    { name: 'auth-service', where: 'bus: auth.verify', check: () => natsConnectionUp(ports, 'auth-service', 'auth.verify') },
+    { name: 'api-service', where: 'bus: api.* (queue api-service)', check: () => natsConnectionUp(ports, 'api-service', 'api.pong') },
+    { name: 'host-relay', where: `http://localhost:${ports.hostRelay}`, check: () => httpOk(`http://localhost:${ports.hostRelay}/readyz`) },
+    { name: 'component-web', where: `http://localhost:${ports.componentWeb}`, check: () => httpOk(`http://localhost:${ports.componentWeb}/streamlit`) },
+    { name: 'streamlit-app', where: `http://localhost:${ports.streamlit}`, check: () => httpOk(`http://localhost:${ports.streamlit}/_stcore/health`) },
+  ];
+}
+const PARTS = partsFor(PORTS);
 
 function run(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...options });
@@ -62,27 +120,98 @@ function run(cmd, args, options = {}) {
 
 const newer = (a, b) => !existsSync(b) || statSync(a).mtimeMs > statSync(b).mtimeMs;
 
-/** Installs whatever is missing: npm packages, the Python environment, nats-server. */
-function ensureSetup({ log = console.log } = {}) {
-  const lockStamp = path.join(ROOT, 'node_modules', '.package-lock.json');
-  if (!existsSync(lockStamp) || newer(path.join(ROOT, 'package-lock.json'), lockStamp)) {
-    log('Installing npm dependencies (npm ci) …');
-    run('npm', ['ci', '--no-audit', '--no-fund']);
+/**
+ * True when node_modules holds what package-lock.json asks for: npm's own record of what it
+ * installed (node_modules/.package-lock.json) has every non-optional package at the locked
+ * version. By content, not by file times, which a fresh checkout sets arbitrarily.
+ */
+function npmPackagesCurrent() {
+  const installedFile = path.join(ROOT, 'node_modules', '.package-lock.json');
+  if (!existsSync(installedFile)) return false;
+  try {
+    const locked = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages ?? {};
+    const installed = JSON.parse(readFileSync(installedFile, 'utf8')).packages ?? {};
+    return Object.entries(locked).every(
+      ([where, pkg]) => !where.includes('node_modules/') || pkg.optional || (where in installed && installed[where].version === pkg.version),
+    );
+  } catch {
+    return false;
   }
-  const pyproject = path.join(ROOT, 'streamlit-app', 'pyproject.toml');
-  const pyStamp = path.join(ROOT, '.venv', '.installed');
-  if (!existsSync(VENV_PYTHON) || newer(pyproject, pyStamp)) {
-    log('Setting up the Python environment (.venv, pip install -e streamlit-app) …');
-    if (!existsSync(VENV_PYTHON)) run(env.PYTHON ?? 'python3', ['-m', 'venv', '.venv']);
-    run(VENV_PYTHON, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-e', 'streamlit-app[test]']);
-    run('touch', [pyStamp]);
-  }
+}
+
+/** npm packages: `npm ci` when node_modules does not match package-lock.json. */
+function ensureNpmPackages({ log = console.log } = {}) {
+  if (npmPackagesCurrent()) return;
+  log('Installing npm dependencies (npm ci) …');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+// What `npm start` and `npm test` need of the Python package; commands that need more (the
+// benchmarks: `bench`) ask for further extras. The stamp lists the extras installed, so that a
+// new extra or a changed pyproject.toml re-runs pip.
+const PYTHON_PACKAGE = 'streamlit-app[demo,test]';
+const PYTHON_EXTRAS = /\[(.*)\]/.exec(PYTHON_PACKAGE)[1].split(',');
+const PY_STAMP = path.join(ROOT, '.venv', '.installed');
+
+/**
+ * What pip has to install, or undefined when nothing: the package with every extra wanted now or
+ * installed before (so that `bench` stays once installed), when the venv is missing, pyproject.toml
+ * changed since, or an extra is missing from the stamp.
+ */
+function pythonInstallSpec({ venvExists, pyprojectChanged, stamped, extras = [] }) {
+  const wanted = [...new Set([...PYTHON_EXTRAS, ...extras])];
+  if (venvExists && !pyprojectChanged && wanted.every((x) => stamped.includes(x))) return undefined;
+  const all = [...new Set([...wanted, ...stamped])];
+  return { extras: all, spec: all.length === PYTHON_EXTRAS.length ? PYTHON_PACKAGE : `streamlit-app[${all.join(',')}]` };
+}
+
+/** The Python environment (.venv with the package installed editable, with `extras`). */
+function ensurePython({ log = console.log, extras = [] } = {}) {
+  const plan = pythonInstallSpec({
+    venvExists: existsSync(VENV_PYTHON),
+    pyprojectChanged: newer(path.join(ROOT, 'streamlit-app', 'pyproject.toml'), PY_STAMP),
+    stamped: existsSync(PY_STAMP) ? readFileSync(PY_STAMP, 'utf8').split(/[\s,]+/).filter(Boolean) : [],
+    extras,
+  });
+  if (!plan) return;
+  log(`Setting up the Python environment (.venv, pip install -e '${plan.spec}') …`);
+  if (!existsSync(VENV_PYTHON)) run(env.PYTHON ?? 'python3', ['-m', 'venv', '.venv']);
+  run(VENV_PYTHON, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-e', plan.spec]);
+  writeFileSync(PY_STAMP, `${plan.extras.join(',')}\n`);
+}
+
+/**
+ * Installs whatever is missing: npm packages, the Python environment (plus `pythonExtras`),
+ * nats-server.
+ */
+function ensureSetup({ log = console.log, pythonExtras = [] } = {}) {
+  ensureNpmPackages({ log });
+  ensurePython({ log, extras: pythonExtras });
   ensureNatsServer({ log });
 }
 
+const nxEnv = () => ({ ...env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false' });
+
 /** Builds every project (Nx caches what has not changed). */
 function buildAll() {
-  run('npx', ['nx', 'run-many', '--target=build', '--outputStyle=static'], { env: { ...env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' } });
+  run('npx', ['nx', 'run-many', '--target=build', '--outputStyle=static'], { env: nxEnv() });
+}
+
+/**
+ * Builds `projects` (and what they depend on) through Nx without a word on stdout, so that a
+ * command's own output (JSON lines) stays clean; Nx's output is shown only when the build fails.
+ */
+function buildQuietly(projects) {
+  const r = spawnSync('npx', ['nx', 'run-many', '--target=build', `--projects=${projects.join(',')}`, '--outputStyle=static'], {
+    cwd: ROOT,
+    env: nxEnv(),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (r.status !== 0) {
+    process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+    throw new Error(`building ${projects.join(', ')} failed (see above; \`npm run build\` builds everything)`);
+  }
 }
 
 async function portInUse(port) {
@@ -109,14 +238,16 @@ function processesOfRun(runId) {
 
 /**
  * Starts every part with `nx run-many --target=serve` in its own process group and returns a
- * handle with `stop()`. `output` receives each line of the parts' logs.
+ * handle with `stop()`. `output` receives each line of the parts' logs; `ports` moves the parts
+ * (tests pass free ports) and the parts are pointed at each other there (systemEnv).
  */
-async function startSystem({ output = (line) => process.stdout.write(`${line}\n`), extraEnv = {} } = {}) {
+async function startSystem({ output = (line) => process.stdout.write(`${line}\n`), extraEnv = {}, ports = PORTS } = {}) {
   const busy = [];
-  for (const [name, port] of Object.entries(PORTS)) if (await portInUse(port)) busy.push(`${name} :${port}`);
+  for (const [name, port] of Object.entries(ports)) if (await portInUse(port)) busy.push(`${name} :${port}`);
   if (busy.length) throw new Error(`Ports already in use: ${busy.join(', ')} — is the system already running?`);
 
   const runId = randomUUID();
+  const base = { ...env, ...extraEnv };
   const child = spawn(
     'npx',
     ['nx', 'run-many', '--target=serve', '--parallel=20', '--outputStyle=stream', '--excludeTaskDependencies'],
@@ -124,7 +255,7 @@ async function startSystem({ output = (line) => process.stdout.write(`${line}\n`
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...env, ...natsSettings(env), ...extraEnv, AUTH_BUS_RUN_ID: runId, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0' },
+      env: { ...env, ...natsSettings(base), ...systemEnv(ports, base), ...portVariables(ports), ...extraEnv, AUTH_BUS_RUN_ID: runId, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0' },
     },
   );
   const lines = [];
@@ -164,14 +295,18 @@ async function startSystem({ output = (line) => process.stdout.write(`${line}\n`
           // already gone
         }
       }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      // A timer left running here would keep the caller's process (e.g. Jest) alive: clear it.
+      let timer;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
     })());
 
   return { runId, child, lines, exited, stop, processes: () => processesOfRun(runId) };
 }
 
 /** Waits until every part answers its health check; resolves with the time each took (ms). */
-async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefined, exited } = {}) {
+async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefined, exited, ports = PORTS } = {}) {
+  const PARTS = partsFor(ports);
   const started = Date.now();
   const readyAt = {};
   let failedEarly = false;
@@ -195,12 +330,32 @@ async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefined, exi
   return readyAt;
 }
 
-function statusTable(readyAt) {
-  const rows = PARTS.map((p) => [p.name, 'healthy', `${(readyAt[p.name] / 1000).toFixed(1)} s`, p.where]);
+function statusTable(readyAt, ports = PORTS) {
+  const rows = partsFor(ports).map((p) => [p.name, 'healthy', `${(readyAt[p.name] / 1000).toFixed(1)} s`, p.where]);
   const header = ['part', 'status', 'ready after', 'where'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }
 
-module.exports = { ROOT, PORTS, PARTS, ensureSetup, buildAll, startSystem, waitHealthy, statusTable };
+module.exports = {
+  ROOT,
+  PORTS,
+  PARTS,
+  PYTHON_PACKAGE,
+  portsFrom,
+  partsFor,
+  systemEnv,
+  portVariables,
+  ensureSetup,
+  ensureNpmPackages,
+  ensurePython,
+  pythonInstallSpec,
+  buildAll,
+  buildQuietly,
+  startSystem,
+  waitHealthy,
+  portInUse,
+  processesOfRun,
+  statusTable,
+};

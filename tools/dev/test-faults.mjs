@@ -2,6 +2,7 @@
 // 60 s load with 200 WebSocket clients, repeated NATS restarts, rolling cluster node deaths, the
 // fuzzers with many more runs — and the Python fault tests with FAULTS_LONG=1 (more hypothesis
 // examples). The short versions run in `npm test`. Ends with one summary line over both runners.
+//   npm run test:faults [-- --list]
 import { spawn } from 'node:child_process';
 import { ensureSetup, ROOT } from './system.cjs';
 import { summarize } from './test-summary.mjs';
@@ -25,9 +26,12 @@ function run(cmd, args) {
   });
 }
 
+// `--list`: name what would run (Jest's test files, pytest's collected tests) without running it.
+const list = process.argv.includes('--list');
 // Nx builds what the suites run (the faults project's implicit dependencies) before its target.
-const jest = await run('npx', ['nx', 'run', 'faults:test:long', '--outputStyle=stream']);
-const python = await run('.venv/bin/python', ['-m', 'pytest', '--color=no', 'streamlit-app/tests/faults']);
+const jest = await run('npx', ['nx', 'run', 'faults:test:long', '--outputStyle=stream', ...(list ? ['--listTests'] : [])]);
+const python = await run('.venv/bin/python', ['-m', 'pytest', '--color=no', ...(list ? ['--collect-only', '-q'] : []), 'streamlit-app/tests/faults']);
+if (list) process.exit(jest === 0 && python === 0 ? 0 : 1);
 
 const total = summarize(lines);
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
