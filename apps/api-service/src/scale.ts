@@ -44,7 +44,10 @@ export function runScale(options: ScaleOptions, mainJs = join(__dirname, 'main.j
   let stopping = false;
 
   const start = (instance: string, restarts = 0): void => {
-    const child = spawn(process.execPath, [mainJs], { env: { ...process.env, INSTANCE_ID: instance }, stdio: ['ignore', 'inherit', 'inherit'] });
+    // Own process group: Ctrl-C in a terminal signals the whole foreground group, and a replica
+    // that got SIGINT from the terminal and then our SIGTERM treats the second as "exit now"
+    // instead of draining. Only this supervisor forwards the stop, once.
+    const child = spawn(process.execPath, [mainJs], { env: { ...process.env, INSTANCE_ID: instance }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
     children.set(instance, child);
     child.on('exit', (code, signal) => {
       children.delete(instance);
