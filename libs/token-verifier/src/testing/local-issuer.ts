@@ -129,6 +129,7 @@ export class LocalIssuer {
       sub,
       iat: now,
       exp: now + 3600,
+      azp: 'component-web',
       scope: 'openid profile email',
       permissions: ['read:messages'],
       jti: randomUUID(),
