@@ -189,7 +189,7 @@ describe('JwksKeyStore', () => {
       try {
         const { verifier } = await verifierFor(idp, { settingNames: { issuer: 'AUTH0_DOMAIN' } });
         expect(await reasonOf(verifier.verify(idp.accessToken('x')))).toBe('jwks_unavailable');
-        expect(errors).toEqual([expect.stringContaining('set AUTH0_DOMAIN=https://elsewhere.example.test/')]);
+        expect(errors).toEqual([expect.stringContaining('set OIDC_ISSUER=https://elsewhere.example.test/ (it takes precedence over AUTH0_DOMAIN)')]);
       } finally {
         await idp.close();
       }

@@ -195,7 +195,7 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnModuleDestroy {
   private async discover(): Promise<ProviderMetadata> {
     const url = this.options.discoveryUrl!;
     const names = this.options.settingNames;
-    const fix = `Check ${names.issuer}="${this.options.issuer}": it must be the provider's issuer URL (e.g. https://<tenant>.auth0.com/ or http://localhost:8080/realms/<realm>), whose /.well-known/openid-configuration answers; or set ${names.jwksUri} to the provider's JWKS URL`;
+    const fix = `Check ${this.issuerSetting()}="${this.options.issuer}": it must be the provider's issuer URL (e.g. https://<tenant>.auth0.com/ or http://localhost:8080/realms/<realm>), whose /.well-known/openid-configuration answers; or set ${names.jwksUri} to the provider's JWKS URL`;
     let doc: unknown;
     try {
       doc = await fetchJson(url, this.options.jwksTimeoutMs);
@@ -207,7 +207,8 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnModuleDestroy {
       throw new ProviderProblem(`${url} is not an OpenID configuration (it needs "issuer" and "jwks_uri"). ${fix}`);
     }
     if (withoutTrailingSlash(issuer) !== withoutTrailingSlash(this.options.issuer)) {
-      throw new ProviderProblem(`the provider at ${url} names its issuer "${issuer}", but ${names.issuer} is "${this.options.issuer}": set ${names.issuer}=${issuer}`);
+      const precedence = names.issuer === 'OIDC_ISSUER' ? '' : ` (it takes precedence over ${names.issuer})`;
+      throw new ProviderProblem(`the provider at ${url} names its issuer "${issuer}", but ${names.issuer} is "${this.options.issuer}": set OIDC_ISSUER=${issuer}${precedence}`);
     }
     return { issuer, jwksUri, fetchedAt: Date.now() };
   }
@@ -215,7 +216,13 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnModuleDestroy {
   private jwksProblem(jwksUri: string, err: unknown): string {
     const names = this.options.settingNames;
     const from = this.options.jwksUri ? `${names.jwksUri}` : `the jwks_uri of ${this.options.discoveryUrl}`;
-    return `cannot read the signing keys at ${jwksUri} (${problemOf(err)}); that URL comes from ${from}. Check ${names.jwksUri} and ${names.issuer}`;
+    return `cannot read the signing keys at ${jwksUri} (${problemOf(err)}); that URL comes from ${from}. Check ${names.jwksUri} and ${this.issuerSetting()}`;
+  }
+
+  /** The issuer variable in use, named so that the operator finds it (an alias also names OIDC_ISSUER). */
+  private issuerSetting(): string {
+    const name = this.options.settingNames.issuer;
+    return name === 'OIDC_ISSUER' ? name : `${name} (or OIDC_ISSUER, which takes precedence)`;
   }
 
   private reportFailure(problem: string): void {
