@@ -31,6 +31,7 @@ export const AuthFailureReasonSchema = z.enum([
   'unknown_key',
   'not_access_token',
   'jwks_unavailable',
+  'not_a_user_token',
 ]);
 export type AuthFailureReason = z.infer<typeof AuthFailureReasonSchema>;
 
@@ -116,6 +117,7 @@ export const UNAUTHENTICATED_MESSAGES: Record<AuthFailureReason, string> = {
   unknown_key: 'The token was signed with a key the issuer does not publish',
   not_access_token: 'The token is not an access token for this API',
   jwks_unavailable: "The issuer's signing keys could not be fetched",
+  not_a_user_token: 'The token was not issued to a user through the login client (machine tokens cannot log in)',
 };
 
 export function isBusError(value: unknown): value is BusError {

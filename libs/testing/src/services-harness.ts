@@ -13,7 +13,7 @@
  * - A service counts as started when NATS monitoring (`/connz`) shows its connection, named
  *   `<service>:<instance>`, holding all its subscriptions (for auth-service, also once the
  *   AUDIT stream exists), so a test can send requests at once.
- * - The child environment carries no inherited NATS_*, AUTH_*, AUDIT_* or INSTANCE_ID: only
+ * - The child environment carries no inherited NATS_*, AUTH_*, AUTH0_*, OIDC_*, AUDIT_* or INSTANCE_ID: only
  *   what is given here (`env`, `authEnv`, `apiEnv` add or override settings).
  * - The services and the libraries they run on are rebuilt with tsc when their dist is missing or
  *   older than their sources (under a lock, so parallel suites do not build twice).
@@ -78,7 +78,8 @@ export function ensureServicesBuilt(): void {
   buildIfStale(BUILD_ORDER);
 }
 
-const STRIPPED_PREFIXES = ['NATS_', 'AUTH_', 'AUDIT_', 'DRAIN_', 'INSTANCE_ID', 'LOG_LEVEL', 'DEV_IDP_'];
+// OIDC_ISSUER and the Auth0 names are read by the services too (they take precedence over AUTH_ISSUER).
+const STRIPPED_PREFIXES = ['NATS_', 'AUTH_', 'AUTH0_', 'OIDC_', 'AUDIT_', 'DRAIN_', 'INSTANCE_ID', 'LOG_LEVEL', 'DEV_IDP_'];
 
 /** One running service process. */
 export class ServiceProcess {

@@ -119,11 +119,37 @@ describe('BusAuthGuard', () => {
     expect(allowed).toEqual([]);
   });
 
-  it('accepts the permission from the permissions claim or from the scope', async () => {
-    for (const extra of [{ permissions: ['read:messages'] }, { permissions: [], scope: 'openid read:messages' }]) {
-      const { host } = contextFor('scoped', [['Authorization', `Bearer ${issuer.accessToken('local|alice', extra)}`]]);
-      await expect(Promise.resolve(guard.canActivate(host))).resolves.toBe(true);
-    }
+  it('accepts the permission from the permissions claim', async () => {
+    const { host } = contextFor('scoped', [['Authorization', `Bearer ${issuer.accessToken('local|alice', { permissions: ['read:messages'] })}`]]);
+    await expect(Promise.resolve(guard.canActivate(host))).resolves.toBe(true);
+  });
+
+  it('does not let a scope stand in for a permission (issue 13.11)', async () => {
+    const token = issuer.accessToken('local|mallory', { permissions: undefined, scope: 'openid read:messages' });
+    expect(await failure('scoped', [['Authorization', `Bearer ${token}`]])).toMatchObject({ code: 'FORBIDDEN', permission: 'read:messages' });
+    const emptyPermissions = issuer.accessToken('local|mallory', { permissions: [], scope: 'openid read:messages' });
+    expect(await failure('scoped', [['Authorization', `Bearer ${emptyPermissions}`]])).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it.each([
+    ['scope', { permissions: undefined, scope: 'openid read:messages' }, { permissions: ['read:messages'], scope: 'openid' }],
+    ['realm_access.roles', { realm_access: { roles: ['read:messages', 'offline_access'] } }, { permissions: ['read:messages'], realm_access: { roles: [] } }],
+    [
+      'resource_access.component-web.roles',
+      { resource_access: { 'component-web': { roles: ['read:messages'] } } },
+      { resource_access: { account: { roles: ['read:messages'] } } },
+    ],
+    ['perms', { perms: 'read:messages read:audit' }, { perms: ['read:audit'] }],
+  ])('reads permissions from the configured claim %s, and from nowhere else', async (claim, granting, notGranting) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [TokenVerifierModule.forRoot({ issuer: issuer.issuer, audience: issuer.audience, permissionsClaim: claim })],
+    }).compile();
+    const claimGuard = moduleRef.get(BusAuthGuard);
+    const yes = contextFor('scoped', [['Authorization', `Bearer ${issuer.accessToken('local|a', { permissions: undefined, ...granting })}`]]);
+    await expect(Promise.resolve(claimGuard.canActivate(yes.host))).resolves.toBe(true);
+    expect(identityOf(yes.nats)?.permissions).toContain('read:messages');
+    const no = contextFor('scoped', [['Authorization', `Bearer ${issuer.accessToken('local|b', notGranting)}`]]);
+    await expect(Promise.resolve(claimGuard.canActivate(no.host))).rejects.toMatchObject({ code: 'FORBIDDEN', permission: 'read:messages' });
   });
 
   it('never hands the token to the listener', async () => {

@@ -6,6 +6,8 @@
  */
 export * from './tokens';
 export * from './token-verifier.options';
+export * from './config/oidc-env';
+export * from './claim-path';
 export * from './verification-cache';
 export * from './verified-token';
 export * from './token-rejection';

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Passport } from 'passport';
 import { Strategy } from 'passport-jwt';
-import { audiences, inspectJwt, looksLikeNonAccessToken } from './jwt-inspect';
+import { audiences, inspectJwt, looksLikeNonAccessToken, type InspectedJwt } from './jwt-inspect';
 import { JwksKeyStore } from './jwks-key-store';
 import { TokenRejection } from './token-rejection';
 import type { ResolvedTokenVerifierOptions } from './token-verifier.options';
@@ -32,28 +32,35 @@ type PassportInstance = InstanceType<typeof Passport>;
  */
 @Injectable()
 export class JwtAccessStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
+  private keyStore!: JwksKeyStore;
+
   constructor(@Inject(TOKEN_VERIFIER_OPTIONS) options: ResolvedTokenVerifierOptions, keyStore: JwksKeyStore) {
+    const hints = new ConfigurationHints(options);
     super({
       jwtFromRequest: (req: TokenRequest) => req.token ?? null,
       secretOrKeyProvider: (_req: TokenRequest, rawJwt: string, done: KeyCallback) => {
-        let kid: string | undefined;
+        let jwt: InspectedJwt;
         try {
-          kid = precheck(rawJwt, options);
+          jwt = precheckHeader(rawJwt);
         } catch (err) {
           done(err);
           return;
         }
-        keyStore.getKey(kid).then(
-          (key) => done(null, key),
-          (err) => done(err),
-        );
+        keyStore
+          .ensureMetadata()
+          .then(() => keyStore.getKey(precheckClaims(jwt, options, keyStore, hints)))
+          .then(
+            (key) => done(null, key),
+            (err) => done(err),
+          );
       },
-      issuer: options.issuer,
+      // `iss` is checked against the discovered issuer, before the key lookup and again in validate().
       audience: options.audience.length === 1 ? options.audience[0] : options.audience,
       algorithms: ['RS256'],
       ignoreExpiration: false,
       jsonWebTokenOptions: { clockTolerance: options.clockToleranceSec },
     });
+    this.keyStore = keyStore;
   }
 
   /** The private Passport instance (created during construction, before any subclass field). */
@@ -64,6 +71,7 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_N
 
   /** passport-jwt's verify callback: the signature and standard claims are already checked. */
   validate(payload: Record<string, unknown>): Record<string, unknown> {
+    if (!this.keyStore.acceptsIssuer(payload.iss)) throw new TokenRejection('wrong_issuer');
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
       throw new TokenRejection('malformed', 'missing or invalid sub');
     }
@@ -92,17 +100,69 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_N
   }
 }
 
-/** Cheap refusals on the unverified token; returns the `kid` to look up. */
-function precheck(rawJwt: string, options: ResolvedTokenVerifierOptions): string | undefined {
+/** Cheap refusals on the unverified token that need nothing from the provider. */
+function precheckHeader(rawJwt: string): InspectedJwt {
   const jwt = inspectJwt(rawJwt);
   if (jwt.header.alg !== 'RS256') throw new TokenRejection('wrong_algorithm', `alg ${String(jwt.header.alg)}`);
   if (jwt.header.crit !== undefined) throw new TokenRejection('malformed', 'unsupported crit header');
   const kid = jwt.header.kid;
   if (kid !== undefined && (typeof kid !== 'string' || kid.length > 256)) throw new TokenRejection('malformed', 'invalid kid');
-  if (jwt.payload.iss !== options.issuer) throw new TokenRejection('wrong_issuer');
+  return jwt;
+}
+
+/** Cheap refusals on the unverified claims (issuer as discovered); returns the `kid` to look up. */
+function precheckClaims(jwt: InspectedJwt, options: ResolvedTokenVerifierOptions, keyStore: JwksKeyStore, hints: ConfigurationHints): string | undefined {
+  const kid = jwt.header.kid;
+  if (!keyStore.acceptsIssuer(jwt.payload.iss)) {
+    hints.wrongIssuer(jwt.payload.iss, keyStore.metadata?.issuer ?? options.issuer);
+    throw new TokenRejection('wrong_issuer');
+  }
   if (looksLikeNonAccessToken(jwt)) throw new TokenRejection('not_access_token');
   const aud = audiences(jwt.payload);
-  if (!aud.some((a) => options.audience.includes(a))) throw new TokenRejection('wrong_audience');
+  if (!aud.some((a) => options.audience.includes(a))) {
+    hints.wrongAudience(jwt.payload.aud);
+    throw new TokenRejection('wrong_audience');
+  }
   return kid as string | undefined;
+}
+
+/** A claim value for a log line: JSON, bounded (it comes from an unverified token). */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'nothing';
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * Tells the operator which setting to change when tokens are refused for a configuration
+ * mismatch (the classic traps: audience, issuer with/without slash). The claims are shown, never
+ * the token; at most one hint per kind a minute, so a flood of forged tokens cannot flood the log.
+ */
+class ConfigurationHints {
+  private readonly logger = new Logger('TokenVerifier');
+  private readonly last = new Map<string, number>();
+
+  constructor(private readonly options: ResolvedTokenVerifierOptions) {}
+
+  wrongAudience(aud: unknown): void {
+    const names = this.options.settingNames;
+    this.hint(
+      'aud',
+      `Token refused as wrong_audience: its aud is ${shown(aud)}, but ${names.audience} is ${shown(this.options.audience)}. ` +
+        `If such tokens should be accepted, set ${names.audience} to the API identifier they carry, or make the provider put ` +
+        `${shown(this.options.audience[0])} in aud (Auth0: the audience parameter; Keycloak: an audience mapper).`,
+    );
+  }
+
+  wrongIssuer(iss: unknown, expected: string): void {
+    const names = this.options.settingNames;
+    this.hint('iss', `Token refused as wrong_issuer: its iss is ${shown(iss)}, expected ${shown(expected)} (from ${names.issuer}).`);
+  }
+
+  private hint(kind: string, message: string): void {
+    const now = Date.now();
+    if (now - (this.last.get(kind) ?? -Infinity) < 60_000) return;
+    this.last.set(kind, now);
+    this.logger.warn(message);
+  }
 }
 

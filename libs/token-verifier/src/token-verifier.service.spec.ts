@@ -13,6 +13,14 @@ async function verifierFor(issuer: LocalIssuer, options: Partial<TokenVerifierOp
   return { verifier: moduleRef.get(TokenVerifierService), keys: moduleRef.get(JwksKeyStore) };
 }
 
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function reasonOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -102,12 +110,14 @@ describe('TokenVerifierService', () => {
   it('reads the JWKS once for many tokens, and once more for a new kid (rotation without restart)', async () => {
     const rotating = await LocalIssuer.start({ kids: ['k1'] });
     try {
-      const { verifier, keys } = await verifierFor(rotating);
+      // One refetch for unknown kids every 50 ms at most.
+      const { verifier, keys } = await verifierFor(rotating, { jwksRequestsPerMinute: 1_200 });
       for (let i = 0; i < 20; i++) await verifier.verify(rotating.accessToken(`user-${i}`));
       expect(rotating.jwksRequests).toBe(1);
       expect(keys.fetchCount).toBe(1);
 
       rotating.addKey('k2');
+      await new Promise((r) => setTimeout(r, 60));
       await expect(verifier.verify(rotating.accessToken('after-rotation'))).resolves.toMatchObject({ sub: 'after-rotation' });
       expect(rotating.jwksRequests).toBe(2);
       // Old tokens signed by k1 still verify from the cached key.
@@ -151,6 +161,10 @@ describe('TokenVerifierService', () => {
       flaky.failJwks = true;
       expect(await reasonOf(verifier.verify(flaky.accessToken('a')))).toBe('jwks_unavailable');
       flaky.failJwks = false;
+      // With no key known at all, a failed fetch is retried at most once a second.
+      expect(await reasonOf(verifier.verify(flaky.accessToken('a')))).toBe('jwks_unavailable');
+      expect(flaky.jwksRequests).toBe(1);
+      await new Promise((r) => setTimeout(r, 1_100));
       await expect(verifier.verify(flaky.accessToken('a'))).resolves.toMatchObject({ sub: 'a' });
     } finally {
       await flaky.close();
@@ -164,8 +178,12 @@ describe('TokenVerifierService', () => {
       await verifier.verify(flaky.accessToken('first'));
       await new Promise((r) => setTimeout(r, 5));
       flaky.failJwks = true;
+      // The expired key is used at once while the refresh runs in the background …
       await expect(verifier.verify(flaky.accessToken('second'))).resolves.toMatchObject({ sub: 'second' });
-      expect(flaky.jwksRequests).toBe(2);
+      await waitUntil(() => flaky.jwksRequests === 2);
+      // … and after that refresh failed, it keeps working.
+      await new Promise((r) => setTimeout(r, 5));
+      await expect(verifier.verify(flaky.accessToken('third'))).resolves.toMatchObject({ sub: 'third' });
     } finally {
       await flaky.close();
     }

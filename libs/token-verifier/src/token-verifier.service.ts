@@ -94,7 +94,7 @@ export class TokenVerifierService {
       throw error;
     }
     this.counters.verified++;
-    const identity = toVerifiedToken(claims, digest.slice(0, 16));
+    const identity = toVerifiedToken(claims, digest.slice(0, 16), this.options.permissionsClaim);
     const now = Date.now();
     const expiresAt = Math.min(now + this.options.cacheTtlMs, (identity.exp + this.options.clockToleranceSec) * 1000);
     this.cache.set(digest, identity, expiresAt, now);

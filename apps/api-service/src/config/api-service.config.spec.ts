@@ -8,7 +8,9 @@ describe('loadApiServiceConfig', () => {
     expect(config.auth).toMatchObject({
       issuer: 'http://localhost:4400/',
       audience: ['http://localhost:8888/api'],
-      jwksUri: 'http://localhost:4400/.well-known/jwks.json',
+      jwksUri: undefined,
+      discoveryUrl: 'http://localhost:4400/.well-known/openid-configuration',
+      permissionsClaim: 'permissions',
       clockToleranceSec: 30,
     });
     expect(config.drainTimeoutMs).toBe(10_000);
@@ -25,6 +27,7 @@ describe('loadApiServiceConfig', () => {
       AUTH_AUDIENCE: 'https://api.example.com, https://api2.example.com',
       AUTH_CLOCK_TOLERANCE_SEC: '10',
       AUTH_TOKEN_CACHE_MAX: '50',
+      AUTH_PERMISSIONS_CLAIM: 'scope',
       AUDIT_ACK_TIMEOUT: '2s',
       AUDIT_COALESCE_WINDOW: '0',
       DRAIN_TIMEOUT: '3s',
@@ -36,7 +39,8 @@ describe('loadApiServiceConfig', () => {
       auth: {
         issuer: 'https://tenant.eu.auth0.com/',
         audience: ['https://api.example.com', 'https://api2.example.com'],
-        jwksUri: 'https://tenant.eu.auth0.com/.well-known/jwks.json',
+        discoveryUrl: 'https://tenant.eu.auth0.com/.well-known/openid-configuration',
+        permissionsClaim: 'scope',
         clockToleranceSec: 10,
         cacheMaxEntries: 50,
       },
@@ -48,5 +52,7 @@ describe('loadApiServiceConfig', () => {
   it('refuses nonsense with the name of the variable', () => {
     expect(() => loadApiServiceConfig({ AUTH_CLOCK_TOLERANCE_SEC: '3600' })).toThrow(/clock tolerance/);
     expect(() => loadApiServiceConfig({ DRAIN_TIMEOUT: 'later' })).toThrow(/DRAIN_TIMEOUT/);
+    expect(() => loadApiServiceConfig({ AUTH0_DOMAIN: 'https://' })).toThrow(/AUTH0_DOMAIN/);
+    expect(() => loadApiServiceConfig({ AUTH_PERMISSIONS_CLAIM: 'a b' })).toThrow(/AUTH_PERMISSIONS_CLAIM/);
   });
 });

@@ -26,16 +26,30 @@ export const SERVICE_NAME = 'api-service';
  *   NATS_PASSWORD      its password                                     $NATS_API_SERVICE_PASSWORD, else the
  *                                                                       dev password of infra/nats/nats.env.sample
  *
- * Access tokens (shared with auth-service; see @auth-bus/token-verifier)
- *   AUTH_ISSUER                  expected `iss`, exact                  http://localhost:4400/ (dev-idp, DEV_IDP_PORT)
- *   AUTH_AUDIENCE                API identifier(s), comma-separated     http://localhost:8888/api
- *   AUTH_JWKS_URI                signing keys                           <AUTH_ISSUER>.well-known/jwks.json
- *   AUTH_CLOCK_TOLERANCE_SEC     skew allowed on exp/nbf (0…300)        30
- *   AUTH_JWKS_CACHE_MAX_AGE_MS   how long a fetched key is trusted      600000 (10 min)
- *   AUTH_JWKS_REQUESTS_PER_MINUTE  JWKS fetches for unknown kids       10
- *   AUTH_JWKS_TIMEOUT_MS         deadline of one JWKS fetch             5000
+ * Access tokens (shared with auth-service; read in one place: @auth-bus/token-verifier, config/oidc-env.ts)
+ *   OIDC_ISSUER                  the provider's issuer URL               http://localhost:4400/ (dev-idp, DEV_IDP_PORT)
+ *                                Auth0: https://<tenant>/ · Keycloak: http://<host>:8080/realms/<realm>
+ *                                aliases, first set wins: AUTH_ISSUER, AUTH0_ISSUER_BASE_URL, AUTH0_DOMAIN (a host
+ *                                name: tenant.eu.auth0.com → https://tenant.eu.auth0.com/). The token's `iss` must
+ *                                equal the `issuer` of <OIDC_ISSUER>/.well-known/openid-configuration (one trailing
+ *                                slash more or less in OIDC_ISSUER does not matter).
+ *   AUTH_AUDIENCE                API identifier(s) in `aud`, comma-sep.  http://localhost:8888/api   (alias AUTH0_AUDIENCE)
+ *   AUTH_JWKS_URI                signing keys; set only to bypass        the discovery document's jwks_uri
+ *                                discovery (then `iss` must be OIDC_ISSUER, with or without one trailing slash)
+ *   AUTH_PERMISSIONS_CLAIM       where permissions live: a dotted path   permissions
+ *                                to an array or a space-separated string (Auth0 RBAC: permissions — turn on RBAC and
+ *                                "Add Permissions in the Access Token" for the API; scope; Keycloak:
+ *                                realm_access.roles or resource_access.<client>.roles). Only this claim grants
+ *                                what @RequirePermission asks for (api.pong-scoped: read:messages).
+ *   AUTH_CLOCK_TOLERANCE_SEC     skew allowed on exp/nbf (0…300)         30
+ *   AUTH_JWKS_CACHE_MAX_AGE_MS   how long fetched keys and discovery     600000 (10 min; refreshed in the background,
+ *                                are trusted                             the old keys keep working meanwhile)
+ *   AUTH_JWKS_REQUESTS_PER_MINUTE  JWKS refetches that tokens with       10 (at most one every 60 s / this)
+ *                                unknown kids may cause
+ *   AUTH_JWKS_TIMEOUT_MS         deadline of one JWKS/discovery fetch    5000
  *   AUTH_TOKEN_CACHE_MAX         verified tokens remembered (LRU, 0=off) 10000
- *   AUTH_TOKEN_CACHE_TTL_MS      longest reuse of a verification        300000 (never past the token's exp)
+ *   AUTH_TOKEN_CACHE_TTL_MS      longest reuse of a verification         300000 (never past the token's exp)
+ *   Machine-to-machine (client-credentials) tokens are accepted here; only logins (auth-service) refuse them.
  *
  * Audit (api.allowed / api.denied events, published asynchronously to JetStream)
  *   AUDIT_COALESCE_WINDOW  identical calls (same caller, token, subject, outcome) within this     1s

@@ -27,6 +27,12 @@ export interface AuditQuerySettings {
   timeoutMs: number;
 }
 
+/** Who may log in through auth.verify (purpose `user`). */
+export interface LoginSettings {
+  /** Client ids (`azp`/`client_id`) whose user tokens are logins. */
+  clientIds: string[];
+}
+
 /**
  * auth-service configuration, from the environment (and `apps/auth-service/.env` if present).
  * Every variable, with its default — the defaults point at the local parts (`npm start`):
@@ -42,16 +48,33 @@ export interface AuditQuerySettings {
  *   NATS_PASSWORD      its password                                         $NATS_AUTH_SERVICE_PASSWORD, else the
  *                                                                           dev password of infra/nats/nats.env.sample
  *
- * Access tokens (shared with api-service; see @auth-bus/token-verifier)
- *   AUTH_ISSUER                  expected `iss`, exact                      http://localhost:4400/ (dev-idp, DEV_IDP_PORT)
- *   AUTH_AUDIENCE                API identifier(s), comma-separated         http://localhost:8888/api
- *   AUTH_JWKS_URI                signing keys                               <AUTH_ISSUER>.well-known/jwks.json
- *   AUTH_CLOCK_TOLERANCE_SEC     skew allowed on exp/nbf (0…300)            30
- *   AUTH_JWKS_CACHE_MAX_AGE_MS   how long a fetched key is trusted          600000 (10 min)
- *   AUTH_JWKS_REQUESTS_PER_MINUTE  JWKS fetches for unknown kids           10
- *   AUTH_JWKS_TIMEOUT_MS         deadline of one JWKS fetch                 5000
- *   AUTH_TOKEN_CACHE_MAX         verified tokens remembered (LRU, 0=off)    10000
- *   AUTH_TOKEN_CACHE_TTL_MS      longest reuse of a verification            300000 (never past the token's exp)
+ * Access tokens (shared with api-service; read in one place: @auth-bus/token-verifier, config/oidc-env.ts)
+ *   OIDC_ISSUER                  the provider's issuer URL               http://localhost:4400/ (dev-idp, DEV_IDP_PORT)
+ *                                Auth0: https://<tenant>/ · Keycloak: http://<host>:8080/realms/<realm>
+ *                                aliases, first set wins: AUTH_ISSUER, AUTH0_ISSUER_BASE_URL, AUTH0_DOMAIN (a host
+ *                                name: tenant.eu.auth0.com → https://tenant.eu.auth0.com/). The token's `iss` must
+ *                                equal the `issuer` of <OIDC_ISSUER>/.well-known/openid-configuration (one trailing
+ *                                slash more or less in OIDC_ISSUER does not matter).
+ *   AUTH_AUDIENCE                API identifier(s) in `aud`, comma-sep.  http://localhost:8888/api   (alias AUTH0_AUDIENCE)
+ *   AUTH_JWKS_URI                signing keys; set only to bypass        the discovery document's jwks_uri
+ *                                discovery (then `iss` must be OIDC_ISSUER, with or without one trailing slash)
+ *   AUTH_PERMISSIONS_CLAIM       where permissions live: a dotted path   permissions
+ *                                to an array or a space-separated string (Auth0 RBAC: permissions — turn on RBAC and
+ *                                "Add Permissions in the Access Token" for the API; scope; Keycloak:
+ *                                realm_access.roles or resource_access.<client>.roles). Only this claim grants them.
+ *   AUTH_CLOCK_TOLERANCE_SEC     skew allowed on exp/nbf (0…300)         30
+ *   AUTH_JWKS_CACHE_MAX_AGE_MS   how long fetched keys and discovery     600000 (10 min; refreshed in the background,
+ *                                are trusted                             the old keys keep working meanwhile)
+ *   AUTH_JWKS_REQUESTS_PER_MINUTE  JWKS refetches that tokens with       10 (at most one every 60 s / this)
+ *                                unknown kids may cause
+ *   AUTH_JWKS_TIMEOUT_MS         deadline of one JWKS/discovery fetch    5000
+ *   AUTH_TOKEN_CACHE_MAX         verified tokens remembered (LRU, 0=off) 10000
+ *   AUTH_TOKEN_CACHE_TTL_MS      longest reuse of a verification         300000 (never past the token's exp)
+ *
+ * Logins (auth.verify with purpose `user`, the default)
+ *   AUTH_LOGIN_CLIENT_IDS        clients whose user tokens may log in    $AUTH0_CLIENT_ID, else component-web
+ *                                (the token's azp / client_id), comma-separated; machine tokens (gty
+ *                                client-credentials, sub …@clients) never may
  *
  * The AUDIT stream (created at start if missing, limits updated if changed)
  *   AUDIT_MAX_AGE          events older than this are removed               30d
@@ -78,6 +101,7 @@ export interface AuthServiceConfig {
   logLevel: string;
   nats: NatsConfig;
   auth: ResolvedTokenVerifierOptions;
+  login: LoginSettings;
   audit: AuditSettings;
   stream: AuditStreamSettings;
   query: AuditQuerySettings;
@@ -99,6 +123,7 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
     logLevel: envString(env, 'LOG_LEVEL', 'info'),
     nats: natsConfigFromEnv(env, SERVICE_NAME),
     auth: tokenVerifierOptionsFromEnv(env),
+    login: loginSettingsFromEnv(env),
     audit: {
       maxPending: envInt(env, 'AUDIT_MAX_PENDING', 10_000, { min: 1 }),
       maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 256, { min: 1 }),
@@ -112,4 +137,14 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
     },
     drainTimeoutMs: envDuration(env, 'DRAIN_TIMEOUT', 10_000),
   };
+}
+
+function loginSettingsFromEnv(env: Env): LoginSettings {
+  const raw = env.AUTH_LOGIN_CLIENT_IDS?.trim() || env.AUTH0_CLIENT_ID?.trim() || 'component-web';
+  const clientIds = raw
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  if (clientIds.length === 0) throw new Error('AUTH_LOGIN_CLIENT_IDS must name at least one client id (the component\'s, e.g. component-web)');
+  return { clientIds };
 }

@@ -4,6 +4,7 @@ import { TokenVerifierModule } from '@auth-bus/token-verifier';
 import { LocalIssuer } from '@auth-bus/token-verifier/testing';
 import { Test } from '@nestjs/testing';
 import { headers as natsHeaders } from 'nats';
+import { LOGIN_CLIENT_IDS, UserLoginPolicy } from './user-login.policy';
 import { VerifyService } from './verify.service';
 
 function bearerHeaders(token?: string) {
@@ -23,6 +24,8 @@ describe('VerifyService', () => {
       imports: [TokenVerifierModule.forRoot({ issuer: issuer.issuer, audience: issuer.audience })],
       providers: [
         VerifyService,
+        UserLoginPolicy,
+        { provide: LOGIN_CLIENT_IDS, useValue: ['component-web', 'other-web'] },
         { provide: AuditPublisher, useValue: { publish: (e: AuditInput) => (published.push(e), e.id) } },
         { provide: SERVICE_RUNTIME, useValue: { instance: 'auth-service-test' } },
       ],
@@ -60,5 +63,40 @@ describe('VerifyService', () => {
       expect.objectContaining({ kind: 'login.rejected', session_id: 'sess-3', reason: 'missing', token_hash: undefined }),
     ]);
     expect(JSON.stringify(published)).not.toContain(expired);
+  });
+
+  describe('purpose (issue 13.6)', () => {
+    const machine = () => issuer.accessToken('dev-m2m@clients', { azp: 'dev-m2m', gty: 'client-credentials', permissions: ['read:messages', 'read:audit'] });
+
+    it('refuses machine tokens as a login, by default and for purpose user, and audits the reason', async () => {
+      for (const request of [{ session_id: 'm2m-1' }, { session_id: 'm2m-2', purpose: 'user' as const }]) {
+        await expect(service.verify(bearerHeaders(machine()), request)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', reason: 'not_a_user_token' });
+      }
+      expect(published).toEqual([
+        expect.objectContaining({ kind: 'login.rejected', session_id: 'm2m-1', reason: 'not_a_user_token' }),
+        expect.objectContaining({ kind: 'login.rejected', session_id: 'm2m-2', reason: 'not_a_user_token' }),
+      ]);
+    });
+
+    it.each([
+      ['a client-credentials grant whatever its client', { azp: 'component-web', gty: ['client-credentials'] }],
+      ['a …@clients subject', { sub: 'svc@clients' }],
+      ['a token issued to another client', { azp: 'reporting-tool' }],
+      ['a token naming no client', { azp: undefined }],
+    ])('refuses %s as a login', async (_what, extra) => {
+      const { sub, ...claims } = extra as { sub?: string };
+      const token = issuer.accessToken(sub ?? 'auth0|alice', claims);
+      await expect(service.verify(bearerHeaders(token), {})).rejects.toMatchObject({ reason: 'not_a_user_token' });
+    });
+
+    it('accepts a user token from any listed login client (azp or client_id)', async () => {
+      await expect(service.verify(bearerHeaders(issuer.accessToken('auth0|alice', { azp: 'other-web' })), { purpose: 'user' })).resolves.toMatchObject({ sub: 'auth0|alice' });
+      await expect(service.verify(bearerHeaders(issuer.accessToken('kc|bob', { azp: undefined, client_id: 'component-web' })), {})).resolves.toMatchObject({ sub: 'kc|bob' });
+    });
+
+    it('accepts machine tokens for purpose api', async () => {
+      await expect(service.verify(bearerHeaders(machine()), { purpose: 'api', session_id: 'api-1' })).resolves.toMatchObject({ sub: 'dev-m2m@clients' });
+      expect(published).toEqual([expect.objectContaining({ kind: 'login.verified', sub: 'dev-m2m@clients' })]);
+    });
   });
 });

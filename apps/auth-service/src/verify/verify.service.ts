@@ -5,6 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { MsgHdrs } from 'nats';
 import { createHash } from 'node:crypto';
 import { auditEventId } from '../audit/audit-event-ids';
+import { UserLoginPolicy } from './user-login.policy';
 
 export function shortTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 16);
@@ -12,8 +13,10 @@ export function shortTokenHash(token: string): string {
 
 /**
  * `auth.verify`: the token in the `Authorization` header → the identity it proves, or
- * UNAUTHENTICATED with the reason. When the caller names a session, the outcome is audited as
- * `login.verified` / `login.rejected` (one event per session, token and outcome — see auditEventId).
+ * UNAUTHENTICATED with the reason. For a login (purpose `user`, the default) the token must also
+ * be a user's, issued through the login client (UserLoginPolicy → `not_a_user_token`); purpose
+ * `api` accepts any valid access token. When the caller names a session, the outcome is audited
+ * as `login.verified` / `login.rejected` (one event per session, token and outcome — see auditEventId).
  */
 @Injectable()
 export class VerifyService {
@@ -21,6 +24,7 @@ export class VerifyService {
     private readonly verifier: TokenVerifierService,
     private readonly audit: AuditPublisher,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly loginPolicy: UserLoginPolicy,
   ) {}
 
   async verify(headers: MsgHdrs | undefined, request: AuthVerifyRequest): Promise<VerifiedIdentity> {
@@ -28,6 +32,7 @@ export class VerifyService {
     try {
       token = bearerFromHeaders(headers);
       const identity = await this.verifier.verify(token);
+      if ((request.purpose ?? 'user') === 'user') this.loginPolicy.assertUserToken(identity);
       if (request.session_id) {
         this.audit.publish({
           kind: 'login.verified',

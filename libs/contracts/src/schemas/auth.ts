@@ -2,14 +2,26 @@ import { z } from 'zod';
 import { InstanceId, Permission, SessionId, Sub, Timestamp } from './common';
 
 /**
+ * What a verification is for:
+ * - `user` (the default when absent): a person logging in — only tokens issued to a user
+ *   through the component's client are accepted (no client-credentials / `…@clients` tokens,
+ *   `azp` in auth-service's AUTH_LOGIN_CLIENT_IDS); refused as `not_a_user_token`;
+ * - `api`: any valid access token, machine-to-machine included (what API calls accept).
+ */
+export const AuthVerifyPurpose = z.enum(['user', 'api']);
+export type AuthVerifyPurpose = z.infer<typeof AuthVerifyPurpose>;
+
+/**
  * `auth.verify` — the token to verify rides in the `Authorization` header; the body only says
- * on whose behalf the check is made (for the audit trail).
+ * on whose behalf the check is made (for the audit trail) and for what (`purpose`).
  */
 export const AuthVerifyRequest = z
   .object({
     session_id: SessionId.optional(),
     /** Who asks: `streamlit-host`, `host-relay`, … */
     caller: z.string().min(1).max(64).optional(),
+    /** `user` when absent: a login. */
+    purpose: AuthVerifyPurpose.optional(),
   })
   .strict();
 export type AuthVerifyRequest = z.infer<typeof AuthVerifyRequest>;

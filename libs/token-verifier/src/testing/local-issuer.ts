@@ -7,31 +7,60 @@ export interface LocalIssuerOptions {
   audience?: string;
   /** Keys to publish at start (kids); default one key, `local-1`. */
   kids?: string[];
+  /**
+   * The issuer's shape: `true` (default) ends it with a slash like Auth0 (`http://127.0.0.1:<port>/`),
+   * `false` has none, like Keycloak (`http://127.0.0.1:<port>/realms/test` when `path` is given).
+   */
+  trailingSlash?: boolean;
+  /** Path part of the issuer, e.g. `/realms/test` (default none). */
+  path?: string;
+  /** Where the JWKS is served (default `<issuer path>/.well-known/jwks.json`). */
+  jwksPath?: string;
 }
 
 /**
- * A tiny OpenID-style issuer for unit tests: RSA keys generated in memory, a JWKS endpoint on a
- * free port (`<issuer>.well-known/jwks.json`), token signing, key rotation, and switches to make
- * the JWKS fail — everything a verifier talks to, with nothing real behind it.
+ * A tiny OpenID-style issuer for tests: RSA keys generated in memory, a discovery document
+ * (`<issuer>/.well-known/openid-configuration`) and a JWKS endpoint on a free port, token
+ * signing, key rotation, and switches to make either fail — everything a verifier talks to.
+ * Its shape is configurable (issuer with or without a trailing slash, JWKS anywhere), so the
+ * verifier can be tried against Auth0-like and Keycloak-like providers.
  */
 export class LocalIssuer {
   readonly keys = new Map<string, RsaKey>();
   /** Keys that sign but are not published (rotated out, or never published). */
   readonly unpublished = new Set<string>();
   jwksRequests = 0;
+  discoveryRequests = 0;
   failJwks = false;
+  /** Answer discovery with 404 (a provider without discovery, or a wrong issuer URL). */
+  failDiscovery = false;
+  /** What discovery announces as `issuer` (default: the issuer). */
+  announcedIssuer?: string;
 
   private constructor(
     private readonly server: Server,
     readonly issuer: string,
     readonly audience: string,
+    readonly origin: string,
+    readonly jwksPath: string,
   ) {}
 
   static async start(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
     const ref: { issuer?: LocalIssuer } = {};
     const server = createServer((req, res) => {
       const self = ref.issuer;
-      if (!self || req.url !== '/.well-known/jwks.json') {
+      const path = (req.url ?? '').split('?')[0];
+      if (self && path === `${new URL(self.issuer).pathname.replace(/\/$/, '')}/.well-known/openid-configuration`) {
+        self.discoveryRequests++;
+        if (self.failDiscovery) {
+          res.writeHead(404).end('not found');
+          return;
+        }
+        const doc = { issuer: self.announcedIssuer ?? self.issuer, jwks_uri: self.jwksUri, id_token_signing_alg_values_supported: ['RS256'] };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
+        return;
+      }
+      if (!self || path !== self.jwksPath) {
         res.writeHead(404).end();
         return;
       }
@@ -44,14 +73,18 @@ export class LocalIssuer {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const issuer = new LocalIssuer(server, `http://127.0.0.1:${port}/`, options.audience ?? 'http://localhost:8888/api');
+    const origin = `http://127.0.0.1:${port}`;
+    const path = (options.path ?? '').replace(/\/$/, '');
+    const issuerUrl = options.trailingSlash === false ? `${origin}${path}` : `${origin}${path}/`;
+    const jwksPath = options.jwksPath ?? `${path}/.well-known/jwks.json`;
+    const issuer = new LocalIssuer(server, issuerUrl, options.audience ?? 'http://localhost:8888/api', origin, jwksPath);
     for (const kid of options.kids ?? ['local-1']) issuer.addKey(kid);
     ref.issuer = issuer;
     return issuer;
   }
 
   get jwksUri(): string {
-    return `${this.issuer}.well-known/jwks.json`;
+    return `${this.origin}${this.jwksPath}`;
   }
 
   get currentKid(): string {
@@ -96,6 +129,7 @@ export class LocalIssuer {
       sub,
       iat: now,
       exp: now + 3600,
+      azp: 'component-web',
       scope: 'openid profile email',
       permissions: ['read:messages'],
       jti: randomUUID(),
