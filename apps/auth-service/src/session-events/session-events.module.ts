@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { VerifyModule } from '../verify/verify.module';
 import { SessionEventsController } from './session-events.controller';
 import { SessionEventsService } from './session-events.service';
 
-@Module({ controllers: [SessionEventsController], providers: [SessionEventsService] })
+@Module({ imports: [VerifyModule], controllers: [SessionEventsController], providers: [SessionEventsService] })
 export class SessionEventsModule {}

@@ -3,6 +3,7 @@ import { TokenVerifierModule } from '@auth-bus/token-verifier';
 import { LocalIssuer } from '@auth-bus/token-verifier/testing';
 import { Test } from '@nestjs/testing';
 import { headers as natsHeaders } from 'nats';
+import { LOGIN_CLIENT_IDS, UserLoginPolicy } from '../verify/user-login.policy';
 import { SessionEventsService } from './session-events.service';
 
 function bearerHeaders(token?: string) {
@@ -23,6 +24,8 @@ describe('SessionEventsService', () => {
       imports: [TokenVerifierModule.forRoot({ issuer: issuer.issuer, audience: issuer.audience })],
       providers: [
         SessionEventsService,
+        UserLoginPolicy,
+        { provide: LOGIN_CLIENT_IDS, useValue: ['component-web'] },
         { provide: AuditPublisher, useValue: { publish: (e: AuditInput) => (published.push(e), e.id) } },
         { provide: APP_LOGGER, useValue: createLogger({ service: 't', instance: 't', level: 'silent' }) },
       ],
@@ -41,6 +44,13 @@ describe('SessionEventsService', () => {
     const forged = issuer.accessToken('auth0|alice', { aud: 'someone-else' });
     await sessions.reported({ session_id: 's2', reported_at: now, user: { sub: 'auth0|alice' } }, bearerHeaders(forged));
     expect(published).toEqual([expect.objectContaining({ kind: 'login.rejected', session_id: 's2', reason: 'wrong_audience' })]);
+    expect(published[0].sub).toBeUndefined();
+  });
+
+  it('records a reported machine token as login.rejected not_a_user_token, as auth.verify would', async () => {
+    const machine = issuer.accessToken('dev-m2m@clients', { azp: 'dev-m2m', gty: 'client-credentials' });
+    await sessions.reported({ session_id: 's5', reported_at: now }, bearerHeaders(machine));
+    expect(published).toEqual([expect.objectContaining({ kind: 'login.rejected', session_id: 's5', reason: 'not_a_user_token' })]);
     expect(published[0].sub).toBeUndefined();
   });
 

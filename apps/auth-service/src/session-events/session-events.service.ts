@@ -4,11 +4,13 @@ import { bearerFromHeaders, TokenVerifierService } from '@auth-bus/token-verifie
 import { Inject, Injectable } from '@nestjs/common';
 import type { MsgHdrs } from 'nats';
 import { auditEventId } from '../audit/audit-event-ids';
+import { UserLoginPolicy } from '../verify/user-login.policy';
 import { shortTokenHash } from '../verify/verify.service';
 
 /**
  * Session events from host-relay. A reported session is verified (the browser's word counts
- * for nothing) and recorded as `login.verified` or `login.rejected`; an ended session is
+ * for nothing) — as a login, so a machine token is `not_a_user_token` just as in `auth.verify` —
+ * and recorded as `login.verified` or `login.rejected`; an ended session is
  * recorded as `logout`, with the `sub` from the token when it still verifies, else the one the
  * event claims together with the reason it could not be verified.
  */
@@ -18,10 +20,11 @@ export class SessionEventsService {
     private readonly verifier: TokenVerifierService,
     private readonly audit: AuditPublisher,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    private readonly loginPolicy: UserLoginPolicy,
   ) {}
 
   async reported(event: SessionReportedEvent, headers: MsgHdrs | undefined): Promise<void> {
-    const { token, tokenHash, sub, reason } = await this.check(headers);
+    const { token, tokenHash, sub, reason } = await this.check(headers, { asLogin: true });
     if (token && sub) {
       this.audit.publish({ kind: 'login.verified', id: auditEventId('login.verified', event.session_id, tokenHash), sub, session_id: event.session_id, token_hash: tokenHash });
     } else {
@@ -50,11 +53,12 @@ export class SessionEventsService {
     this.logger.debug({ session_id: event.session_id, verified: !!sub }, 'session ended');
   }
 
-  private async check(headers: MsgHdrs | undefined): Promise<{ token?: string; tokenHash?: string; sub?: string; reason?: string }> {
+  private async check(headers: MsgHdrs | undefined, { asLogin = false } = {}): Promise<{ token?: string; tokenHash?: string; sub?: string; reason?: string }> {
     let token: string | undefined;
     try {
       token = bearerFromHeaders(headers);
       const identity = await this.verifier.verify(token);
+      if (asLogin) this.loginPolicy.assertUserToken(identity);
       return { token, tokenHash: identity.tokenHash, sub: identity.sub };
     } catch (err) {
       const reason = err instanceof BusError ? (err.reason ?? err.code.toLowerCase()) : 'internal';
