@@ -64,11 +64,18 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
       expect(fake.apiHeaders.at(-1)).toBe('Bearer good');
     });
 
-    it('401 with WWW-Authenticate when the service says UNAUTHENTICATED', async () => {
+    it('401 with a plain Bearer challenge (RFC 6750 §3.1: no error code) when no token was sent', async () => {
       const res = await get('/api/pong');
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus"');
       expect(await json(res)).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'No bearer token was presented', reason: 'missing' } });
+    });
+
+    it('401 with error="invalid_token" when the service refuses the token that was sent', async () => {
+      const res = await get('/api/pong', { Authorization: 'Bearer not-a-good-one' });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus", error="invalid_token"');
+      expect((await json(res)).error).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'bad_signature' });
     });
 
     it('401 malformed for an Authorization header that is not Bearer', async () => {
