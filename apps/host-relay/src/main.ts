@@ -14,7 +14,17 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
-    { port, host: config.host, allowedOrigins: config.allowedOrigins, nats: config.nats.servers, natsUser: config.nats.user },
+    {
+      port,
+      host: config.host,
+      mode: config.production ? 'production' : 'development',
+      allowedOrigins: config.allowedOrigins,
+      // Development: any http://localhost|127.0.0.1|[::1]:<port> app as well (AUTH_BUS_ENV=production turns this off).
+      localOrigins: config.allowLoopbackOrigins,
+      sessionReports: config.sessionReports,
+      nats: config.nats.servers,
+      natsUser: config.nats.user,
+    },
     `host-relay listening on http://${config.host}:${port} (WebSocket /ws)`,
   );
 }
