@@ -130,7 +130,9 @@ describe('session reports: audit flooding and log hygiene (real relay, NATS, aut
       const bound = BURST + Math.ceil((PER_MINUTE * floodMs) / 60_000);
       const tally: Record<string, number> = {};
       for (const a of answers.flat()) tally[a] = (tally[a] ?? 0) + 1;
-      console.log(JSON.stringify({ reports: SOCKETS * REPORTS_PER_SOCKET, floodMs, audited: fromFlood.length, bound, answers: tally }));
+      const { state } = await (await reader.jetstreamManager({ checkAPI: false })).streams.info('AUDIT');
+      const storedBytesPerEvent = Math.round(state.bytes / state.messages);
+      console.log(JSON.stringify({ reports: SOCKETS * REPORTS_PER_SOCKET, floodMs, audited: fromFlood.length, bound, answers: tally, storedBytesPerEvent }));
 
       expect({ audited: fromFlood.length, withinBound: fromFlood.length <= bound }).toEqual({ audited: fromFlood.length, withinBound: true });
       // Junk is refused as malformed before anything is published; forged tokens beyond the budget as RATE_LIMITED.
