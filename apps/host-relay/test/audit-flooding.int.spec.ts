@@ -3,6 +3,7 @@ import { BusClient } from '@auth-bus/contracts/client';
 import { auditStreamCount, DevIdpHarness, NatsHarness, readAuditStream, RelayHarness, ServicesHarness, waitFor } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
 import { randomBytes } from 'node:crypto';
+import { get as httpGet } from 'node:http';
 import { TestSocket } from './ws-client';
 
 // NATS, dev-idp, auth-service, api-service and two relays (and stale dists rebuilt) take a while.
@@ -25,10 +26,23 @@ const forgedToken = (): string =>
 /** Not even a JWT, yet a valid bearer token (RFC 6750 b64token) as far as a header is concerned. */
 const junkToken = (): string => `junk-${randomBytes(12).toString('hex')}`;
 
+/** GET `url` from the client address `localAddress`; resolves with the status. */
+function getFrom(localAddress: string, url: string, token?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { localAddress, headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+}
+
 /**
- * Issue 13 item 7 (audit flooding through the WebSocket) and the relay's part of item 1 (no
- * Streamlit session id in the relay's logs), against the real relay, a real nats-server with
- * the project's users, real auth-service writing the real AUDIT stream, and dev-idp tokens.
+ * Issue 13 item 7 (audit flooding through the relay: session reports on the WebSocket, and
+ * protected calls with made-up tokens, each an api.denied event) and the relay's part of item 1
+ * (no Streamlit session id in the relay's logs), against the real relay, a real nats-server with
+ * the project's users, real auth-service and api-service writing the real AUDIT stream, and
+ * dev-idp tokens.
  */
 describe('session reports: audit flooding and log hygiene (real relay, NATS, auth-service)', () => {
   let nats: NatsHarness;
@@ -141,6 +155,51 @@ describe('session reports: audit flooding and log hygiene (real relay, NATS, aut
       expect(fromFlood.every((m) => m.event.kind === 'login.rejected' && m.event.reason !== 'malformed')).toBe(true);
       const mine = events.filter((m) => m.event.session_id === userSession).map((m) => [m.event.kind, m.event.sub]);
       expect(mine).toEqual([['login.verified', 'auth0|alice']]);
+    });
+  });
+
+  describe('one address calling protected routes with made-up tokens over HTTP', () => {
+    let relay: RelayHarness;
+    const TRIAL_BURST = 20;
+    const TRIALS_PER_MINUTE = 10;
+
+    beforeAll(async () => {
+      relay = await RelayHarness.start({
+        nats,
+        allowedOrigins: [ORIGIN],
+        env: { RELAY_AUTH_TRIAL_BURST: String(TRIAL_BURST), RELAY_AUTH_TRIALS_PER_MINUTE: String(TRIALS_PER_MINUTE), LOG_LEVEL: 'warn' },
+        waitForReady: true,
+      });
+    });
+
+    afterAll(async () => {
+      await relay?.stop();
+    });
+
+    it('lets a bounded number of them reach api-service (each an api.denied event), while a real user on another address is served', async () => {
+      await auditSettled(1_000);
+      const deniedBefore = (await readAuditStream(reader)).filter((m) => m.event.kind === 'api.denied').length;
+      const statuses: Record<string, number> = {};
+      const started = Date.now();
+      for (let batch = 0; batch < 15; batch++) {
+        const wave = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            getFrom(ATTACKER, `${relay.url}${i % 2 ? '/api/pong' : '/api/pong-scoped'}`, i % 5 === 4 ? undefined : i % 5 === 3 ? junkToken() : forgedToken()),
+          ),
+        );
+        for (const status of wave) statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+      const floodMs = Date.now() - started;
+      expect(await getFrom(USER, `${relay.url}/api/pong-scoped`, alice)).toBe(200);
+      await auditSettled();
+
+      const denied = (await readAuditStream(reader)).filter((m) => m.event.kind === 'api.denied');
+      const fromFlood = denied.slice(deniedBefore).filter((m) => m.event.sub !== 'auth0|alice');
+      const bound = TRIAL_BURST + Math.ceil((TRIALS_PER_MINUTE * floodMs) / 60_000);
+      console.log(JSON.stringify({ requests: 300, floodMs, statuses, deniedEvents: fromFlood.length, bound }));
+      expect({ deniedEvents: fromFlood.length, withinBound: fromFlood.length <= bound }).toEqual({ deniedEvents: fromFlood.length, withinBound: true });
+      expect(statuses[429]).toBeGreaterThanOrEqual(300 - bound - 60); // junk (60) is refused as 401 malformed, never forwarded
+      expect(statuses[401]).toBeGreaterThanOrEqual(60);
     });
   });
 
