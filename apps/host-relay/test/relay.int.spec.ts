@@ -58,10 +58,10 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
     });
 
     it('forwards the Authorization header into the NATS headers', async () => {
-      const res = await get('/api/pong', { Authorization: 'Bearer good' });
+      const res = await get('/api/pong', { Authorization: `Bearer ${fakeJwt('good')}` });
       expect(res.status).toBe(200);
       expect(await json(res)).toMatchObject({ sub: 'alice' });
-      expect(fake.apiHeaders.at(-1)).toBe('Bearer good');
+      expect(fake.apiHeaders.at(-1)).toBe(`Bearer ${fakeJwt('good')}`);
     });
 
     it('401 with a plain Bearer challenge (RFC 6750 §3.1: no error code) when no token was sent', async () => {
@@ -72,10 +72,19 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
     });
 
     it('401 with error="invalid_token" when the service refuses the token that was sent', async () => {
-      const res = await get('/api/pong', { Authorization: 'Bearer not-a-valid-one' });
+      const res = await get('/api/pong', { Authorization: `Bearer ${fakeJwt('nobody')}` });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus", error="invalid_token"');
       expect((await json(res)).error).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'bad_signature' });
+    });
+
+    it('401 malformed, answered by the relay itself, for a bearer token that is not even a JWT', async () => {
+      const before = fake.apiHeaders.length;
+      const res = await get('/api/pong', { Authorization: 'Bearer not-a-jwt' });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus", error="invalid_token"');
+      expect((await json(res)).error).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'malformed' });
+      expect(fake.apiHeaders.length).toBe(before);
     });
 
     it('401 malformed for an Authorization header that is not Bearer', async () => {
@@ -85,7 +94,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
     });
 
     it('403 with the missing permission', async () => {
-      const res = await get('/api/pong-scoped', { Authorization: 'Bearer bob' });
+      const res = await get('/api/pong-scoped', { Authorization: `Bearer ${fakeJwt('bob')}` });
       expect(res.status).toBe(403);
       expect(await json(res)).toMatchObject({ error: { code: 'FORBIDDEN', permission: 'read:messages' } });
     });
@@ -108,7 +117,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
 
     it('504 TIMEOUT within the deadline when the service does not answer', async () => {
       const started = Date.now();
-      const res = await get('/api/pong', { Authorization: 'Bearer silent' });
+      const res = await get('/api/pong', { Authorization: `Bearer ${fakeJwt('silent')}` });
       expect(res.status).toBe(504);
       expect((await json(res)).error.code).toBe('TIMEOUT');
       expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);

@@ -58,6 +58,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ RELAY_SESSION_REPORT_BURST: '50', RELAY_SESSION_REPORTS_PER_MINUTE: '0.5' }).sessionReports).toMatchObject({ burst: 50, perMinute: 0.5 });
   });
 
+  it('has the token-trial budget documented in .env.sample', () => {
+    expect(loadConfig({}).tokenTrials).toEqual({ burst: 20, perMinute: 10, knownWindowMs: 600_000 });
+    expect(() => loadConfig({ RELAY_AUTH_TRIAL_BURST: '0' })).toThrow('RELAY_AUTH_TRIAL_BURST');
+    expect(() => loadConfig({ RELAY_AUTH_TRIALS_PER_MINUTE: 'many' })).toThrow('RELAY_AUTH_TRIALS_PER_MINUTE');
+  });
+
   it.each([
     [{ RELAY_SESSION_REPORT_BURST: '0' }, 'RELAY_SESSION_REPORT_BURST'],
     [{ RELAY_SESSION_REPORTS_PER_MINUTE: '0' }, 'RELAY_SESSION_REPORTS_PER_MINUTE'],

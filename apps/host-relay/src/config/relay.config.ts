@@ -99,6 +99,23 @@ const EnvSchema = z.object({
   /** How long a published session+token counts as known for its address (repeats are free and not re-published). */
   RELAY_SESSION_REPEAT_WINDOW_MS: int(0, 86_400_000).default(600_000),
 
+  // ---- token trials on protected routes (each refused call is an api.denied audit event) ----
+  // A call to a protected route (HTTP gateway or WebSocket web.request) with a token that is not
+  // shaped like a JWT is refused as UNAUTHENTICATED/malformed and not forwarded. A token the
+  // services have not accepted recently from the same client address — or no token at all —
+  // takes a trial from that address's token bucket before it is forwarded; the trial is given
+  // back when the service accepts the token (which is then known and free for
+  // RELAY_AUTH_KNOWN_TOKEN_MS) or the call fails for another reason. Without a trial the call
+  // gets RATE_LIMITED (429) and reaches nothing. With the defaults one address can cause at most
+  // 20 + 10 per minute refused-token audit events (≈ 14,400 a day); a real client with a valid
+  // token is charged once and then never limited by this.
+  /** Unverified tokens one address may have checked at once (bucket size). */
+  RELAY_AUTH_TRIAL_BURST: int(1, 100_000).default(20),
+  /** Sustained unverified tokens (or token-less protected calls) per minute per address. */
+  RELAY_AUTH_TRIALS_PER_MINUTE: z.coerce.number().positive().max(6_000_000).default(10),
+  /** How long a token the services accepted stays known (free) for the address that sent it. */
+  RELAY_AUTH_KNOWN_TOKEN_MS: int(0, 86_400_000).default(600_000),
+
   // ---- HTTP limits ---------------------------------------------------------------------
   /** Largest HTTP request body; bigger bodies get 413 PAYLOAD_TOO_LARGE. */
   RELAY_HTTP_MAX_BODY_BYTES: int(0, 16 * 1024 * 1024).default(MAX_BODY_BYTES),
@@ -143,6 +160,7 @@ export interface RelayConfig {
     maxBufferedBytes: number;
   };
   sessionReports: { burst: number; perMinute: number; repeatWindowMs: number };
+  tokenTrials: { burst: number; perMinute: number; knownWindowMs: number };
   http: { maxBodyBytes: number; ratePerSec: number; burst: number };
   ready: { timeoutMs: number; cacheMs: number };
   logLevel: string;
@@ -252,6 +270,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
       burst: e.RELAY_SESSION_REPORT_BURST,
       perMinute: e.RELAY_SESSION_REPORTS_PER_MINUTE,
       repeatWindowMs: e.RELAY_SESSION_REPEAT_WINDOW_MS,
+    },
+    tokenTrials: {
+      burst: e.RELAY_AUTH_TRIAL_BURST,
+      perMinute: e.RELAY_AUTH_TRIALS_PER_MINUTE,
+      knownWindowMs: e.RELAY_AUTH_KNOWN_TOKEN_MS,
     },
     http: { maxBodyBytes: e.RELAY_HTTP_MAX_BODY_BYTES, ratePerSec: e.RELAY_HTTP_RATE_PER_SEC, burst: e.RELAY_HTTP_BURST },
     ready: { timeoutMs: e.RELAY_READY_TIMEOUT_MS, cacheMs: e.RELAY_READY_CACHE_MS },

@@ -293,7 +293,7 @@ export class FrameHandler {
     const token = frame.useauth ? conn.token : undefined;
     const started = Date.now();
     this.forwarder
-      .forward({ method: frame.method, path: frame.path, token, body: frame.body })
+      .forward({ method: frame.method, path: frame.path, token, body: frame.body, client: this.addressOf(conn) })
       .then(
         (result) => {
           this.send(conn, { type: 'web.result', id: frame.id, label: frame.label, ok: true, status: result.status, data: result.data });
