@@ -27,6 +27,11 @@ async function main(): Promise<void> {
     },
     `host-relay listening on http://${config.host}:${port} (WebSocket /ws)`,
   );
+  if (config.production && config.trustProxy === false) {
+    logger.warn(
+      'RELAY_TRUST_PROXY=false: per-address limits (connections, session reports, token trials) see the socket address; behind a reverse proxy every client would share the proxy\'s — set RELAY_TRUST_PROXY',
+    );
+  }
 }
 
 main().catch((err) => {

@@ -100,6 +100,10 @@ describe('allowed origins in development and production mode (issue 15), product
       const socket = await TestSocket.hello(relay.wsUrl, DEPLOYED);
       socket.close();
     });
+
+    it('says at start that per-address limits need RELAY_TRUST_PROXY behind a proxy', () => {
+      expect(relay.logLines.some((l) => l.includes('"level":"warn"') && l.includes('set RELAY_TRUST_PROXY'))).toBe(true);
+    });
   });
 
   describe('refuses to start in production mode', () => {
