@@ -11,7 +11,7 @@ import { RelayWsAdapter } from './ws-gateway/relay-ws.adapter';
 
 /** Everything the relay needs besides its module graph: middleware order, filters, the WebSocket adapter. */
 export function configureApp(app: NestExpressApplication, config: RelayConfig, logger: AppLogger): NestExpressApplication {
-  const origins = new OriginPolicy(config.allowedOrigins);
+  const origins = new OriginPolicy(config.allowedOrigins, { allowLoopback: config.allowLoopbackOrigins });
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.disable('etag');

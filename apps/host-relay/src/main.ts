@@ -14,9 +14,24 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
-    { port, host: config.host, allowedOrigins: config.allowedOrigins, nats: config.nats.servers, natsUser: config.nats.user },
+    {
+      port,
+      host: config.host,
+      mode: config.production ? 'production' : 'development',
+      allowedOrigins: config.allowedOrigins,
+      // Development: any http://localhost|127.0.0.1|[::1]:<port> app as well (AUTH_BUS_ENV=production turns this off).
+      localOrigins: config.allowLoopbackOrigins,
+      sessionReports: config.sessionReports,
+      nats: config.nats.servers,
+      natsUser: config.nats.user,
+    },
     `host-relay listening on http://${config.host}:${port} (WebSocket /ws)`,
   );
+  if (config.production && config.trustProxy === false) {
+    logger.warn(
+      'RELAY_TRUST_PROXY=false: per-address limits (connections, session reports, token trials) see the socket address; behind a reverse proxy every client would share the proxy\'s — set RELAY_TRUST_PROXY',
+    );
+  }
 }
 
 main().catch((err) => {

@@ -8,7 +8,27 @@ import type { Msg, NatsConnection } from 'nats';
  * produce every outcome on purpose:
  * - `good` → OK; `bob` → FORBIDDEN on pong-scoped; `slow` → OK after 600 ms; `silent` → no reply;
  * - no token → UNAUTHENTICATED (missing); anything else → UNAUTHENTICATED (bad_signature).
+ * A token is either the bare name (HTTP tests) or `fakeJwt(name)`, the name inside something
+ * shaped like a JWT (the relay refuses to report anything that is not).
  */
+
+/** A JWT-shaped token (unsigned; only these stand-ins accept it) carrying `name`. */
+export function fakeJwt(name: string): string {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${b64({ alg: 'RS256', typ: 'JWT', kid: 'fake' })}.${b64({ fake: name })}.${Buffer.from('not-a-signature').toString('base64url')}`;
+}
+
+/** The name a token stands for: the `fake` claim of a fakeJwt, else the token itself. */
+function nameOf(token: string): string {
+  const parts = token.split('.');
+  if (parts.length !== 3) return token;
+  try {
+    const claim = JSON.parse(Buffer.from(parts[1], 'base64url').toString()).fake;
+    return typeof claim === 'string' ? claim : token;
+  } catch {
+    return token;
+  }
+}
 export interface FakeServices {
   /** Authorization headers seen on api.* requests, in order. */
   apiHeaders: (string | undefined)[];
@@ -34,8 +54,9 @@ export async function startFakeServices(nats: NatsHarness): Promise<FakeServices
   const protectedHandler = (scoped: boolean) => (_err: unknown, msg: Msg) => {
     const header = msg.headers?.get('Authorization') || undefined;
     state.apiHeaders.push(header);
-    const token = parseBearer(header);
-    if (!token) return reply(msg, errorReply(BusError.unauthenticated('missing')));
+    const bearer = parseBearer(header);
+    if (!bearer) return reply(msg, errorReply(BusError.unauthenticated('missing')));
+    const token = nameOf(bearer);
     if (token === 'silent') return;
     if (token === 'bob' && scoped) return reply(msg, errorReply(BusError.forbidden('read:messages')));
     if (token === 'good' || token === 'slow' || token === 'bob') {

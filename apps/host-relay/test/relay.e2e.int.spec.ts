@@ -67,7 +67,7 @@ describe('host-relay end to end (real NATS, real services, dev-idp tokens)', () 
     it('/api/pong → 401 with WWW-Authenticate without a token, 200 with alice’s', async () => {
       const anonymous = await get('/api/pong');
       expect(anonymous.status).toBe(401);
-      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus"');
       expect(await json(anonymous)).toMatchObject({ error: { code: 'UNAUTHENTICATED', reason: 'missing' } });
 
       const res = await get('/api/pong', alice);
@@ -79,7 +79,7 @@ describe('host-relay end to end (real NATS, real services, dev-idp tokens)', () 
       const [h, p, sig] = alice.split('.');
       const res = await get('/api/pong', `${h}.${p}.${sig.slice(0, -4)}AAAA`);
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus", error="invalid_token"');
       expect((await json(res)).error.code).toBe('UNAUTHENTICATED');
     });
 

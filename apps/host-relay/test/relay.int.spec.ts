@@ -1,5 +1,5 @@
 import { NatsHarness, RelayHarness, waitFor } from '@auth-bus/testing';
-import { startFakeServices, type FakeServices } from './fake-services';
+import { fakeJwt, startFakeServices, type FakeServices } from './fake-services';
 import { TestSocket } from './ws-client';
 
 /**
@@ -46,7 +46,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
     await relay?.stop();
     await fake?.stop();
     await nats?.dispose();
-    const leaked = relay?.logLines.filter((l) => /good|silent|slow|bob/.test(l.replace(/"(data|msg)":"[^"]*"/g, ''))) ?? [];
+    const leaked = relay?.logLines.filter((l) => /good|silent|slow|bob|eyJ/.test(l.replace(/"(data|msg)":"[^"]*"/g, ''))) ?? [];
     expect(leaked).toEqual([]);
   });
 
@@ -58,17 +58,33 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
     });
 
     it('forwards the Authorization header into the NATS headers', async () => {
-      const res = await get('/api/pong', { Authorization: 'Bearer good' });
+      const res = await get('/api/pong', { Authorization: `Bearer ${fakeJwt('good')}` });
       expect(res.status).toBe(200);
       expect(await json(res)).toMatchObject({ sub: 'alice' });
-      expect(fake.apiHeaders.at(-1)).toBe('Bearer good');
+      expect(fake.apiHeaders.at(-1)).toBe(`Bearer ${fakeJwt('good')}`);
     });
 
-    it('401 with WWW-Authenticate when the service says UNAUTHENTICATED', async () => {
+    it('401 with a plain Bearer challenge (RFC 6750 §3.1: no error code) when no token was sent', async () => {
       const res = await get('/api/pong');
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus"');
       expect(await json(res)).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'No bearer token was presented', reason: 'missing' } });
+    });
+
+    it('401 with error="invalid_token" when the service refuses the token that was sent', async () => {
+      const res = await get('/api/pong', { Authorization: `Bearer ${fakeJwt('nobody')}` });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus", error="invalid_token"');
+      expect((await json(res)).error).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'bad_signature' });
+    });
+
+    it('401 malformed, answered by the relay itself, for a bearer token that is not even a JWT', async () => {
+      const before = fake.apiHeaders.length;
+      const res = await get('/api/pong', { Authorization: 'Bearer not-a-jwt' });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="auth-bus", error="invalid_token"');
+      expect((await json(res)).error).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'malformed' });
+      expect(fake.apiHeaders.length).toBe(before);
     });
 
     it('401 malformed for an Authorization header that is not Bearer', async () => {
@@ -78,7 +94,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
     });
 
     it('403 with the missing permission', async () => {
-      const res = await get('/api/pong-scoped', { Authorization: 'Bearer bob' });
+      const res = await get('/api/pong-scoped', { Authorization: `Bearer ${fakeJwt('bob')}` });
       expect(res.status).toBe(403);
       expect(await json(res)).toMatchObject({ error: { code: 'FORBIDDEN', permission: 'read:messages' } });
     });
@@ -101,7 +117,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
 
     it('504 TIMEOUT within the deadline when the service does not answer', async () => {
       const started = Date.now();
-      const res = await get('/api/pong', { Authorization: 'Bearer silent' });
+      const res = await get('/api/pong', { Authorization: `Bearer ${fakeJwt('silent')}` });
       expect(res.status).toBe(504);
       expect((await json(res)).error.code).toBe('TIMEOUT');
       expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
@@ -141,12 +157,13 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
 
     it('reports a session (token in the NATS header only), makes a delegated request, ends the session', async () => {
       const s = await open();
-      s.send({ type: 'session.reported', token: 'good', user: { sub: 'alice', name: 'Alice' } });
+      const good = fakeJwt('good');
+      s.send({ type: 'session.reported', token: good, user: { sub: 'alice', name: 'Alice' } });
       expect(await s.next((f) => f.type === 'session.ack')).toEqual({ type: 'session.ack', state: 'reported' });
       await waitFor(() => fake.sessionEvents.find((e) => e.subject === 'auth.session.reported'), { timeout: 3000 });
       const reported = fake.sessionEvents.find((e) => e.subject === 'auth.session.reported')!;
-      expect(reported.authorization).toBe('Bearer good');
-      expect(JSON.stringify(reported.body)).not.toContain('good');
+      expect(reported.authorization).toBe(`Bearer ${good}`);
+      expect(JSON.stringify(reported.body)).not.toContain(good.split('.')[1]);
       expect(reported.body).toMatchObject({ user: { sub: 'alice' } });
 
       const result = await s.request('/api/pong', { id: 'pong-1', useauth: true, label: 'Call pong' });
@@ -157,7 +174,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
       s.send({ type: 'session.ended' });
       expect(await s.next((f) => f.type === 'session.ack')).toEqual({ type: 'session.ack', state: 'ended' });
       await waitFor(() => fake.sessionEvents.find((e) => e.subject === 'auth.session.ended'), { timeout: 3000 });
-      expect(fake.sessionEvents.find((e) => e.subject === 'auth.session.ended')!.authorization).toBe('Bearer good');
+      expect(fake.sessionEvents.find((e) => e.subject === 'auth.session.ended')!.authorization).toBe(`Bearer ${good}`);
       expect(await s.request('/api/pong', { useauth: true })).toMatchObject({ ok: false, status: 401 });
     });
 
@@ -191,7 +208,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
 
     it('limits requests in flight per connection', async () => {
       const s = await open();
-      s.send({ type: 'session.reported', token: 'slow' });
+      s.send({ type: 'session.reported', token: fakeJwt('slow') });
       await s.next((f) => f.type === 'session.ack');
       const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => s.request('/api/pong', { id: `slow-${i}`, useauth: true })));
       const ok = answers.filter((a) => a.type === 'web.result' && a.ok);
@@ -202,7 +219,7 @@ describe('host-relay on a real nats-server (stand-in services)', () => {
 
     it('answers TIMEOUT for a silent service, correlated by id', async () => {
       const s = await open();
-      s.send({ type: 'session.reported', token: 'silent' });
+      s.send({ type: 'session.reported', token: fakeJwt('silent') });
       await s.next((f) => f.type === 'session.ack');
       const started = Date.now();
       expect(await s.request('/api/pong', { id: 't1', useauth: true })).toMatchObject({ id: 't1', ok: false, status: 504, error: { code: 'TIMEOUT' } });

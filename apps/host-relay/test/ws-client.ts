@@ -36,9 +36,9 @@ export class TestSocket {
     });
   }
 
-  /** Opens a socket and says hello. */
-  static async hello(url: string, origin: string, sessionId = `s-${Math.random().toString(36).slice(2)}`): Promise<TestSocket> {
-    const client = await TestSocket.open(url, origin);
+  /** Opens a socket and says hello (`options.localAddress` picks the client address, e.g. 127.0.0.2). */
+  static async hello(url: string, origin: string, sessionId = `s-${Math.random().toString(36).slice(2)}`, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
+    const client = await TestSocket.open(url, origin, options);
     client.send({ type: 'hello', v: 1, session_id: sessionId });
     await client.next((f) => f.type === 'welcome');
     return client;

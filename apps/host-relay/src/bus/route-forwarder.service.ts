@@ -1,5 +1,9 @@
-import type { Route } from '@auth-bus/contracts';
-import { Injectable } from '@nestjs/common';
+import { BusError, type Route } from '@auth-bus/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { checkJwtShape } from '../common/guards/jwt-shape';
+import { TokenTrialBudget, type TrialOutcome } from '../common/limits/token-trial-budget';
+import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
 import { BusService } from './bus.service';
 import { resolveRoute } from './route-table';
 
@@ -9,6 +13,8 @@ export interface ForwardRequest {
   /** Bearer token to put into the `Authorization` header of the bus request. */
   token?: string;
   body?: Record<string, unknown>;
+  /** The client's address (HTTP `req.ip`, the socket's address): whose token-trial budget a protected call uses. */
+  client?: string;
 }
 
 export interface ForwardResult {
@@ -17,17 +23,56 @@ export interface ForwardResult {
   data: unknown;
 }
 
+/** How a service's answer counts for the token that was sent (see TokenTrialBudget). */
+function outcomeOf(err: unknown): TrialOutcome {
+  if (!(err instanceof BusError)) return 'failed';
+  if (err.code === 'FORBIDDEN') return 'accepted';
+  // jwks_unavailable is the provider's trouble, not the caller's.
+  if (err.code === 'UNAUTHENTICATED' && err.reason !== 'jwks_unavailable') return 'refused';
+  return 'failed';
+}
+
 /**
  * What both gateways do with a request: route table lookup, bus request with the caller's
  * token, the service's reply back. Failures are thrown as typed BusErrors.
+ *
+ * A call to a protected route is an audit event in api-service (`api.allowed` / `api.denied`),
+ * so before one is forwarded: a token that is not shaped like a JWT is refused here
+ * (UNAUTHENTICATED `malformed`, nothing forwarded), and a token the services have not accepted
+ * recently from this client address (or no token) takes a trial from the address's
+ * TokenTrialBudget; without one the call gets RATE_LIMITED and reaches nothing.
  */
 @Injectable()
 export class RouteForwarder {
-  constructor(private readonly bus: BusService) {}
+  readonly trials: TokenTrialBudget;
+
+  constructor(
+    private readonly bus: BusService,
+    @Inject(RELAY_CONFIG) config: RelayConfig,
+  ) {
+    this.trials = new TokenTrialBudget(config.tokenTrials);
+  }
 
   async forward(req: ForwardRequest): Promise<ForwardResult> {
     const route = resolveRoute(req.method, req.path);
-    const data = await this.bus.request(route.subject, req.body ?? {}, { token: req.token });
-    return { route, status: 200, data };
+    if (!route.protected || req.client === undefined) {
+      const data = await this.bus.request(route.subject, req.body ?? {}, { token: req.token });
+      return { route, status: 200, data };
+    }
+    if (req.token !== undefined) checkJwtShape(req.token);
+    const client = req.client;
+    const hash = req.token === undefined ? '' : createHash('sha256').update(req.token).digest('base64url').slice(0, 22);
+    const verdict = this.trials.admit(client, hash);
+    if (verdict === 'limited') {
+      throw new BusError('RATE_LIMITED', 'Too many calls with unverified tokens from this address; slow down');
+    }
+    try {
+      const data = await this.bus.request(route.subject, req.body ?? {}, { token: req.token });
+      this.trials.settle(client, hash, verdict, 'accepted');
+      return { route, status: 200, data };
+    } catch (err) {
+      this.trials.settle(client, hash, verdict, outcomeOf(err));
+      throw err;
+    }
   }
 }

@@ -45,6 +45,68 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(name);
   });
 
+  it('defaults to development: local origins on any port are allowed besides the list', () => {
+    const c = loadConfig({});
+    expect(c.production).toBe(false);
+    expect(c.allowLoopbackOrigins).toBe(true);
+    expect(loadConfig({ AUTH_BUS_ENV: 'development' }).production).toBe(false);
+    expect(loadConfig({ AUTH_BUS_ENV: 'staging' }).production).toBe(false);
+  });
+
+  it('has the session-report budget documented in .env.sample', () => {
+    expect(loadConfig({}).sessionReports).toEqual({ burst: 10, perMinute: 6, repeatWindowMs: 600_000 });
+    expect(loadConfig({ RELAY_SESSION_REPORT_BURST: '50', RELAY_SESSION_REPORTS_PER_MINUTE: '0.5' }).sessionReports).toMatchObject({ burst: 50, perMinute: 0.5 });
+  });
+
+  it('has the token-trial budget documented in .env.sample', () => {
+    expect(loadConfig({}).tokenTrials).toEqual({ burst: 20, perMinute: 10, knownWindowMs: 600_000 });
+    expect(() => loadConfig({ RELAY_AUTH_TRIAL_BURST: '0' })).toThrow('RELAY_AUTH_TRIAL_BURST');
+    expect(() => loadConfig({ RELAY_AUTH_TRIALS_PER_MINUTE: 'many' })).toThrow('RELAY_AUTH_TRIALS_PER_MINUTE');
+  });
+
+  it.each([
+    [{ RELAY_SESSION_REPORT_BURST: '0' }, 'RELAY_SESSION_REPORT_BURST'],
+    [{ RELAY_SESSION_REPORTS_PER_MINUTE: '0' }, 'RELAY_SESSION_REPORTS_PER_MINUTE'],
+    [{ RELAY_SESSION_REPEAT_WINDOW_MS: '-1' }, 'RELAY_SESSION_REPEAT_WINDOW_MS'],
+    [{ RELAY_ALLOWED_ORIGINS: '*' }, 'RELAY_ALLOWED_ORIGINS'],
+    [{ RELAY_ALLOWED_ORIGINS: 'https://*.example.com' }, 'RELAY_ALLOWED_ORIGINS'],
+  ])('refuses %p naming the variable (in development too)', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  describe('production mode (AUTH_BUS_ENV=production)', () => {
+    const prod = { AUTH_BUS_ENV: 'production', NATS_PASSWORD: 'a-real-secret', RELAY_ALLOWED_ORIGINS: 'https://app.example.com' };
+
+    it('starts with explicit origins and a real NATS password; the local-origin default is off', () => {
+      const c = loadConfig(prod);
+      expect(c.production).toBe(true);
+      expect(c.allowLoopbackOrigins).toBe(false);
+      expect(c.allowedOrigins).toEqual(['https://app.example.com']);
+      expect(loadConfig({ ...prod, AUTH_BUS_ENV: ' Production ' }).production).toBe(true);
+      expect(loadConfig({ ...prod, NATS_PASSWORD: undefined, NATS_HOST_RELAY_PASSWORD: 'another-real-one' }).nats.pass).toBe('another-real-one');
+    });
+
+    it.each([
+      ['no origins', { RELAY_ALLOWED_ORIGINS: undefined }, 'RELAY_ALLOWED_ORIGINS'],
+      ['an empty list', { RELAY_ALLOWED_ORIGINS: ' , ' }, 'RELAY_ALLOWED_ORIGINS'],
+      ['a wildcard', { RELAY_ALLOWED_ORIGINS: '*' }, 'RELAY_ALLOWED_ORIGINS'],
+      ['a pattern', { RELAY_ALLOWED_ORIGINS: 'https://app.example.com,https://*.example.com' }, 'RELAY_ALLOWED_ORIGINS'],
+      ['the default (development) NATS password', { NATS_PASSWORD: undefined }, 'NATS_PASSWORD'],
+      ['host-relay-dev-password', { NATS_PASSWORD: 'host-relay-dev-password' }, 'NATS_PASSWORD'],
+      ['another user’s development password', { NATS_PASSWORD: 'auth-service-dev-password' }, 'NATS_PASSWORD'],
+      ['the development password in NATS_HOST_RELAY_PASSWORD', { NATS_PASSWORD: undefined, NATS_HOST_RELAY_PASSWORD: 'host-relay-dev-password' }, 'NATS_PASSWORD'],
+    ])('refuses %s, naming the variable and never the password', (_what, change, name) => {
+      let message = '';
+      try {
+        loadConfig({ ...prod, ...change });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain(name);
+      expect(message).not.toMatch(/dev-password|a-real-secret/);
+    });
+  });
+
   it('never echoes a secret in its errors', () => {
     try {
       loadConfig({ NATS_PASSWORD: 's3cret', RELAY_PORT: 'x' });

@@ -1,5 +1,5 @@
 import { MAX_BODY_BYTES } from '@auth-bus/contracts';
-import { defaultInstanceId, natsConfigFromEnv, type NatsConfig } from '@auth-bus/service-kit';
+import { defaultInstanceId, DEV_NATS_PASSWORDS, natsConfigFromEnv, natsPasswordVar, type NatsConfig } from '@auth-bus/service-kit';
 import { z } from 'zod';
 
 /**
@@ -8,7 +8,11 @@ import { z } from 'zod';
  * with a message naming the variable (never its value).
  */
 
-/** Default browser origins: the Streamlit app (:4010) and component-web (:3001), by name and by IP. */
+/**
+ * Default browser origins in development: the Streamlit app (:4010) and component-web (:3001),
+ * by name and by IP. (Development also accepts any local `http://localhost:<port>`, see
+ * `allowLoopbackOrigins`; production mode has no default and needs an explicit list.)
+ */
 export const DEFAULT_ALLOWED_ORIGINS = [
   'http://localhost:4010',
   'http://localhost:3001',
@@ -19,6 +23,15 @@ export const DEFAULT_ALLOWED_ORIGINS = [
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
 const EnvSchema = z.object({
+  // ---- mode ----------------------------------------------------------------------------
+  /**
+   * `production` turns on production mode; anything else (or unset) is development. In
+   * production the relay refuses to start without an explicit RELAY_ALLOWED_ORIGINS, with a
+   * wildcard in it, or with a development NATS password; the local-origin convenience of
+   * development (any `http://localhost:<port>`) is off.
+   */
+  AUTH_BUS_ENV: z.string().optional(),
+
   // ---- listener ------------------------------------------------------------------------
   /** TCP port for HTTP and the WebSocket (`/ws`). `PORT` is accepted as a fallback. */
   RELAY_PORT: int(0, 65535).default(8888),
@@ -26,9 +39,13 @@ const EnvSchema = z.object({
   RELAY_HOST: z.string().min(1).default('0.0.0.0'),
   /**
    * Browser origins allowed to open the WebSocket and to pass CORS, comma-separated, exact
-   * match (`scheme://host[:port]`). Requests from any other origin are refused with 403.
+   * match (`scheme://host[:port]`); no wildcards or patterns. Requests from any other origin
+   * are refused with 403. Development (no AUTH_BUS_ENV=production) also accepts every local
+   * app: `http://localhost:<any port>`, `http://127.0.0.1:<any port>`, `http://[::1]:<any port>`
+   * (e.g. your own `streamlit run` on :8501), and defaults to DEFAULT_ALLOWED_ORIGINS.
+   * Production mode has no default: list the origins of your Streamlit app and component-web.
    */
-  RELAY_ALLOWED_ORIGINS: z.string().default(DEFAULT_ALLOWED_ORIGINS.join(',')),
+  RELAY_ALLOWED_ORIGINS: z.string().optional(),
   /** Express `trust proxy` setting: set to `true` (or a hop count) behind a reverse proxy so rate limits see the client IP. */
   RELAY_TRUST_PROXY: z.string().default('false'),
 
@@ -64,6 +81,41 @@ const EnvSchema = z.object({
   /** A client that leaves this many bytes unread in its send buffer is disconnected (it is not reading). */
   RELAY_WS_MAX_BUFFERED_BYTES: int(1024).default(1024 * 1024),
 
+  // ---- session reports (what reaches auth-service and the audit trail) -------------------
+  // Every `session.reported` / `session.ended` the relay publishes becomes one audit event, and
+  // anyone can open a socket (Origin is trivially forged outside a browser). So, before anything
+  // is published: a reported token that is not even shaped like a JWT is refused as
+  // UNAUTHENTICATED/malformed, and each client address (see RELAY_TRUST_PROXY) has ONE token
+  // bucket shared by all its sockets. Each published session event takes a token; without one
+  // the frame gets RATE_LIMITED and nothing is published. With the defaults one address can
+  // cause at most 10 + 6 per minute audit events (≈ 8,650 a day) however many sockets it opens.
+  // Repeating a session+token already reported from the same address within
+  // RELAY_SESSION_REPEAT_WINDOW_MS (a page change, a reconnect) is acknowledged without
+  // publishing or taking a token.
+  /** Session events one address may publish at once (bucket size). */
+  RELAY_SESSION_REPORT_BURST: int(1, 10_000).default(10),
+  /** Sustained session events per minute per address (refill rate of that bucket). */
+  RELAY_SESSION_REPORTS_PER_MINUTE: z.coerce.number().positive().max(600_000).default(6),
+  /** How long a published session+token counts as known for its address (repeats are free and not re-published). */
+  RELAY_SESSION_REPEAT_WINDOW_MS: int(0, 86_400_000).default(600_000),
+
+  // ---- token trials on protected routes (each refused call is an api.denied audit event) ----
+  // A call to a protected route (HTTP gateway or WebSocket web.request) with a token that is not
+  // shaped like a JWT is refused as UNAUTHENTICATED/malformed and not forwarded. A token the
+  // services have not accepted recently from the same client address — or no token at all —
+  // takes a trial from that address's token bucket before it is forwarded; the trial is given
+  // back when the service accepts the token (which is then known and free for
+  // RELAY_AUTH_KNOWN_TOKEN_MS) or the call fails for another reason. Without a trial the call
+  // gets RATE_LIMITED (429) and reaches nothing. With the defaults one address can cause at most
+  // 20 + 10 per minute refused-token audit events (≈ 14,400 a day); a real client with a valid
+  // token is charged once and then never limited by this.
+  /** Unverified tokens one address may have checked at once (bucket size). */
+  RELAY_AUTH_TRIAL_BURST: int(1, 100_000).default(20),
+  /** Sustained unverified tokens (or token-less protected calls) per minute per address. */
+  RELAY_AUTH_TRIALS_PER_MINUTE: z.coerce.number().positive().max(6_000_000).default(10),
+  /** How long a token the services accepted stays known (free) for the address that sent it. */
+  RELAY_AUTH_KNOWN_TOKEN_MS: int(0, 86_400_000).default(600_000),
+
   // ---- HTTP limits ---------------------------------------------------------------------
   /** Largest HTTP request body; bigger bodies get 413 PAYLOAD_TOO_LARGE. */
   RELAY_HTTP_MAX_BODY_BYTES: int(0, 16 * 1024 * 1024).default(MAX_BODY_BYTES),
@@ -84,9 +136,13 @@ const EnvSchema = z.object({
 });
 
 export interface RelayConfig {
+  /** AUTH_BUS_ENV=production. */
+  production: boolean;
   port: number;
   host: string;
   allowedOrigins: string[];
+  /** Development only: any http://localhost|127.0.0.1|[::1]:<port> origin is allowed too. */
+  allowLoopbackOrigins: boolean;
   trustProxy: boolean | number;
   instance: string;
   nats: NatsConfig;
@@ -103,6 +159,8 @@ export interface RelayConfig {
     maxConnectionsPerIp: number;
     maxBufferedBytes: number;
   };
+  sessionReports: { burst: number; perMinute: number; repeatWindowMs: number };
+  tokenTrials: { burst: number; perMinute: number; knownWindowMs: number };
   http: { maxBodyBytes: number; ratePerSec: number; burst: number };
   ready: { timeoutMs: number; cacheMs: number };
   logLevel: string;
@@ -117,6 +175,9 @@ function parseOrigins(value: string): string[] {
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter(Boolean);
   for (const origin of origins) {
+    if (origin.includes('*')) {
+      throw new Error(`RELAY_ALLOWED_ORIGINS: wildcards and patterns are refused ("${origin}"); list each origin exactly (scheme://host[:port])`);
+    }
     let url: URL;
     try {
       url = new URL(origin);
@@ -136,6 +197,25 @@ function parseTrustProxy(value: string): boolean | number {
   throw new Error('RELAY_TRUST_PROXY: expected true, false or a hop count');
 }
 
+/** AUTH_BUS_ENV=production (case and surrounding spaces ignored); anything else is development. */
+export function isProductionMode(env: NodeJS.ProcessEnv): boolean {
+  return (env.AUTH_BUS_ENV ?? '').trim().toLowerCase() === 'production';
+}
+
+/**
+ * Production refuses the development NATS passwords of infra/nats/nats.env.sample (and an empty
+ * one). The message names the variable, never the value.
+ */
+function checkProductionNatsPassword(nats: NatsConfig): void {
+  const dev = new Set(Object.values(DEV_NATS_PASSWORDS));
+  if (nats.pass === '' || dev.has(nats.pass)) {
+    throw new Error(
+      `Invalid host-relay configuration: NATS_PASSWORD: production mode (AUTH_BUS_ENV=production) refuses the development NATS password; ` +
+        `set NATS_PASSWORD (or ${natsPasswordVar(nats.user)}) to the real password of NATS user "${nats.user}"`,
+    );
+  }
+}
+
 /** Reads and checks the configuration from an environment (by default `process.env`). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const source = { ...env };
@@ -151,13 +231,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   if (e.RELAY_WS_MAX_PAYLOAD_BYTES < e.RELAY_MAX_FRAME_BYTES) {
     throw new Error('Invalid host-relay configuration: RELAY_WS_MAX_PAYLOAD_BYTES must be at least RELAY_MAX_FRAME_BYTES');
   }
+  const production = isProductionMode(source);
+  let allowedOrigins: string[];
+  try {
+    if (production && e.RELAY_ALLOWED_ORIGINS === undefined) {
+      throw new Error('RELAY_ALLOWED_ORIGINS: production mode (AUTH_BUS_ENV=production) needs the browser origins listed explicitly (comma-separated scheme://host[:port])');
+    }
+    allowedOrigins = parseOrigins(e.RELAY_ALLOWED_ORIGINS ?? DEFAULT_ALLOWED_ORIGINS.join(','));
+    if (production && allowedOrigins.length === 0) throw new Error('RELAY_ALLOWED_ORIGINS: production mode needs at least one origin');
+  } catch (err) {
+    throw new Error(`Invalid host-relay configuration: ${(err as Error).message}`);
+  }
+  const nats = natsConfigFromEnv(env, 'host-relay');
+  if (production) checkProductionNatsPassword(nats);
   return {
+    production,
     port: e.RELAY_PORT,
     host: e.RELAY_HOST,
-    allowedOrigins: parseOrigins(e.RELAY_ALLOWED_ORIGINS),
+    allowedOrigins,
+    allowLoopbackOrigins: !production,
     trustProxy: parseTrustProxy(e.RELAY_TRUST_PROXY),
     instance: e.INSTANCE_ID ?? defaultInstanceId('host-relay'),
-    nats: natsConfigFromEnv(env, 'host-relay'),
+    nats,
     requestTimeoutMs: e.RELAY_REQUEST_TIMEOUT_MS,
     ws: {
       maxFrameBytes: e.RELAY_MAX_FRAME_BYTES,
@@ -170,6 +265,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
       maxConnections: e.RELAY_WS_MAX_CONNECTIONS,
       maxConnectionsPerIp: e.RELAY_WS_MAX_CONNECTIONS_PER_IP,
       maxBufferedBytes: e.RELAY_WS_MAX_BUFFERED_BYTES,
+    },
+    sessionReports: {
+      burst: e.RELAY_SESSION_REPORT_BURST,
+      perMinute: e.RELAY_SESSION_REPORTS_PER_MINUTE,
+      repeatWindowMs: e.RELAY_SESSION_REPEAT_WINDOW_MS,
+    },
+    tokenTrials: {
+      burst: e.RELAY_AUTH_TRIAL_BURST,
+      perMinute: e.RELAY_AUTH_TRIALS_PER_MINUTE,
+      knownWindowMs: e.RELAY_AUTH_KNOWN_TOKEN_MS,
     },
     http: { maxBodyBytes: e.RELAY_HTTP_MAX_BODY_BYTES, ratePerSec: e.RELAY_HTTP_RATE_PER_SEC, burst: e.RELAY_HTTP_BURST },
     ready: { timeoutMs: e.RELAY_READY_TIMEOUT_MS, cacheMs: e.RELAY_READY_CACHE_MS },

@@ -32,7 +32,8 @@ export class HttpGatewayController {
     if (header !== undefined && token === undefined) throw BusError.unauthenticated('malformed', 'The Authorization header is not "Bearer <token>"');
     const body = route.method === 'POST' ? await readJsonBody(req, this.config.http.maxBodyBytes) : undefined;
     const started = process.hrtime.bigint();
-    const result = await this.forwarder.forward({ method: req.method, path, token, body });
+    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const result = await this.forwarder.forward({ method: req.method, path, token, body, client });
     if (this.logger.isLevelEnabled('debug')) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       this.logger.debug({ method: req.method, path, subject: route.subject, status: result.status, ms }, 'forwarded');

@@ -23,6 +23,8 @@ export class RelayConnection {
   /** Set by `session.reported`, cleared by `session.ended`; attached to `useauth` requests. */
   token?: string;
   user?: z.infer<typeof ClaimedUser>;
+  /** Hash of session id + token of the reported session (SessionReportLimiter's key); no token in it. */
+  reportKey?: string;
   /** Ids of web requests waiting on the bus. */
   readonly inFlight = new Set<string>();
   /** Answered the last heartbeat ping. */

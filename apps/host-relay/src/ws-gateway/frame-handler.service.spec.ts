@@ -1,4 +1,5 @@
 import { BusError, ServerFrame, SUBJECTS } from '@auth-bus/contracts';
+import { createHash } from 'node:crypto';
 import pino from 'pino';
 import type { BusService } from '../bus/bus.service';
 import type { ForwardRequest, RouteForwarder } from '../bus/route-forwarder.service';
@@ -41,7 +42,7 @@ class FakeSocket implements FrameSocket {
   }
 }
 
-function setup(env: Record<string, string> = {}) {
+function setup(env: Record<string, string> = {}, logger: pino.Logger = pino({ level: 'silent' })) {
   const config: RelayConfig = loadConfig({ RELAY_WS_RATE_PER_SEC: '1000', RELAY_WS_BURST: '1000', ...env });
   const published: { subject: string; payload: any; token?: string }[] = [];
   const forwarded: ForwardRequest[] = [];
@@ -56,15 +57,26 @@ function setup(env: Record<string, string> = {}) {
       return { route: { method: 'GET', path: req.path, subject: 'x', protected: false }, status: 200, data };
     },
   } as unknown as RouteForwarder;
-  const handler = new FrameHandler(bus, forwarder, config, pino({ level: 'silent' }));
+  const handler = new FrameHandler(bus, forwarder, config, logger);
   const socket = new FakeSocket();
   const conn = handler.open(socket, { origin: 'http://localhost:3001', ip: '127.0.0.1' });
   const send = (frame: unknown) => handler.handle(conn, typeof frame === 'string' ? frame : JSON.stringify(frame));
-  return { handler, socket, conn, send, published, forwarded, setAnswer: (fn: typeof answer) => (answer = fn), config };
+  /** Another socket of the same relay, from `ip`, with hello already said. */
+  const another = (ip: string, sessionId: string) => {
+    const s = new FakeSocket();
+    const c = handler.open(s, { origin: 'http://localhost:3001', ip });
+    const sendOn = (frame: unknown) => handler.handle(c, JSON.stringify(frame));
+    sendOn({ type: 'hello', v: 1, session_id: sessionId });
+    return { socket: s, conn: c, send: sendOn };
+  };
+  return { handler, socket, conn, send, another, published, forwarded, setAnswer: (fn: typeof answer) => (answer = fn), config };
 }
 
 const flush = () => new Promise((r) => setImmediate(r));
-const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** Shaped like an RS256 access token (auth-service verifies it; the relay only checks the shape). */
+const jwt = (sub: string) => `${b64({ alg: 'RS256', typ: 'JWT', kid: 'key-1' })}.${b64({ sub })}.c2lnbmF0dXJl`;
+const TOKEN = jwt('alice');
 
 describe('FrameHandler', () => {
   afterEach(() => jest.useRealTimers());
@@ -280,6 +292,93 @@ describe('FrameHandler', () => {
     send({ type: 'session.reported', token: TOKEN });
     expect(socket.last()).toMatchObject({ type: 'error', error: { code: 'UNAVAILABLE' } });
     expect(conn.token).toBeUndefined();
+  });
+});
+
+describe('FrameHandler session reports (what reaches the audit trail)', () => {
+  const budget = { RELAY_SESSION_REPORT_BURST: '3', RELAY_SESSION_REPORTS_PER_MINUTE: '6' };
+
+  it.each([
+    ['a word', 'this-is-not-a-jwt'],
+    ['three segments of garbage', 'abc.def.ghi'],
+    ['a JWT without kid', `${b64({ alg: 'RS256' })}.${b64({ sub: 'a' })}.c2ln`],
+  ])('refuses %s as UNAUTHENTICATED/malformed, publishes nothing and keeps no token', (_what, token) => {
+    const { send, socket, published, conn } = setup();
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'session.reported', token });
+    expect(socket.last()).toMatchObject({ type: 'error', error: { code: 'UNAUTHENTICATED', reason: 'malformed' } });
+    expect(published).toHaveLength(0);
+    expect(conn.token).toBeUndefined();
+  });
+
+  it('shares one budget among all sockets of an address: beyond it RATE_LIMITED, nothing published, no token kept', () => {
+    const { another, published } = setup(budget);
+    const sockets = Array.from({ length: 5 }, (_, i) => another('10.0.0.9', `flood-${i}`));
+    sockets.forEach((s, i) => s.send({ type: 'session.reported', token: jwt(`mallory-${i}`) }));
+    expect(published).toHaveLength(3);
+    expect(sockets.map((s) => s.socket.last().type)).toEqual(['session.ack', 'session.ack', 'session.ack', 'error', 'error']);
+    expect(sockets[4].socket.last().error.code).toBe('RATE_LIMITED');
+    expect(sockets[4].conn.token).toBeUndefined();
+    // Another address is not affected.
+    const user = another('10.0.0.10', 'user-1');
+    user.send({ type: 'session.reported', token: TOKEN });
+    expect(user.socket.last()).toEqual({ type: 'session.ack', state: 'reported' });
+    expect(published).toHaveLength(4);
+  });
+
+  it('acknowledges the same session and token seen again from the address (page change, reconnect) without publishing or charging', () => {
+    const { another, published } = setup(budget);
+    for (let i = 0; i < 10; i++) {
+      const s = another('10.0.0.9', 'st-1');
+      s.send({ type: 'session.reported', token: TOKEN });
+      expect(s.socket.last()).toEqual({ type: 'session.ack', state: 'reported' });
+      expect(s.conn.token).toBe(TOKEN);
+    }
+    expect(published).toHaveLength(1);
+    const other = another('10.0.0.9', 'st-2');
+    other.send({ type: 'session.reported', token: TOKEN });
+    expect(published).toHaveLength(2);
+  });
+
+  it('publishes session.ended only for a reported session, within the same budget', () => {
+    const { send, socket, another, published } = setup(budget);
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'session.ended' });
+    expect(socket.last()).toEqual({ type: 'session.ack', state: 'ended' });
+    expect(published).toHaveLength(0);
+
+    const s = another('10.0.0.9', 'st-1');
+    s.send({ type: 'session.reported', token: TOKEN });
+    s.send({ type: 'session.ended' });
+    expect(published.map((p) => p.subject)).toEqual([SUBJECTS.auth.sessionReported, SUBJECTS.auth.sessionEnded]);
+    // Reporting the same login again after it ended is a new login: published (and charged).
+    s.send({ type: 'session.reported', token: TOKEN });
+    expect(published).toHaveLength(3);
+    // The budget (3) is spent: the logout is refused, but takes effect on this socket all the same.
+    s.send({ type: 'session.ended' });
+    expect(s.socket.last()).toMatchObject({ type: 'error', error: { code: 'RATE_LIMITED' } });
+    expect(s.conn.token).toBeUndefined();
+    expect(published).toHaveLength(3);
+  });
+
+  it('never logs the session id or the token, only a short hash of the id', () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const sessionId = 'st-4f0c2b0d8a9e4c1b9f7e6d5c4b3a2910';
+    const { send, socket, handler, conn } = setup({ RELAY_SESSION_REPORT_BURST: '1' }, logger);
+    send({ type: 'hello', v: 1, session_id: sessionId });
+    send({ type: 'session.reported', token: TOKEN });
+    send({ type: 'session.reported', token: jwt('bob') });
+    expect(socket.last().error.code).toBe('RATE_LIMITED');
+    send({ type: 'session.ended' });
+    handler.closed(conn, 1000);
+    const logs = lines.join('');
+    expect(logs).toContain('session reported');
+    expect(logs).toContain('limit hit');
+    expect(logs).toContain('websocket closed');
+    expect(logs).not.toContain(sessionId);
+    expect(logs).not.toContain('eyJ');
+    expect(logs).toContain(createHash('sha256').update(sessionId).digest('hex').slice(0, 12));
   });
 });
 

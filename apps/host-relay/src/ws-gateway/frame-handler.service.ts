@@ -8,12 +8,15 @@ import {
   type WebRequestFrame,
 } from '@auth-bus/contracts';
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { BusService, checkTokenShape } from '../bus/bus.service';
 import { RouteForwarder } from '../bus/route-forwarder.service';
 import { asBusError } from '../common/filters/error-response';
+import { checkJwtShape } from '../common/guards/jwt-shape';
+import { SessionReportLimiter } from '../common/limits/session-report-limiter';
 import { TokenBucket } from '../common/limits/token-bucket';
+import { sessionTag } from '../common/logging/session-tag';
 import { APP_LOGGER, type AppLogger } from '@auth-bus/service-kit';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
 import { OPEN, RelayConnection, type FrameSocket } from './connection';
@@ -39,6 +42,11 @@ function toText(data: RawData): string {
   return Buffer.from(data as ArrayBuffer).toString('utf8');
 }
 
+/** What identifies one reported login for the repeat window: session id and token, hashed (no token kept beyond the socket). */
+function reportKey(sessionId: string, token: string): string {
+  return createHash('sha256').update(sessionId).update('\u0000').update(token).digest('base64url').slice(0, 22);
+}
+
 /** The `id` of a frame, if it has a usable one, so that a refusal can be correlated. */
 function peekId(value: unknown): string | undefined {
   const id = (value as { id?: unknown } | null)?.id;
@@ -55,11 +63,23 @@ function peekId(value: unknown): string | undefined {
  * per-connection limit of requests in flight. Each refusal is an `error` frame with a typed
  * code (and the frame's id when it has one); the socket stays open. Every `web.request` gets
  * exactly one answer with its id: a `web.result`, or an `error` frame if it was refused.
+ *
+ * Session events become audit events in auth-service, so they pass two more checks before
+ * anything is published: a reported token must be shaped like a JWT (else UNAUTHENTICATED
+ * `malformed`), and the client address must be within its session-event budget
+ * (SessionReportLimiter, shared by all its sockets; else RATE_LIMITED).
+ *
+ * Logs never carry a session id (a Streamlit session id lets whoever reads it re-attach to the
+ * session), only `sessionTag()` of it; never a token.
  */
 @Injectable()
 export class FrameHandler {
   readonly connections = new Set<RelayConnection>();
   private readonly log: AppLogger;
+  /** Session events per client address, across all its sockets. */
+  readonly sessionReports: SessionReportLimiter;
+  /** Per address: when a refused session event was last logged (a flood must not flood the logs). */
+  private readonly reportLimitLogged = new Map<string, number>();
 
   constructor(
     private readonly bus: BusService,
@@ -68,6 +88,7 @@ export class FrameHandler {
     @Inject(APP_LOGGER) logger: AppLogger,
   ) {
     this.log = logger.child({ context: 'ws' });
+    this.sessionReports = new SessionReportLimiter(config.sessionReports);
   }
 
   open(socket: FrameSocket, meta: { origin?: string; ip?: string } = {}): RelayConnection {
@@ -93,7 +114,7 @@ export class FrameHandler {
     conn.token = undefined;
     this.connections.delete(conn);
     this.log.info(
-      { conn: conn.id, session: conn.sessionId, code, frames: conn.frames, ms: Date.now() - conn.openedAt, open: this.connections.size },
+      { conn: conn.id, session: sessionTag(conn.sessionId), code, frames: conn.frames, ms: Date.now() - conn.openedAt, open: this.connections.size },
       'websocket closed',
     );
   }
@@ -198,29 +219,66 @@ export class FrameHandler {
 
   private sessionReported(conn: RelayConnection, token: string, user: RelayConnection['user']): void {
     checkTokenShape(token);
-    this.bus.publish(
-      SUBJECTS.auth.sessionReported,
-      { session_id: conn.sessionId!, reported_at: new Date().toISOString(), user, via: `host-relay:${conn.id}` },
-      token,
-    );
+    checkJwtShape(token);
+    const sessionId = conn.sessionId!;
+    const address = this.addressOf(conn);
+    const key = reportKey(sessionId, token);
+    const verdict = this.sessionReports.report(address, key);
+    if (verdict === 'limited') this.refuseSessionEvent(conn, address, 'session.reported');
+    if (verdict === 'publish') {
+      this.bus.publish(
+        SUBJECTS.auth.sessionReported,
+        { session_id: sessionId, reported_at: new Date().toISOString(), user, via: `host-relay:${conn.id}` },
+        token,
+      );
+      this.sessionReports.remember(address, key);
+    }
     conn.token = token;
     conn.user = user;
-    this.log.info({ conn: conn.id, session: conn.sessionId }, 'session reported');
+    conn.reportKey = key;
+    this.log.info({ conn: conn.id, session: sessionTag(sessionId), published: verdict === 'publish' }, 'session reported');
     this.send(conn, { type: 'session.ack', state: 'reported' });
   }
 
   private sessionEnded(conn: RelayConnection): void {
     const token = conn.token;
-    // Forget the token first: a logout takes effect here even if the bus is unreachable.
+    const key = conn.reportKey;
+    // Forget the token first: a logout takes effect here even if the bus is unreachable or the address over its budget.
     conn.token = undefined;
     conn.user = undefined;
+    conn.reportKey = undefined;
+    if (token === undefined) {
+      // Nothing was reported on this socket: nothing to end, nothing to audit.
+      this.log.debug({ conn: conn.id, session: sessionTag(conn.sessionId) }, 'session ended without a reported session');
+      this.send(conn, { type: 'session.ack', state: 'ended' });
+      return;
+    }
+    const address = this.addressOf(conn);
+    if (key !== undefined) this.sessionReports.forget(address, key);
+    if (!this.sessionReports.take(address)) this.refuseSessionEvent(conn, address, 'session.ended');
     this.bus.publish(
       SUBJECTS.auth.sessionEnded,
       { session_id: conn.sessionId!, ended_at: new Date().toISOString(), via: `host-relay:${conn.id}` },
       token,
     );
-    this.log.info({ conn: conn.id, session: conn.sessionId }, 'session ended');
+    this.log.info({ conn: conn.id, session: sessionTag(conn.sessionId) }, 'session ended');
     this.send(conn, { type: 'session.ack', state: 'ended' });
+  }
+
+  private addressOf(conn: RelayConnection): string {
+    return conn.meta.ip ?? 'unknown';
+  }
+
+  /** Over the address's session-event budget: logged at most every 10 s per address, then refused with RATE_LIMITED. */
+  private refuseSessionEvent(conn: RelayConnection, address: string, what: string): never {
+    const now = Date.now();
+    if (now - (this.reportLimitLogged.get(address) ?? 0) >= 10_000) {
+      if (this.reportLimitLogged.size >= 10_000) this.reportLimitLogged.clear();
+      this.reportLimitLogged.set(address, now);
+      this.log.warn({ conn: conn.id, ip: address, frame: what }, 'limit hit: session events from this address');
+    }
+    const { perMinute, burst } = this.config.sessionReports;
+    throw new BusError('RATE_LIMITED', `Too many session reports from this address (at most ${burst} at once and ${perMinute} per minute)`);
   }
 
   private webRequest(conn: RelayConnection, frame: WebRequestFrame): void {
@@ -235,7 +293,7 @@ export class FrameHandler {
     const token = frame.useauth ? conn.token : undefined;
     const started = Date.now();
     this.forwarder
-      .forward({ method: frame.method, path: frame.path, token, body: frame.body })
+      .forward({ method: frame.method, path: frame.path, token, body: frame.body, client: this.addressOf(conn) })
       .then(
         (result) => {
           this.send(conn, { type: 'web.result', id: frame.id, label: frame.label, ok: true, status: result.status, data: result.data });
@@ -284,7 +342,7 @@ export class FrameHandler {
     const now = Date.now();
     if (now - conn.lastLimitLog < 10_000) return;
     conn.lastLimitLog = now;
-    this.log.warn({ conn: conn.id, session: conn.sessionId, ip: conn.meta.ip, ...extra }, `limit hit: ${what}`);
+    this.log.warn({ conn: conn.id, session: sessionTag(conn.sessionId), ip: conn.meta.ip, ...extra }, `limit hit: ${what}`);
   }
 
   private sendError(conn: RelayConnection, err: unknown, id?: string): void {

@@ -23,16 +23,23 @@ describe('error → HTTP status mapping', () => {
     for (const code of ERROR_CODES) expect(toHttpError(new BusError(code, 'x')).status).toBe(HTTP_STATUS_BY_CODE[code]);
   });
 
-  it('asks for a bearer token on 401 and keeps the reason', () => {
+  it('says invalid_token on 401 for a refused token, and keeps the reason', () => {
     const res = toHttpError(BusError.unauthenticated('expired'));
-    expect(res.headers['WWW-Authenticate']).toBe('Bearer error="invalid_token"');
+    expect(res.headers['WWW-Authenticate']).toBe('Bearer realm="auth-bus", error="invalid_token"');
     expect(res.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'The token has expired', reason: 'expired' } });
+  });
+
+  it('sends the plain challenge, without an error code, when no token was sent (RFC 6750 §3.1)', () => {
+    const res = toHttpError(BusError.unauthenticated('missing'));
+    expect(res.status).toBe(401);
+    expect(res.headers['WWW-Authenticate']).toBe('Bearer realm="auth-bus"');
+    expect(res.body.error.reason).toBe('missing');
   });
 
   it('says insufficient_scope on a missing permission, and names the permission', () => {
     const res = toHttpError(BusError.forbidden('read:messages'));
     expect(res.status).toBe(403);
-    expect(res.headers['WWW-Authenticate']).toBe('Bearer error="insufficient_scope"');
+    expect(res.headers['WWW-Authenticate']).toBe('Bearer realm="auth-bus", error="insufficient_scope"');
     expect(res.body.error).toMatchObject({ reason: 'missing_permission', permission: 'read:messages' });
   });
 

@@ -41,13 +41,30 @@ export function asBusError(err: unknown): BusError {
   return BusError.internal();
 }
 
+/** The `realm` of the relay's Bearer challenges (RFC 6750 §3). */
+export const BEARER_REALM = 'auth-bus';
+
+/**
+ * The `WWW-Authenticate` challenge for an error, per RFC 6750 §3.1: a request that carried no
+ * token gets the plain challenge, with no error code ("the client was unaware that
+ * authentication is necessary"); a refused token gets `invalid_token`; a missing permission
+ * `insufficient_scope`.
+ */
+export function bearerChallenge(bus: BusError): string | undefined {
+  if (bus.code === 'UNAUTHENTICATED') {
+    return bus.reason === 'missing' ? `Bearer realm="${BEARER_REALM}"` : `Bearer realm="${BEARER_REALM}", error="invalid_token"`;
+  }
+  if (bus.code === 'FORBIDDEN' && bus.reason === 'missing_permission') return `Bearer realm="${BEARER_REALM}", error="insufficient_scope"`;
+  return undefined;
+}
+
 /** The HTTP answer for an error: status from the contract's table, RFC 6750 / RFC 9110 headers. */
 export function toHttpError(err: unknown): HttpErrorResponse {
   const bus = asBusError(err);
   const status = HTTP_STATUS_BY_CODE[bus.code];
   const headers: Record<string, string> = {};
-  if (bus.code === 'UNAUTHENTICATED') headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
-  if (bus.code === 'FORBIDDEN' && bus.reason === 'missing_permission') headers['WWW-Authenticate'] = 'Bearer error="insufficient_scope"';
+  const challenge = bearerChallenge(bus);
+  if (challenge) headers['WWW-Authenticate'] = challenge;
   if (bus.code === 'RATE_LIMITED' || bus.code === 'UNAVAILABLE') headers['Retry-After'] = '1';
   return { status, headers, body: errorReply(bus) };
 }

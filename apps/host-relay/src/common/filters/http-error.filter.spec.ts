@@ -18,7 +18,7 @@ describe('HttpErrorFilter', () => {
     const { h, res } = host();
     new HttpErrorFilter(logger).catch(BusError.unauthenticated('missing'), h);
     expect(res.statusCode).toBe(401);
-    expect(res.headers['WWW-Authenticate']).toBe('Bearer error="invalid_token"');
+    expect(res.headers['WWW-Authenticate']).toBe('Bearer realm="auth-bus"');
     expect(res.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'No bearer token was presented', reason: 'missing' } });
   });
 

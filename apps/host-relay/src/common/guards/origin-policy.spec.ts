@@ -25,3 +25,33 @@ describe('OriginPolicy', () => {
     }
   });
 });
+
+describe('OriginPolicy with local origins allowed (development)', () => {
+  const policy = new OriginPolicy(['https://app.example.com'], { allowLoopback: true });
+
+  it('accepts any local http app on any port, plus the list', () => {
+    for (const origin of ['http://localhost:8501', 'http://127.0.0.1:8501', 'http://[::1]:8501', 'http://LOCALHOST:9999', 'http://localhost', 'https://app.example.com']) {
+      expect({ origin, allowed: policy.isAllowed(origin) }).toEqual({ origin, allowed: true });
+    }
+  });
+
+  it('still refuses other hosts, other schemes and look-alikes', () => {
+    for (const origin of [
+      'https://localhost:8501',
+      'http://localhost.evil.test:8501',
+      'http://evil.test',
+      'http://127.0.0.2:8501',
+      'http://192.168.1.5:8501',
+      'http://0.0.0.0:8501',
+      'ws://localhost:8501',
+      'null',
+      undefined,
+    ]) {
+      expect({ origin, allowed: policy.isAllowed(origin) }).toEqual({ origin, allowed: false });
+    }
+  });
+
+  it('is off unless asked for (production)', () => {
+    expect(new OriginPolicy(['https://app.example.com']).isAllowed('http://localhost:8501')).toBe(false);
+  });
+});

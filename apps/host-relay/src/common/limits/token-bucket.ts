@@ -36,6 +36,12 @@ export class TokenBucket {
     return false;
   }
 
+  /** Gives one token back (a refund; never above `burst`). */
+  giveBack(): void {
+    this.refill();
+    this.tokens = Math.min(this.burst, this.tokens + 1);
+  }
+
   /** Milliseconds until the next token is available (0 if one is available now). */
   msUntilNext(): number {
     this.refill();
