@@ -40,7 +40,7 @@ describe('the token attack list through every entry point', () => {
   let attacks: EntryPointAttack[];
 
   beforeAll(async () => {
-    stack = await Stack.start({ relay: true, idpEnv: { DEV_IDP_CLIENT_CREDENTIALS_TTL: '2' }, env: { AUTH_CLOCK_TOLERANCE_SEC: '1' } });
+    stack = await Stack.start({ relay: true, relayEnv: { RELAY_SESSION_REPORT_BURST: '100', RELAY_AUTH_TRIAL_BURST: '100' }, idpEnv: { DEV_IDP_CLIENT_CREDENTIALS_TTL: '2' }, env: { AUTH_CLOCK_TOLERANCE_SEC: '1' } });
     [nc, reader] = await Promise.all([stack.nats.connectAs('host-relay'), stack.nats.connectAs('audit-reader')]);
     const expiring = await stack.idp.m2mToken();
     const exp = JSON.parse(Buffer.from(expiring.access_token.split('.')[1], 'base64url').toString()).exp as number;
@@ -86,6 +86,7 @@ describe('the token attack list through every entry point', () => {
     const bus = new BusClient(nc);
     const table: Record<string, Record<string, string>> = {};
     const sockets: WsClient[] = [];
+    const notJwt = new Set<number>();
     try {
       for (const [i, attack] of attacks.entries()) {
         const path = `/api/${attack.target}`;
@@ -97,15 +98,23 @@ describe('the token attack list through every entry point', () => {
         const body = (await res.json()) as { error: { code: string; reason?: string; permission?: string } };
         const http: Answer = { status: res.status, ...body.error, wwwAuthenticate: res.headers.get('www-authenticate') };
         check('http', attack, http);
-        expect(http.wwwAuthenticate).toBe(attack.expect === 'FORBIDDEN' ? 'Bearer error="insufficient_scope"' : 'Bearer error="invalid_token"');
+        expect(http.wwwAuthenticate).toBe(
+          attack.expect === 'FORBIDDEN' ? 'Bearer realm="auth-bus", error="insufficient_scope"' : attack.token ? 'Bearer realm="auth-bus", error="invalid_token"' : 'Bearer realm="auth-bus"',
+        );
         row.http = `${http.status} ${http.reason ?? http.permission}`;
 
         // WebSocket: the session is reported with the token, then a delegated request uses it.
         const socket = await WsClient.hello(relay.wsUrl, ORIGIN, `ws-attack-${i}`);
         sockets.push(socket);
-        if (attack.token) expect(await socket.report(attack.token)).toMatchObject({ type: 'session.ack', state: 'reported' });
-        const frame = await socket.request(path, { useauth: true });
-        expect(frame).toMatchObject({ type: 'web.result', ok: false });
+        // A token that is not even shaped like a JWT is refused by the relay itself (and never audited).
+        const reported = attack.token ? await socket.report(attack.token) : undefined;
+        const frame = reported?.type === 'error' ? { status: 401, error: reported.error } : await socket.request(path, { useauth: true });
+        if (reported?.type !== 'error') {
+          if (attack.token) expect(reported).toMatchObject({ type: 'session.ack', state: 'reported' });
+          expect(frame).toMatchObject({ type: 'web.result', ok: false });
+        } else {
+          notJwt.add(i);
+        }
         check('ws', attack, { status: frame.status, ...frame.error });
         row.ws = `${frame.status} ${frame.error.reason ?? frame.error.permission}`;
 
@@ -136,12 +145,16 @@ describe('the token attack list through every entry point', () => {
         async () => {
           const all = await readAuditStream(reader);
           const sessions = new Set(all.map((m) => m.event.session_id));
-          return attacks.every((a, i) => !a.token || sessions.has(`ws-attack-${i}`)) ? all : undefined;
+          return attacks.every((a, i) => !a.token || notJwt.has(i) || sessions.has(`ws-attack-${i}`)) ? all : undefined;
         },
         { what: 'an audit event for every reported session' },
       ))!;
       for (const [i, attack] of attacks.entries()) {
         if (!attack.token) continue;
+        if (notJwt.has(i)) {
+          expect({ attack: attack.name, audited: events.filter((m) => m.event.session_id === `ws-attack-${i}`).length }).toEqual({ attack: attack.name, audited: 0 });
+          continue;
+        }
         const mine = events.filter((m) => m.event.session_id === `ws-attack-${i}`).map((m) => m.event);
         if (attack.expect === 'FORBIDDEN') {
           expect(mine.map((e) => [e.kind, e.sub])).toEqual([['login.verified', 'auth0|bob']]);

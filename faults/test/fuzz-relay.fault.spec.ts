@@ -18,11 +18,15 @@ const enc = new TextEncoder();
 
 type Frame = { kind: string; data: string | Buffer; binary?: boolean };
 
-/** The relay's rule: the serialized origin (scheme and host lower-cased) is on the list; `null` never. */
+/**
+ * The relay's rule: the serialized origin (scheme and host lower-cased) is on the list, or (in
+ * development, as here) a local `http` app on any port; `null` never.
+ */
 function originAllowed(origin: string): boolean {
   if (origin === 'null') return false;
   try {
-    return new URL(origin).origin === ORIGIN;
+    const url = new URL(origin);
+    return url.origin === ORIGIN || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
   } catch {
     return false;
   }
@@ -53,7 +57,7 @@ describe('fuzzing host-relay (WebSocket frames, HTTP requests, handshakes)', () 
     stack = await Stack.start({
       relay: true,
       // The fuzzers send faster than a browser; the limits themselves are the relay's own tests' business.
-      relayEnv: { RELAY_WS_RATE_PER_SEC: '5000', RELAY_WS_BURST: '5000', RELAY_HTTP_RATE_PER_SEC: '0', LOG_LEVEL: 'warn' },
+      relayEnv: { RELAY_WS_RATE_PER_SEC: '5000', RELAY_WS_BURST: '5000', RELAY_HTTP_RATE_PER_SEC: '0', RELAY_SESSION_REPORT_BURST: '10000', RELAY_AUTH_TRIAL_BURST: '100000', LOG_LEVEL: 'warn' },
     });
     reader = await stack.nats.connectAs('audit-reader');
   }, 120_000);

@@ -13,7 +13,7 @@ describe('load: 200 WebSocket clients on host-relay (10 s)', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await Stack.start({ relay: true, apiReplicas: 2, relayEnv: { RELAY_REQUEST_TIMEOUT_MS: '5000', RELAY_WS_MAX_CONNECTIONS_PER_IP: '1000' } });
+    stack = await Stack.start({ relay: true, apiReplicas: 2, relayEnv: { RELAY_REQUEST_TIMEOUT_MS: '5000', RELAY_WS_MAX_CONNECTIONS_PER_IP: '1000', RELAY_SESSION_REPORT_BURST: '10000' } });
   }, 120_000);
 
   afterAll(async () => stack?.stop());
