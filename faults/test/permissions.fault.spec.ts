@@ -36,6 +36,8 @@ const PUBLISH_CANDIDATES = [
   '$JS.API.CONSUMER.MSG.NEXT.AUDIT.x',
   '$SYS.REQ.SERVER.PING',
   '_INBOX.someone-else',
+  // Replies into each part's inbox: only the responders, only into the requesters' inboxes.
+  ...readConfig().map((u) => `_INBOX_${u.user}.reply`),
   'faults.anything',
 ];
 const SUBSCRIBE_CANDIDATES = [
@@ -119,8 +121,10 @@ describe('NATS permissions: every credential against every subject', () => {
   afterAll(async () => nats?.dispose());
 
   it('reads every user of the configuration', () => {
-    expect(users.map((u) => u.user).sort()).toEqual(['api-service', 'audit-reader', 'auth-service', 'host-relay', 'streamlit-host']);
+    expect(users.map((u) => u.user).sort()).toEqual(['api-service', 'audit-reader', 'audit-writer', 'auth-service', 'host-relay', 'streamlit-host']);
     for (const u of users) expect(u.publish.length + u.subscribe.length).toBeGreaterThan(0);
+    // No responder may publish to whatever reply subject it is handed (issue 13 item 2).
+    expect(users.filter((u) => u.allowResponses).map((u) => u.user)).toEqual([]);
     // Nobody may subscribe to everything, or publish anywhere.
     for (const u of users) expect([...u.publish, ...u.subscribe]).not.toContain('>');
   });
@@ -163,7 +167,7 @@ describe('NATS permissions: every credential against every subject', () => {
     await expect(connect({ servers: nats.url, user: 'admin', pass: 'admin' })).rejects.toThrow(/authorization/i);
   });
 
-  it('lets a responder answer only the requests it received (allow_responses), not any inbox', async () => {
+  it('lets a responder answer into the requester’s inbox, not any other inbox', async () => {
     const api = await nats.connectAs('api-service');
     const host = await nats.connectAs('streamlit-host');
     try {
