@@ -55,7 +55,6 @@ describe('natsConfigFromEnv', () => {
       servers: ['nats://127.0.0.1:4222'],
       user: 'api-service',
       pass: 'api-service-dev-password',
-      inboxPrefix: '_INBOX_api-service',
     });
   });
 
@@ -64,7 +63,6 @@ describe('natsConfigFromEnv', () => {
       servers: ['nats://a:1', 'nats://b:2'],
       user: 'auth-service',
       pass: 'p',
-      inboxPrefix: '_INBOX_auth-service',
     });
     expect(natsConfigFromEnv({ NATS_PORT: '5000', NATS_AUTH_SERVICE_PASSWORD: 'q' }, 'auth-service')).toMatchObject({
       servers: ['nats://127.0.0.1:5000'],

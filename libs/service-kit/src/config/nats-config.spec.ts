@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BusConnection } from '../bus-connection';
 import { ConfigError } from './env';
 import {
   DEV_NATS_PASSWORDS,
@@ -53,9 +54,11 @@ describe('production mode (AUTH_BUS_ENV)', () => {
 });
 
 describe('NATS users and inboxes', () => {
-  it('gives every user its own inbox prefix', () => {
-    expect(natsConfigFromEnv({}, 'host-relay').inboxPrefix).toBe('_INBOX_host-relay');
-    expect(natsConfigForUser({}, 'audit-writer')).toMatchObject({ user: 'audit-writer', inboxPrefix: '_INBOX_audit-writer', pass: 'audit-writer-dev-password' });
+  it('gives every user its own inbox prefix (BusConnection uses it unless told otherwise)', () => {
+    expect(natsInboxPrefix('host-relay')).toBe('_INBOX_host-relay');
+    expect(new BusConnection({ servers: [], user: 'host-relay', name: 'x', logger: {} as never }).inboxPrefix).toBe('_INBOX_host-relay');
+    expect(new BusConnection({ servers: [], user: 'host-relay', inboxPrefix: '_INBOX_x', name: 'x', logger: {} as never }).inboxPrefix).toBe('_INBOX_x');
+    expect(natsConfigForUser({}, 'audit-writer')).toEqual({ servers: ['nats://127.0.0.1:4222'], user: 'audit-writer', pass: 'audit-writer-dev-password' });
     expect(new Set(NATS_USERS.map(natsInboxPrefix)).size).toBe(NATS_USERS.length);
   });
 

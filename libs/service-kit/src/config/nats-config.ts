@@ -85,8 +85,11 @@ export interface NatsConfig {
   servers: string[];
   user: string;
   pass: string;
-  /** Reply inbox prefix (`_INBOX_<user>`): the only inboxes nats.conf lets this user read. */
-  inboxPrefix: string;
+  /**
+   * Reply inbox prefix; BusConnection defaults it to `natsInboxPrefix(user)`, the only inboxes
+   * nats.conf lets the user read (set only to override).
+   */
+  inboxPrefix?: string;
 }
 
 function natsServers(env: Env): string[] {
@@ -105,7 +108,7 @@ export function natsConfigFromEnv(env: Env, defaultUser: string): NatsConfig {
   const perUser = envString(env, natsPasswordVar(user), '');
   const pass = own || perUser || DEV_NATS_PASSWORDS[user] || '';
   refuseDevelopmentSecrets(env, [{ variable: own ? 'NATS_PASSWORD' : perUser ? natsPasswordVar(user) : `NATS_PASSWORD (or ${natsPasswordVar(user)})`, value: pass }]);
-  return { servers: natsServers(env), user, pass, inboxPrefix: natsInboxPrefix(user) };
+  return { servers: natsServers(env), user, pass };
 }
 
 /**
@@ -117,5 +120,5 @@ export function natsConfigForUser(env: Env, user: string): NatsConfig {
   const variable = natsPasswordVar(user);
   const pass = envString(env, variable, DEV_NATS_PASSWORDS[user] ?? '');
   refuseDevelopmentSecrets(env, [{ variable, value: pass }]);
-  return { servers: natsServers(env), user, pass, inboxPrefix: natsInboxPrefix(user) };
+  return { servers: natsServers(env), user, pass };
 }
