@@ -43,7 +43,7 @@ class AuditFlushOnShutdown implements BeforeApplicationShutdown {
 
 /**
  * Global module with the process's runtime: SERVICE_RUNTIME, APP_LOGGER, BusConnection, AUDIT_BUS
- * and AuditPublisher (on AUDIT_BUS, (flushed before the application shuts down).
+ * and AuditPublisher (on AUDIT_BUS; flushed before the application shuts down).
  */
 @Module({})
 export class ServiceKitModule {
