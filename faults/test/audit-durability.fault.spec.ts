@@ -30,7 +30,7 @@ describe('audit durability', () => {
     [host, reader, writer] = await Promise.all([
       stack.nats.connectAs('streamlit-host', opts),
       stack.nats.connectAs('audit-reader', opts),
-      stack.nats.connectAs('auth-service', opts),
+      stack.nats.connectAs('audit-writer', opts),
     ]);
   }, 120_000);
 

@@ -17,6 +17,7 @@ const CLIENT_DEADLINE_MS = 3_000;
 describe('audit.query on a large stream', () => {
   let stack: Stack;
   let writer: NatsConnection;
+  let apiWriter: NatsConnection;
   let host: NatsConnection;
   let reader: NatsConnection;
   /** The time stamped on the 100th newest event. */
@@ -24,9 +25,16 @@ describe('audit.query on a large stream', () => {
 
   beforeAll(async () => {
     stack = await Stack.start();
-    [writer, host, reader] = await Promise.all([stack.nats.connectAs('auth-service'), stack.nats.connectAs('streamlit-host'), stack.nats.connectAs('audit-reader')]);
-    // The events a month of use leaves behind, written as auth-service writes them.
-    const js = writer.jetstream();
+    [writer, apiWriter, host, reader] = await Promise.all([
+      stack.nats.connectAs('audit-writer'),
+      stack.nats.connectAs('api-service'),
+      stack.nats.connectAs('streamlit-host'),
+      stack.nats.connectAs('audit-reader'),
+    ]);
+    // The events a month of use leaves behind, written as the services write them (logins by
+    // auth-service's audit-writer, api.* by api-service: each may publish only its own kinds).
+    const loginJs = writer.jetstream();
+    const apiJs = apiWriter.jetstream();
     let pending: Array<Promise<unknown>> = [];
     for (let n = 0; n < EVENTS; n++) {
       const kind = n % 10 === 0 ? 'login.rejected' : n % 2 ? 'api.allowed' : 'login.verified';
@@ -34,7 +42,16 @@ describe('audit.query on a large stream', () => {
       h.set(HEADERS.messageId, `scale-${n}`);
       if (n === EVENTS - 100) hundredthFromEnd = new Date().toISOString();
       const event = { id: `scale-event-${n}`, at: new Date().toISOString(), kind, sub: n % 3 ? 'auth0|alice' : 'auth0|bob', session_id: `scale-${n}`, service: 'auth-service', instance: 'faults' };
-      pending.push(js.publish(auditSubject(kind), encodeBody(event), { headers: h }));
+      const stored = (kind.startsWith('api.') ? apiJs : loginJs).publish(auditSubject(kind), encodeBody(event), { headers: h });
+      // Two connections do not keep each other's order: the newest events, which the queries
+      // below compare, are stored one at a time so that stream order is publish order.
+      if (n >= EVENTS - 200) {
+        await Promise.all(pending);
+        pending = [];
+        await stored;
+        continue;
+      }
+      pending.push(stored);
       if (pending.length >= 500) {
         await Promise.all(pending);
         pending = [];
@@ -45,7 +62,7 @@ describe('audit.query on a large stream', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([writer, host, reader].map((c) => c?.close()));
+    await Promise.all([writer, apiWriter, host, reader].map((c) => c?.close()));
     await stack?.stop();
   });
 

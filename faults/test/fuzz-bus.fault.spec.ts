@@ -73,10 +73,11 @@ describe('fuzzing the bus (raw messages to the real services)', () => {
       stack.nats.connectAs('host-relay'),
       stack.nats.connectAs('streamlit-host'),
       stack.nats.connectAs('audit-reader'),
-      stack.nats.connectAs('streamlit-host', { name: 'faults:snooper' }),
+      stack.nats.connectAs('host-relay', { name: 'faults:snooper' }),
     ]);
-    // What any requester can see: every reply on the bus (its inbox permission is _INBOX.>).
-    snooper.subscribe('_INBOX.>', { callback: (_e, m) => snooped.push(m) });
+    // What the internet-facing part can see: every reply to its user (the fuzz requests go out as
+    // host-relay; no user may read another user's inbox, see permissions.fault.spec.ts).
+    snooper.subscribe('_INBOX_host-relay.>', { callback: (_e, m) => snooped.push(m) });
     await snooper.flush();
   }, 120_000);
 
@@ -219,8 +220,7 @@ describe('fuzzing the bus (raw messages to the real services)', () => {
     const logs = stack.services.logs(400);
     for (const t of tokens) expect(logs.includes(t)).toBe(false);
     expect(logs).not.toMatch(/"level":60/);
-    // Any requester can read every reply under _INBOX.> (see faults/README.md), but a token only
-    // ever travels in requests to the services, never in a reply.
+    // A token only ever travels in requests to the services, never in a reply.
     expect(snooped.length).toBeGreaterThan(sent.length / 2);
     for (const m of snooped) {
       const text = new TextDecoder().decode(m.data);

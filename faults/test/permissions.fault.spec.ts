@@ -1,51 +1,7 @@
-import { NatsHarness, type NatsUser } from '@auth-bus/testing';
-import { type NatsConnection } from 'nats';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { NatsHarness } from '@auth-bus/testing';
+import { type Msg, type NatsConnection } from 'nats';
 import { report, sleep } from './support/measure';
-import { REPO_ROOT } from './support/stack';
-
-interface UserPermissions {
-  user: NatsUser;
-  publish: string[];
-  subscribe: string[];
-  allowResponses: boolean;
-}
-
-/** The users block of infra/nats/nats.conf: each user's publish/subscribe allow lists. */
-function readConfig(): UserPermissions[] {
-  const conf = readFileSync(join(REPO_ROOT, 'infra', 'nats', 'nats.conf'), 'utf8')
-    .split('\n')
-    .map((l) => l.replace(/#.*$/, ''))
-    .join('\n');
-  const users: UserPermissions[] = [];
-  for (const block of conf.split(/\n\s*\{\s*\n/).slice(1)) {
-    const user = /user:\s*([\w-]+)/.exec(block)?.[1];
-    if (!user) continue;
-    const list = (kind: string) => {
-      const m = new RegExp(`${kind}\\s*\\{\\s*allow:\\s*\\[([^\\]]*)\\]`).exec(block);
-      return m ? [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]) : [];
-    };
-    users.push({ user: user as NatsUser, publish: list('publish'), subscribe: list('subscribe'), allowResponses: /allow_responses:\s*true/.test(block) });
-  }
-  return users;
-}
-
-/** Whether NATS pattern `pattern` covers `subject` (which may itself hold wildcards, for subscriptions). */
-function covers(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return i < s.length;
-    if (i >= s.length) return false;
-    if (p[i] === '*') {
-      if (s[i] === '>') return false;
-      continue;
-    }
-    if (p[i] !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
+import { covers, readNatsUsers as readConfig } from './support/nats-conf';
 
 /** Every subject of the system, and what else a compromised part would try. */
 const PUBLISH_CANDIDATES = [
@@ -80,6 +36,8 @@ const PUBLISH_CANDIDATES = [
   '$JS.API.CONSUMER.MSG.NEXT.AUDIT.x',
   '$SYS.REQ.SERVER.PING',
   '_INBOX.someone-else',
+  // Replies into each part's inbox: only the responders, only into the requesters' inboxes.
+  ...readConfig().map((u) => `_INBOX_${u.user}.reply`),
   'faults.anything',
 ];
 const SUBSCRIBE_CANDIDATES = [
@@ -99,6 +57,8 @@ const SUBSCRIBE_CANDIDATES = [
   '$JS.API.>',
   '$SYS.>',
   '_INBOX.>',
+  // Each part's own reply inbox (issue 13 item 4): only its owner may read it.
+  ...readConfig().map((u) => `_INBOX_${u.user}.>`),
   'faults.anything',
 ];
 
@@ -161,8 +121,10 @@ describe('NATS permissions: every credential against every subject', () => {
   afterAll(async () => nats?.dispose());
 
   it('reads every user of the configuration', () => {
-    expect(users.map((u) => u.user).sort()).toEqual(['api-service', 'audit-reader', 'auth-service', 'host-relay', 'streamlit-host']);
+    expect(users.map((u) => u.user).sort()).toEqual(['api-service', 'audit-reader', 'audit-writer', 'auth-service', 'host-relay', 'streamlit-host']);
     for (const u of users) expect(u.publish.length + u.subscribe.length).toBeGreaterThan(0);
+    // No responder may publish to whatever reply subject it is handed (issue 13 item 2).
+    expect(users.filter((u) => u.allowResponses).map((u) => u.user)).toEqual([]);
     // Nobody may subscribe to everything, or publish anywhere.
     for (const u of users) expect([...u.publish, ...u.subscribe]).not.toContain('>');
   });
@@ -205,7 +167,7 @@ describe('NATS permissions: every credential against every subject', () => {
     await expect(connect({ servers: nats.url, user: 'admin', pass: 'admin' })).rejects.toThrow(/authorization/i);
   });
 
-  it('lets a responder answer only the requests it received (allow_responses), not any inbox', async () => {
+  it('lets a responder answer into the requester’s inbox, not any other inbox', async () => {
     const api = await nats.connectAs('api-service');
     const host = await nats.connectAs('streamlit-host');
     try {
@@ -218,6 +180,38 @@ describe('NATS permissions: every credential against every subject', () => {
     } finally {
       await api.close();
       await host.close();
+    }
+  });
+
+  it('no user reads the replies meant for another (every requester, every other user on every inbox)', async () => {
+    const api = await nats.connectAs('api-service');
+    const others: NatsConnection[] = [];
+    try {
+      api.subscribe('api.ping', { callback: (_e, m) => m.respond(new TextEncoder().encode('{"ok":true}')) });
+      await api.flush();
+      const requesters = users.filter((u) => u.publish.some((p) => covers(p, 'api.ping')));
+      expect(requesters.length).toBeGreaterThan(0);
+      for (const requester of requesters) {
+        const snooped: Msg[] = [];
+        for (const spy of users.filter((u) => u.user !== requester.user)) {
+          const nc = await nats.connectAs(spy.user);
+          others.push(nc);
+          // Whatever inbox pattern the spy may hold (refusals are expected and ignored).
+          for (const pattern of ['_INBOX.>', `_INBOX_${requester.user}.>`, `_INBOX_${spy.user}.>`, '_INBOX_*.>']) {
+            nc.subscribe(pattern, { callback: (err, m) => !err && snooped.push(m) });
+          }
+          await nc.flush();
+        }
+        const requesterNc = await nats.connectAs(requester.user);
+        others.push(requesterNc);
+        const reply = await requesterNc.request('api.ping', new Uint8Array(), { timeout: 3_000 });
+        expect(new TextDecoder().decode(reply.data)).toBe('{"ok":true}');
+        await sleep(300);
+        expect({ requester: requester.user, snooped: snooped.map((m) => m.subject) }).toEqual({ requester: requester.user, snooped: [] });
+      }
+    } finally {
+      await api.close();
+      await Promise.all(others.map((c) => c.close().catch(() => undefined)));
     }
   });
 });

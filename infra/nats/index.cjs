@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const CONFIG_FILE = path.join(__dirname, 'nats.conf');
+const CLUSTER_CONFIG_FILE = path.join(__dirname, 'nats-cluster.conf');
 const ENV_SAMPLE = path.join(__dirname, 'nats.env.sample');
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -27,6 +28,36 @@ function natsSettings(env = process.env) {
   for (const key of Object.keys(defaults)) settings[key] = env[key] ?? defaults[key];
   settings.NATS_STORE_DIR = path.resolve(REPO_ROOT, settings.NATS_STORE_DIR);
   return settings;
+}
+
+/**
+ * Production mode (AUTH_BUS_ENV=production, as docker-compose sets it) refuses every NATS
+ * password that is a development default: the same rule as libs/service-kit's
+ * refuseDevelopmentSecrets (a value ending in `-dev-password`/`-dev-secret`, or empty). Throws
+ * an Error naming the variable to change; returns the mode.
+ */
+const DEVELOPMENT_SECRET_PATTERN = /-dev-(password|secret)$/;
+function checkDeploymentSecrets(settings) {
+  const mode = String(settings.AUTH_BUS_ENV || 'development').trim().toLowerCase();
+  if (mode !== 'development' && mode !== 'production') {
+    throw new Error(`AUTH_BUS_ENV must be development or production (got "${settings.AUTH_BUS_ENV}")`);
+  }
+  if (mode !== 'production') return mode;
+  for (const [name, value] of Object.entries(settings)) {
+    if (!/^NATS_[A-Z0-9_]*PASSWORD$/.test(name)) continue;
+    const text = String(value ?? '').trim();
+    if (!text || DEVELOPMENT_SECRET_PATTERN.test(text)) {
+      throw new Error(
+        `${name} is ${text ? 'a development default' : 'not set'}, which AUTH_BUS_ENV=production refuses: set ${name} to a real secret (e.g. \`openssl rand -hex 32\`)`,
+      );
+    }
+  }
+  return mode;
+}
+
+/** A route URL to a peer (`host:port`) carrying the cluster credentials nats-cluster.conf requires. */
+function routeUrl(settings, hostPort) {
+  return `nats://${encodeURIComponent(settings.NATS_CLUSTER_USER)}:${encodeURIComponent(settings.NATS_CLUSTER_PASSWORD)}@${hostPort}`;
 }
 
 function which(bin) {
@@ -58,17 +89,27 @@ function ensureNatsServer({ log = console.log } = {}) {
 
 /**
  * Spawns nats-server with our configuration. `port`/`monitorPort` override the settings
- * (tests pass free ports); extra `args` are appended (e.g. cluster flags).
+ * (tests pass free ports); extra `args` are appended. `cluster: { name, listen, peers }` runs a
+ * clustered node (nats-cluster.conf: routes authenticate; `peers` are the other nodes'
+ * `host:port` route addresses). Refuses development passwords in production mode.
  */
-function spawnNats({ port, monitorPort, storeDir, serverName, env = process.env, args = [], stdio = 'inherit' } = {}) {
+function spawnNats({ port, monitorPort, storeDir, serverName, cluster, env = process.env, args = [], stdio = 'inherit' } = {}) {
   const settings = natsSettings(env);
   if (storeDir) settings.NATS_STORE_DIR = storeDir;
   if (serverName) settings.NATS_SERVER_NAME = serverName;
+  checkDeploymentSecrets(settings);
   fs.mkdirSync(settings.NATS_STORE_DIR, { recursive: true });
   const bin = ensureNatsServer();
-  const argv = ['-c', CONFIG_FILE, '-p', String(port ?? settings.NATS_PORT), '-m', String(monitorPort ?? settings.NATS_MONITOR_PORT), ...args];
+  const clusterArgs = [];
+  if (cluster) {
+    if (cluster.name) settings.NATS_CLUSTER_NAME = cluster.name;
+    if (cluster.listen) settings.NATS_CLUSTER_LISTEN = cluster.listen;
+    if (cluster.peers && cluster.peers.length) clusterArgs.push('--routes', cluster.peers.map((peer) => routeUrl(settings, peer)).join(','));
+  }
+  const config = cluster ? CLUSTER_CONFIG_FILE : CONFIG_FILE;
+  const argv = ['-c', config, '-p', String(port ?? settings.NATS_PORT), '-m', String(monitorPort ?? settings.NATS_MONITOR_PORT), ...clusterArgs, ...args];
   const child = spawn(bin, argv, { env: { ...env, ...settings }, stdio });
   return { child, settings };
 }
 
-module.exports = { CONFIG_FILE, ENV_SAMPLE, readEnvFile, natsSettings, ensureNatsServer, spawnNats };
+module.exports = { CONFIG_FILE, CLUSTER_CONFIG_FILE, ENV_SAMPLE, readEnvFile, natsSettings, checkDeploymentSecrets, routeUrl, ensureNatsServer, spawnNats };

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -7,8 +8,12 @@ import { parse } from 'yaml';
  * context, Dockerfile target, command, port and variable must refer to something that exists.
  */
 const ROOT = join(__dirname, '..', '..');
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
+const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText, { merge: true });
 const services: Record<string, any> = compose.services;
+
+/** `AUTH_BUS_ENV`, the one production switch of every part (docs/security.md). */
+const EVERY_PART_VARS = new Set(['AUTH_BUS_ENV']);
 
 /** Variables a part documents in its .env.sample (KEY=… or `# KEY=…` lines). */
 function documentedVars(sample: string): Set<string> {
@@ -26,13 +31,15 @@ const ENV_SAMPLE: Record<string, string> = {
   nats: 'infra/nats/nats.env.sample',
 };
 
-/** The port each part listens on by default (DESIGN.md, "Ports and defaults"). */
+/**
+ * The ports published on the host: only what a browser needs (and dev-idp, in the dev profile).
+ * NATS (4222), its unauthenticated monitoring (8222) and routes (6222) stay internal.
+ */
 const DEFAULT_PORT: Record<string, number> = {
   'dev-idp': 4400,
   'host-relay': 8888,
   'component-web': 3001,
   'streamlit-app': 4010,
-  'nats-1': 4222,
 };
 
 describe('docker-compose.yml', () => {
@@ -42,10 +49,18 @@ describe('docker-compose.yml', () => {
     );
     for (const node of ['nats-1', 'nats-2', 'nats-3']) {
       const cmd: string[] = services[node].command;
-      expect(cmd).toEqual(expect.arrayContaining(['--cluster_name', '--routes', '-c', '/etc/nats/nats.conf']));
+      expect(cmd).toEqual(expect.arrayContaining(['--routes', '-c', '/etc/nats/nats-cluster.conf']));
+      // --cluster would clear the route authorization of nats-cluster.conf.
+      expect(cmd).not.toContain('--cluster');
       const routes = cmd[cmd.indexOf('--routes') + 1].split(',');
       expect(routes).toHaveLength(2);
       expect(routes.join()).not.toContain(node);
+      // Routes authenticate: each URL carries the cluster credentials.
+      for (const route of routes) expect(route).toMatch(/^nats:\/\/route:\$\{NATS_CLUSTER_PASSWORD\}@nats-\d:6222$/);
+      expect(services[node].environment.NATS_CLUSTER_USER).toBe('route');
+      expect(services[node].volumes).toEqual(
+        expect.arrayContaining(['./infra/nats/nats.conf:/etc/nats/nats.conf:ro', './infra/nats/nats-cluster.conf:/etc/nats/nats-cluster.conf:ro']),
+      );
     }
   });
 
@@ -92,16 +107,21 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it('publishes the documented default port', () => {
+    it('publishes only the port a browser needs, if any', () => {
       if (!(name in DEFAULT_PORT)) return expect(svc.ports).toBeUndefined();
-      expect(svc.ports).toContain(`${DEFAULT_PORT[name]}:${DEFAULT_PORT[name]}`);
+      expect(svc.ports).toEqual([`${DEFAULT_PORT[name]}:${DEFAULT_PORT[name]}`]);
     });
 
     it('sets only variables that the part documents in its .env.sample', () => {
       const part = name.startsWith('nats-') ? 'nats' : name;
       const documented = documentedVars(ENV_SAMPLE[part]);
-      const undocumented = Object.keys(svc.environment ?? {}).filter((v) => !documented.has(v));
+      const undocumented = Object.keys(svc.environment ?? {}).filter((v) => !documented.has(v) && !EVERY_PART_VARS.has(v));
       expect(undocumented).toEqual([]);
+    });
+
+    it('runs in production mode (AUTH_BUS_ENV=production), except the development-only dev-idp', () => {
+      if (name === 'dev-idp') return expect(svc.profiles).toEqual(['dev']);
+      expect(svc.environment.AUTH_BUS_ENV).toBe('production');
     });
   });
 
@@ -111,5 +131,78 @@ describe('docker-compose.yml', () => {
     expect(services['api-service'].environment.NATS_PASSWORD).toBe(natsEnv.NATS_API_SERVICE_PASSWORD);
     expect(services['host-relay'].environment.NATS_PASSWORD).toBe(natsEnv.NATS_HOST_RELAY_PASSWORD);
     expect(services['streamlit-app'].environment.NATS_PASSWORD).toBe(natsEnv.NATS_STREAMLIT_HOST_PASSWORD);
+  });
+
+  it('gives auth-service the audit-writer password of the NATS nodes', () => {
+    expect(services['auth-service'].environment.NATS_AUDIT_WRITER_PASSWORD).toBe(services['nats-1'].environment.NATS_AUDIT_WRITER_PASSWORD);
+  });
+});
+
+/** Compose's variable interpolation, as far as this file uses it: `${VAR}`, `${VAR:-default}`, `${VAR:?error}`. */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\{([A-Z0-9_]+)(?::([?-])([^}]*))?\}/g, (_all, name: string, op?: string, arg?: string) => {
+    const value = env[name];
+    if (value) return value;
+    if (op === '?') throw new Error(`required variable ${name} is missing a value: ${arg}`);
+    return op === '-' ? (arg ?? '') : '';
+  });
+}
+
+function generatedEnv(...args: string[]): Record<string, string> {
+  const r = spawnSync(process.execPath, [join(ROOT, 'infra/secrets/generate-env.mjs'), ...args], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return Object.fromEntries([...r.stdout.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+}
+
+describe('docker-compose.yml secrets (issue 13 item 3)', () => {
+  const required = new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]));
+  const natsPasswords = Object.keys(Object.fromEntries([...readFileSync(join(ROOT, 'infra/nats/nats.env.sample'), 'utf8').matchAll(/^(NATS_[A-Z0-9_]*PASSWORD)=/gm)].map((m) => [m[1], 1])));
+
+  it('has no fallback to a development secret, anywhere', () => {
+    expect(composeText).not.toMatch(/:-[^}]*dev-(password|secret)/);
+    expect(composeText).not.toMatch(/dev-password|dev-secret|change-me/);
+    // No secret has any default at all.
+    expect([...composeText.matchAll(/\$\{([A-Z0-9_]*(PASSWORD|SECRET)[A-Z0-9_]*):-[^}]+\}/g)].map((m) => m[1])).toEqual([]);
+  });
+
+  it('refuses to start without every NATS password, the cluster password, the web secrets and the provider settings', () => {
+    expect(natsPasswords.length).toBeGreaterThanOrEqual(7);
+    for (const name of [...natsPasswords, 'AUTH0_SECRET', 'AUTH0_CLIENT_SECRET', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_AUDIENCE']) {
+      expect({ name, required: required.has(name) }).toEqual({ name, required: true });
+    }
+    expect(() => interpolate(composeText, {})).toThrow(/required variable NATS_[A-Z_]+_PASSWORD is missing a value: .*generate-env\.mjs/);
+  });
+
+  it('publishes none of the NATS ports (4222, 8222, 6222)', () => {
+    const published = Object.values(services).flatMap((svc: any) => svc.ports ?? []);
+    expect(published.filter((p: string) => /(^|:)(4222|8222|6222)$/.test(String(p)))).toEqual([]);
+  });
+
+  it('runs dev-idp only in the dev profile, and nothing needs it outside that profile', () => {
+    expect(services['dev-idp'].profiles).toEqual(['dev']);
+    for (const [name, svc] of Object.entries(services)) {
+      const dep = (svc as any).depends_on?.['dev-idp'];
+      if (dep) expect({ name, required: dep.required }).toEqual({ name, required: false });
+    }
+  });
+
+  it('starts with the secrets of `node infra/secrets/generate-env.mjs --dev > .env`: random, none a development default', () => {
+    const env = generatedEnv('--dev');
+    for (const name of required) expect({ name, set: Boolean(env[name]) }).toEqual({ name, set: true });
+    const resolved = interpolate(composeText, env);
+    expect(resolved).not.toMatch(/dev-password|dev-secret/);
+    for (const name of natsPasswords) expect(env[name]).toMatch(/^[0-9a-f]{48}$/);
+    expect(env.AUTH0_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    expect(env.COMPOSE_PROFILES).toBe('dev');
+    // Fresh each time.
+    expect(generatedEnv('--dev').NATS_AUTH_SERVICE_PASSWORD).not.toBe(env.NATS_AUTH_SERVICE_PASSWORD);
+  });
+
+  it('leaves the provider settings to fill in without --dev (compose refuses until they are set)', () => {
+    const env = generatedEnv();
+    for (const name of natsPasswords) expect(env[name]).toMatch(/^[0-9a-f]{48}$/);
+    expect(env.AUTH_ISSUER).toBeUndefined();
+    expect(env.COMPOSE_PROFILES).toBeUndefined();
+    expect(() => interpolate(composeText, env)).toThrow(/required variable (AUTH_ISSUER|AUTH_AUDIENCE|AUTH0_DOMAIN|AUTH0_CLIENT_ID|AUTH0_AUDIENCE) is missing/);
   });
 });

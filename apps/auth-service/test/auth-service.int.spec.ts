@@ -1,4 +1,4 @@
-import { AuditEvent, BusError, SUBJECTS } from '@auth-bus/contracts';
+import { AUDIT_KINDS, AuditEvent, BusError, SUBJECTS } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/contracts/client';
 import {
   auditStreamCount,
@@ -101,11 +101,11 @@ describe('auth-service (real NATS, real dev-idp, built services)', () => {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
-  it('owns the AUDIT stream: file storage, audit.events.>, limits from its configuration', async () => {
+  it('owns the AUDIT stream: file storage, one subject per audit kind, limits from its configuration', async () => {
     const jsm = await reader.jetstreamManager({ checkAPI: false });
     const { config } = await jsm.streams.info('AUDIT');
     expect(config).toMatchObject({
-      subjects: ['audit.events.>'],
+      subjects: AUDIT_KINDS.map((kind) => `audit.events.${kind}`),
       storage: 'file',
       retention: 'limits',
       discard: 'old',

@@ -58,6 +58,12 @@ describe('NATS users and permissions', () => {
     ['api-service', 'auth.verify'],
     ['audit-reader', 'audit.events.logout'],
     ['host-relay', '$JS.API.STREAM.DELETE.AUDIT'],
+    // Responders reply only into the requesters' inboxes; JetStream belongs to audit-writer.
+    ['auth-service', '$JS.API.STREAM.PURGE.AUDIT'],
+    ['auth-service', 'audit.events.login.verified'],
+    ['api-service', '$JS.API.STREAM.PURGE.AUDIT'],
+    ['api-service', '_INBOX_api-service.x'],
+    ['audit-writer', 'audit.events.api.allowed'],
   ] as [NatsUser, string][])('refuses %s publishing on %s', async (user, subject) => {
     expect(await publishAs(user, subject)).toMatch(/permissions[ _]violation/i);
   });
@@ -66,6 +72,9 @@ describe('NATS users and permissions', () => {
     ['host-relay', 'api.pong'],
     ['streamlit-host', 'auth.verify'],
     ['api-service', 'auth.verify'],
+    ['host-relay', '_INBOX.>'],
+    ['host-relay', '_INBOX_streamlit-host.>'],
+    ['audit-writer', 'auth.verify'],
   ] as [NatsUser, string][])('refuses %s subscribing to %s (it could read others\u2019 requests)', async (user, subject) => {
     expect(await subscribeAs(user, subject)).toMatch(/permissions[ _]violation/i);
   });
@@ -74,7 +83,8 @@ describe('NATS users and permissions', () => {
     ['streamlit-host', 'api.pong'],
     ['host-relay', 'auth.session.reported'],
     ['api-service', 'audit.events.api.allowed'],
-    ['auth-service', 'audit.events.logout'],
+    ['audit-writer', 'audit.events.logout'],
+    ['auth-service', '_INBOX_streamlit-host.x'],
   ] as [NatsUser, string][])('lets %s publish on %s', async (user, subject) => {
     expect(await publishAs(user, subject)).toBeUndefined();
   });

@@ -5,6 +5,8 @@
  * Versioning: a breaking change to a message keeps the old subject and adds a new one with a
  * `.v2` suffix (and a new schema id), so old and new clients can run side by side.
  */
+import { AUDIT_KINDS, type AuditKind } from './schemas/audit';
+
 export const SUBJECTS = {
   api: {
     ping: 'api.ping',
@@ -39,10 +41,14 @@ export const QUEUE_GROUPS = {
   authService: 'auth-service',
 } as const;
 
-/** The JetStream stream that keeps the audit trail. */
+/**
+ * The JetStream stream that keeps the audit trail. It captures exactly one subject per audit
+ * kind of the contract (`audit.events.<kind>`, from AUDIT_KINDS), not the whole family: a
+ * message on any other `audit.events.…` subject is not stored at all.
+ */
 export const AUDIT_STREAM = {
   name: 'AUDIT',
-  subjects: [SUBJECT_FAMILIES.auditEvents],
+  subjects: AUDIT_KINDS.map((kind) => auditSubject(kind)),
 } as const;
 
 type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];
@@ -50,4 +56,13 @@ export type Subject = Exclude<Leaves<typeof SUBJECTS>, typeof SUBJECTS.audit.eve
 
 export function auditSubject(kind: string): string {
   return `${SUBJECTS.audit.eventsPrefix}.${kind}`;
+}
+
+/**
+ * Whether a message stored on `subject` may carry an event of `kind`: each kind travels on its
+ * own subject only, so `audit.events.api.allowed` never carries a `login.verified` (api-service
+ * may publish on `audit.events.api.>` only — its credentials cannot forge a login).
+ */
+export function auditSubjectCarries(subject: string, kind: AuditKind): boolean {
+  return subject === auditSubject(kind);
 }

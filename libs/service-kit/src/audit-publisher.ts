@@ -228,7 +228,7 @@ export class AuditPublisher {
 
   private ensureAckSubscription(nc: NatsConnection): void {
     if (this.ackSub && this.ackConnection === nc && !this.ackSub.isClosed()) return;
-    this.inbox = createInbox();
+    this.inbox = createInbox(this.bus.inboxPrefix);
     this.ackConnection = nc;
     this.ackSub = nc.subscribe(`${this.inbox}.*`, { callback: (_err, msg) => this.onAck(msg) });
   }

@@ -12,6 +12,11 @@ export interface BusServiceOptions {
   service: string;
   instance: string;
   nats: NatsConfig;
+  /**
+   * A second NATS user for audit events and the AUDIT stream (auth-service: `audit-writer`);
+   * without it they go through `nats`'s connection.
+   */
+  auditNats?: NatsConfig;
   /** Queue group every replica joins (QUEUE_GROUPS from the contracts). */
   queue?: string;
   logger: AppLogger;
@@ -45,11 +50,23 @@ export async function startBusService(options: BusServiceOptions): Promise<BusSe
     servers: options.nats.servers,
     user: options.nats.user,
     pass: options.nats.pass,
+    inboxPrefix: options.nats.inboxPrefix,
     name,
     logger,
     onUnexpectedClose: () => process.exit(1),
   });
-  const runtime: ServiceRuntime = { service, instance, bus, logger };
+  const auditBus = options.auditNats
+    ? new BusConnection({
+        servers: options.auditNats.servers,
+        user: options.auditNats.user,
+        pass: options.auditNats.pass,
+        inboxPrefix: options.auditNats.inboxPrefix,
+        name: `${name}:audit`,
+        logger: logger.child({ connection: 'audit' }),
+        onUnexpectedClose: () => process.exit(1),
+      })
+    : bus;
+  const runtime: ServiceRuntime = { service, instance, bus, auditBus, logger };
   const transport = natsTransportOptions({ servers: options.nats.servers, user: options.nats.user, pass: options.nats.pass, name, queue: options.queue });
   const server = new BusServer(bus, transport.options ?? {}, logger);
 
@@ -66,6 +83,7 @@ export async function startBusService(options: BusServiceOptions): Promise<BusSe
       const drained = await server.drain(drainTimeoutMs);
       if (!drained) logger.warn({ inFlight: server.inFlight }, 'drain deadline passed with messages in flight');
       await app.close();
+      if (auditBus !== bus) await auditBus.close();
       await bus.close();
       logger.info({ reason }, 'stopped');
     })());
@@ -94,6 +112,7 @@ export async function startBusService(options: BusServiceOptions): Promise<BusSe
   }
 
   bus.start().catch(() => undefined);
+  if (auditBus !== bus) auditBus.start().catch(() => undefined);
   app.listen().then(
     () => logger.info({ name, queue: options.queue }, 'listening on the bus'),
     (err) => {
@@ -110,6 +129,7 @@ export interface BusServiceConfig {
   instance: string;
   logLevel: string;
   nats: NatsConfig;
+  auditNats?: NatsConfig;
   drainTimeoutMs?: number;
   auth?: { issuer: string; audience: string | string[] };
 }
@@ -140,6 +160,7 @@ export function runBusServiceMain<C extends BusServiceConfig>(options: {
       service: config.service,
       instance: config.instance,
       nats: config.nats,
+      auditNats: config.auditNats,
       queue: options.queue,
       logger,
       drainTimeoutMs: config.drainTimeoutMs,

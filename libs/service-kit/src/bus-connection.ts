@@ -1,10 +1,16 @@
 import { connect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { natsInboxPrefix } from './config/nats-config';
 import type { AppLogger } from './logger';
 
 export interface BusConnectionOptions {
   servers: string[];
   user?: string;
   pass?: string;
+  /**
+   * Prefix of this connection's reply inboxes (default `_INBOX_<user>`, the only inboxes
+   * infra/nats/nats.conf lets the user read; plain `_INBOX` without a user).
+   */
+  inboxPrefix?: string;
   /** Connection name shown by NATS monitoring (`/connz`): `<service>:<instance>`. */
   name: string;
   logger: AppLogger;
@@ -36,6 +42,11 @@ export class BusConnection {
 
   get name(): string {
     return this.options.name;
+  }
+
+  /** Prefix of the reply inboxes of this connection (requests, JetStream, audit acks). */
+  get inboxPrefix(): string {
+    return this.options.inboxPrefix ?? (this.options.user ? natsInboxPrefix(this.options.user) : '_INBOX');
   }
 
   /** The connection, once established (undefined before). */
@@ -103,6 +114,7 @@ export class BusConnection {
           user: this.options.user,
           pass: this.options.pass,
           name: this.options.name,
+          inboxPrefix: this.inboxPrefix,
           // Keep trying until NATS is there, and after any later loss, forever.
           waitOnFirstConnect: true,
           maxReconnectAttempts: -1,

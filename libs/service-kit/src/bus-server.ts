@@ -1,6 +1,7 @@
 import { ServerNats, type NatsContext, type NatsOptions } from '@nestjs/microservices';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import type { BusConnection } from './bus-connection';
+import { natsInboxPrefix, SERVICE_REQUESTERS } from './config/nats-config';
 import { InflightTracker } from './inflight-tracker';
 import type { AppLogger } from './logger';
 
@@ -18,7 +19,11 @@ interface ReplyPacket {
  * - `drain()` unsubscribes (NATS then routes new requests to the other replicas), lets the
  *   messages already received finish, and resolves when none is left (or at a deadline);
  * - a request gets exactly one reply: NestJS's trailing "disposed" packet is not sent as a
- *   second (empty) reply.
+ *   second (empty) reply;
+ * - a reply goes only into a requester's inbox (`_INBOX_<user>.…` of SERVICE_REQUESTERS, or the
+ *   prefixes given): a message whose reply subject is anything else — a JetStream API, `$SYS` or
+ *   audit subject named by an attacker so that our reply would act there — is dropped unprocessed
+ *   and logged. (infra/nats/nats.conf refuses such publishes too; this is the second wall.)
  */
 export class BusServer extends ServerNats {
   private readonly subs: Subscription[] = [];
@@ -27,14 +32,30 @@ export class BusServer extends ServerNats {
   private readonly queueGroup?: string;
   /** Replies produced during this turn of the event loop, sent together at its end. */
   private outgoing: Array<() => void> = [];
+  private readonly replyPrefixes: string[];
+  private refusedReplies = 0;
+  private lastRefusalLog = 0;
 
   constructor(
     private readonly bus: BusConnection,
     options: Required<NatsOptions>['options'],
     private readonly log: AppLogger,
+    /** Inbox prefixes replies may go to (default: `_INBOX_<user>` of every SERVICE_REQUESTERS user). */
+    replyPrefixes: readonly string[] = SERVICE_REQUESTERS.map(natsInboxPrefix),
   ) {
     super(options);
     this.queueGroup = options.queue;
+    this.replyPrefixes = replyPrefixes.map((p) => `${p}.`);
+  }
+
+  /** Messages dropped because their reply subject was not a requester's inbox. */
+  get refusedReplyCount(): number {
+    return this.refusedReplies;
+  }
+
+  /** Whether a reply may be published on `subject` (a requester's inbox, and nothing else). */
+  isAllowedReplySubject(subject: string): boolean {
+    return this.replyPrefixes.some((prefix) => subject.length > prefix.length && subject.startsWith(prefix)) && !/[\s*>]/.test(subject);
   }
 
   /** Messages received and not yet answered/handled. */
@@ -77,6 +98,20 @@ export class BusServer extends ServerNats {
   }
 
   override async handleMessage(channel: string, natsMsg: Msg): Promise<void> {
+    if (natsMsg.reply && !this.isAllowedReplySubject(natsMsg.reply)) {
+      // Neither answered nor processed: whoever names such a reply subject is attacking.
+      this.refusedReplies++;
+      const now = Date.now();
+      if (now - this.lastRefusalLog >= 1_000) {
+        // At most one line a second, with the running count (a flood must not flood the logs).
+        this.lastRefusalLog = now;
+        this.log.warn(
+          { subject: natsMsg.subject, reply: natsMsg.reply.slice(0, 128), refused: this.refusedReplies },
+          "request with a reply subject outside the requesters' inboxes dropped",
+        );
+      }
+      return;
+    }
     const done = this.inflight.begin();
     const isRequest = !!natsMsg.reply;
     if (isRequest) this.requestDone.set(natsMsg, done);

@@ -81,7 +81,7 @@ describe('service-kit against a real nats-server', () => {
 
   beforeAll(async () => {
     nats = await NatsHarness.start();
-    admin = await nats.connectAs('auth-service');
+    admin = await nats.connectAs('audit-writer');
     client = await nats.connectAs('host-relay');
   });
   afterAll(async () => {
@@ -109,7 +109,7 @@ describe('service-kit against a real nats-server', () => {
     await waitUntil(() => reconnects.length >= 2);
     expect(reconnects).toEqual([false, true]);
     await bus.close();
-    admin = await nats.connectAs('auth-service');
+    admin = await nats.connectAs('audit-writer');
     client = await nats.connectAs('host-relay');
   }, 30_000);
 
@@ -118,7 +118,7 @@ describe('service-kit against a real nats-server', () => {
     let audit: AuditPublisher;
 
     beforeAll(async () => {
-      bus = new BusConnection({ servers: [nats.url], ...auth('auth-service'), name: 'auth-service:audit-test', logger: silent });
+      bus = new BusConnection({ servers: [nats.url], ...auth('audit-writer'), name: 'auth-service:audit-test', logger: silent });
       audit = new AuditPublisher(bus, { service: 'auth-service', instance: 'audit-test', logger: silent, ackTimeoutMs: 1_000 });
       // Events published before the stream exists are kept and retried.
       audit.publish({ kind: 'logout', sub: 'early', session_id: 's-0' });
@@ -139,7 +139,7 @@ describe('service-kit against a real nats-server', () => {
       const before = await streamCount(admin);
       const id = audit.publish({ kind: 'login.verified', sub: 'alice', session_id: 's-1', token_hash: '0123456789abcdef' });
       audit.publish({ kind: 'login.verified', id, sub: 'alice', session_id: 's-1', token_hash: '0123456789abcdef' });
-      audit.publish({ kind: 'api.denied', reason: 'expired', subject: 'api.pong' });
+      audit.publish({ kind: 'login.rejected', reason: 'expired', session_id: 's-1' });
       expect(await audit.flush()).toBe(0);
       expect(await streamCount(admin)).toBe(before + 2);
       expect(audit.stats.duplicates).toBe(1);
@@ -150,7 +150,10 @@ describe('service-kit against a real nats-server', () => {
     });
 
     it('coalesces identical events within the window into one event with a count', async () => {
-      const coalescing = new AuditPublisher(bus, { service: 'api-service', instance: 'coalesce-test', logger: silent, coalesceWindowMs: 300 });
+      // api.* events come from api-service (audit-writer may publish login.* and logout only).
+      const apiBus = new BusConnection({ servers: [nats.url], ...auth('api-service'), name: 'api-service:coalesce-test', logger: silent });
+      await apiBus.start();
+      const coalescing = new AuditPublisher(apiBus, { service: 'api-service', instance: 'coalesce-test', logger: silent, coalesceWindowMs: 300 });
       const before = await streamCount(admin);
       const started = Date.now();
       for (let i = 0; i < 50; i++) coalescing.publish({ kind: 'api.allowed', sub: 'alice', token_hash: 'aaaaaaaaaaaaaaaa', subject: 'api.pong' }, { coalesce: true });
@@ -173,6 +176,7 @@ describe('service-kit against a real nats-server', () => {
       coalescing.publish({ kind: 'api.allowed', sub: 'carol', subject: 'api.pong' }, { coalesce: true });
       expect(await coalescing.flush()).toBe(0);
       expect(await streamCount(admin)).toBe(before + 4);
+      await apiBus.close();
     });
 
     it('refuses an event that does not fit the schema (no room for a token)', async () => {
@@ -214,7 +218,7 @@ describe('service-kit against a real nats-server', () => {
     it('sends exactly one reply per request, in the contract wire format', async () => {
       const replies = new Map<string, unknown[]>();
       for (const subject of ['api.pong', 'api.pong-scoped']) {
-        const inbox = createInbox();
+        const inbox = createInbox('_INBOX_host-relay');
         replies.set(subject, []);
         client.subscribe(inbox, { max: 5, callback: (_e, m) => replies.get(subject)!.push(decodeBody(m.data)) });
         client.publish(subject, encodeBody({}), { reply: inbox });
@@ -225,6 +229,23 @@ describe('service-kit against a real nats-server', () => {
       ]);
       // Anything unexpected is a generic INTERNAL: the message (and what it may reveal) stays in the logs.
       expect(replies.get('api.pong-scoped')).toEqual([{ error: { code: 'INTERNAL', message: 'Internal error' } }]);
+    });
+
+    it('drops, unanswered and unprocessed, a request whose reply subject is not a requester inbox', async () => {
+      const before = svc.server.refusedReplyCount;
+      // api-service may publish on audit.events.api.> (its own audit events), so here the bus
+      // server is the only wall between a bounced reply and the audit stream.
+      for (const reply of ['audit.events.api.allowed', '_INBOX.someone', '_INBOX_api-service.x', '$JS.API.STREAM.PURGE.AUDIT']) {
+        client.publish('api.ping', encodeBody({}), { reply });
+      }
+      await waitUntil(() => svc.server.refusedReplyCount === before + 4);
+      expect(svc.server.isAllowedReplySubject('_INBOX_host-relay.abc.1')).toBe(true);
+      expect(svc.server.isAllowedReplySubject('_INBOX_streamlit-host.abc')).toBe(true);
+      expect(svc.server.isAllowedReplySubject('_INBOX_host-relay.')).toBe(false);
+      expect(svc.server.isAllowedReplySubject('_INBOX_host-relayX.abc')).toBe(false);
+      // A request from a requester's inbox is still answered.
+      const reply = await client.request('api.ping', encodeBody({}), { timeout: 5_000 });
+      expect(decodeBody(reply.data)).toMatchObject({ ok: true });
     });
 
     it('drains on shutdown: every request already received is answered, then the subjects are released', async () => {
@@ -261,7 +282,7 @@ describe('service-kit against a real nats-server', () => {
     await nats.restart();
   }, 30_000);
 
-  function auth(user: 'api-service' | 'auth-service') {
-    return { user, pass: nats.password(user) };
+  function auth(user: 'api-service' | 'audit-writer') {
+    return { user, pass: nats.password(user), inboxPrefix: `_INBOX_${user}` };
   }
 });

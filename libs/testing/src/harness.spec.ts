@@ -33,12 +33,12 @@ describe('test harness', () => {
   it('NatsHarness restarts nats-server on the same port with the same JetStream store', async () => {
     const nats = await NatsHarness.start();
     try {
-      const nc = await nats.connectAs('auth-service');
+      const nc = await nats.connectAs('audit-writer');
       const jsm = await nc.jetstreamManager();
       await jsm.streams.add({ name: 'AUDIT', subjects: ['audit.events.>'] });
       await nc.close();
       await nats.restart(100);
-      const again = await nats.connectAs('auth-service');
+      const again = await nats.connectAs('audit-writer');
       const info = await (await again.jetstreamManager()).streams.info('AUDIT');
       expect(info.config.subjects).toEqual(['audit.events.>']);
       await again.close();

@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import { freePort } from './free-port';
 import { ManagedProcess } from './managed-process';
-import { natsPassword, type NatsUser } from './nats-harness';
+import { natsEnvFor, natsInboxPrefix, natsPassword, type NatsUser } from './nats-harness';
 import { waitFor } from './wait-for';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
@@ -133,12 +133,12 @@ export class NatsClusterHarness {
 
   /** Environment for a service process connecting as `user`: all three URLs. */
   envFor(user: NatsUser): Record<string, string> {
-    return { NATS_URL: this.url, NATS_USER: user, NATS_PASSWORD: this.password(user) };
+    return natsEnvFor(this.url, user);
   }
 
   /** A client given every node, as a service is: it fails over when its node dies. */
   connectAs(user: NatsUser, options: Record<string, unknown> = {}): Promise<NatsConnection> {
-    return connect({ servers: this.urls, user, pass: this.password(user), name: `test:${user}`, ...options });
+    return connect({ servers: this.urls, user, pass: this.password(user), name: `test:${user}`, inboxPrefix: natsInboxPrefix(user), ...options });
   }
 
   /** A client on one node only (no failover, no servers learnt from the cluster). */
@@ -148,6 +148,7 @@ export class NatsClusterHarness {
       user,
       pass: this.password(user),
       name: `test:${user}@${this.nodes[index].name}`,
+      inboxPrefix: natsInboxPrefix(user),
       ignoreClusterUpdates: true,
       noRandomize: true,
       ...options,
@@ -218,14 +219,16 @@ export class NatsClusterHarness {
   }
 
   private spawn(node: ClusterNode): void {
-    const routes = this.nodes.filter((n) => n !== node).map((n) => n.routeUrl);
+    // Routes authenticate (infra/nats/nats-cluster.conf); the launcher puts the credentials of
+    // NATS_CLUSTER_USER/NATS_CLUSTER_PASSWORD into each peer's route URL, as docker-compose does.
+    const peers = this.nodes.filter((n) => n !== node).map((n) => `127.0.0.1:${n.clusterPort}`);
     const { child } = natsInfra.spawnNats({
       port: node.port,
       monitorPort: node.monitorPort,
       storeDir: node.storeDir,
       serverName: node.name,
       stdio: ['ignore', 'pipe', 'pipe'],
-      args: ['--cluster_name', this.clusterName, '--cluster', node.routeUrl, '--routes', routes.join(',')],
+      cluster: { name: this.clusterName, listen: `127.0.0.1:${node.clusterPort}`, peers },
     });
     node.proc = new ManagedProcess(`nats:${node.name}`, child);
   }

@@ -10,7 +10,7 @@ import { waitFor } from './wait-for';
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
 const natsInfra = require('../../../infra/nats/index.cjs');
 
-export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader';
+export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader' | 'audit-writer';
 
 const PASSWORD_VARS: Record<NatsUser, string> = {
   'host-relay': 'NATS_HOST_RELAY_PASSWORD',
@@ -18,11 +18,27 @@ const PASSWORD_VARS: Record<NatsUser, string> = {
   'api-service': 'NATS_API_SERVICE_PASSWORD',
   'streamlit-host': 'NATS_STREAMLIT_HOST_PASSWORD',
   'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
+  'audit-writer': 'NATS_AUDIT_WRITER_PASSWORD',
 };
 
 /** A NATS user's password: the environment's, else the default in infra/nats/nats.env.sample. */
 export function natsPassword(user: NatsUser): string {
   return natsInfra.natsSettings()[PASSWORD_VARS[user]];
+}
+
+/** The user's reply inbox prefix, as every client of the project sets it (`_INBOX_<user>`). */
+export function natsInboxPrefix(user: string): string {
+  return `_INBOX_${user}`;
+}
+
+/**
+ * Environment of a service process connecting as `user`. auth-service also gets the password of
+ * its second user, `audit-writer` (the AUDIT stream's connection).
+ */
+export function natsEnvFor(url: string, user: NatsUser): Record<string, string> {
+  const env: Record<string, string> = { NATS_URL: url, NATS_USER: user, NATS_PASSWORD: natsPassword(user) };
+  if (user === 'auth-service') env.NATS_AUDIT_WRITER_PASSWORD = natsPassword('audit-writer');
+  return env;
 }
 
 /**
@@ -58,11 +74,12 @@ export class NatsHarness {
 
   /** Environment for a service process connecting as `user`. */
   envFor(user: NatsUser): Record<string, string> {
-    return { NATS_URL: this.url, NATS_USER: user, NATS_PASSWORD: this.password(user) };
+    return natsEnvFor(this.url, user);
   }
 
+  /** A client as `user`, with that user's inbox prefix (the only inboxes it may read). */
   connectAs(user: NatsUser, options: Record<string, unknown> = {}): Promise<NatsConnection> {
-    return connect({ servers: this.url, user, pass: this.password(user), name: `test:${user}`, ...options });
+    return connect({ servers: this.url, user, pass: this.password(user), name: `test:${user}`, inboxPrefix: natsInboxPrefix(user), ...options });
   }
 
   /** The nats-server process id, while it runs (for memory readings). */

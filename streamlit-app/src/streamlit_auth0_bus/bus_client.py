@@ -304,6 +304,9 @@ class BusClient:
                     user=self.settings.nats_user,
                     password=self.settings.nats_password,
                     name=self.name,
+                    # Replies arrive under this user's own inbox prefix, the only inboxes
+                    # infra/nats/nats.conf lets it read (and the only ones services answer).
+                    inbox_prefix=f"_INBOX_{self.settings.nats_user}",
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=self.reconnect_time_wait,  # type: ignore[arg-type]

@@ -44,6 +44,7 @@ PASSWORD_VARS = {
     "api-service": "NATS_API_SERVICE_PASSWORD",
     "streamlit-host": "NATS_STREAMLIT_HOST_PASSWORD",
     "audit-reader": "NATS_AUDIT_READER_PASSWORD",
+    "audit-writer": "NATS_AUDIT_WRITER_PASSWORD",
 }
 
 
@@ -190,7 +191,11 @@ class NatsServer:
         return self.settings[PASSWORD_VARS[user]]
 
     def env_for(self, user: str) -> dict[str, str]:
-        return {"NATS_URL": self.url, "NATS_USER": user, "NATS_PASSWORD": self.password(user)}
+        env = {"NATS_URL": self.url, "NATS_USER": user, "NATS_PASSWORD": self.password(user)}
+        if user == "auth-service":
+            # auth-service's second NATS user: the AUDIT stream's connection.
+            env["NATS_AUDIT_WRITER_PASSWORD"] = self.password("audit-writer")
+        return env
 
     def start(self) -> None:
         binary = os.environ.get("NATS_SERVER_BIN") or shutil.which("nats-server")

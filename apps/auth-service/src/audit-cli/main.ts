@@ -1,3 +1,4 @@
+import { natsInboxPrefix } from '@auth-bus/service-kit/config';
 import { connect, type NatsConnection } from 'nats';
 import { AuditStreamMissingError, followAudit, scanAudit, type AuditFilter } from '../audit/audit-reader';
 import { parseAuditCliArgs, USAGE, UsageError, type AuditCliOptions } from './cli-args';
@@ -30,6 +31,8 @@ export async function runAuditCli(argv: string[], out: (line: string) => void, e
       user: options.natsUser,
       pass: options.natsPassword,
       name: `audit-cli:${process.pid}`,
+      // The only inboxes nats.conf lets this user read (ordered consumers deliver there too).
+      inboxPrefix: natsInboxPrefix(options.natsUser),
       timeout: 5_000,
       maxReconnectAttempts: options.follow ? -1 : 0,
     });

@@ -1,5 +1,5 @@
 import { BusError, type AuditQueryReply, type AuditQueryRequest } from '@auth-bus/contracts';
-import { APP_LOGGER, BusConnection, type AppLogger } from '@auth-bus/service-kit';
+import { APP_LOGGER, AUDIT_BUS, BusConnection, type AppLogger } from '@auth-bus/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthServiceConfig } from '../config/auth-service.config';
 import { AUTH_SERVICE_CONFIG } from '../config/config.token';
@@ -10,7 +10,8 @@ export const DEFAULT_QUERY_LIMIT = 100;
 @Injectable()
 export class AuditQueryService {
   constructor(
-    private readonly bus: BusConnection,
+    /** The `audit-writer` connection: the AUDIT stream is managed and read there, never as a responder. */
+    @Inject(AUDIT_BUS) private readonly bus: BusConnection,
     @Inject(AUTH_SERVICE_CONFIG) private readonly config: AuthServiceConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}

@@ -1,4 +1,4 @@
-import { encodeBody, type AuditEvent } from '@auth-bus/contracts';
+import { AUDIT_KINDS, auditSubject, encodeBody, type AuditEvent } from '@auth-bus/contracts';
 import { auditEventId } from './audit-event-ids';
 import { isStreamNotFound, matchesFilter, parseAuditMessage } from './audit-reader';
 
@@ -22,9 +22,20 @@ describe('audit reading helpers', () => {
   });
 
   it('reads a stored event and ignores anything else', () => {
-    expect(parseAuditMessage({ data: encodeBody(event) })).toEqual(event);
-    expect(parseAuditMessage({ data: encodeBody({ ...event, token: 'x' }) })).toBeUndefined();
-    expect(parseAuditMessage({ data: new TextEncoder().encode('not json') })).toBeUndefined();
+    const subject = 'audit.events.api.allowed';
+    expect(parseAuditMessage({ subject, data: encodeBody(event) })).toEqual(event);
+    expect(parseAuditMessage({ subject, data: encodeBody({ ...event, token: 'x' }) })).toBeUndefined();
+    expect(parseAuditMessage({ subject, data: new TextEncoder().encode('not json') })).toBeUndefined();
+  });
+
+  it.each(AUDIT_KINDS)('reads a %s event only from its own subject', (kind) => {
+    const stored = { ...event, kind };
+    for (const other of AUDIT_KINDS) {
+      const read = parseAuditMessage({ subject: auditSubject(other), data: encodeBody(stored) });
+      expect(read === undefined ? 'refused' : 'read').toBe(other === kind ? 'read' : 'refused');
+    }
+    // Not on a subject below another kind's either (api-service may publish on audit.events.api.>).
+    expect(parseAuditMessage({ subject: `audit.events.api.${kind}`, data: encodeBody(stored) })).toBeUndefined();
   });
 
   it('recognises JetStream\'s "stream not found"', () => {

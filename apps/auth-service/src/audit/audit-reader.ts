@@ -1,4 +1,4 @@
-import { AUDIT_STREAM, AuditEvent, auditSubject, decodeBody, type AuditKind } from '@auth-bus/contracts';
+import { AUDIT_STREAM, AuditEvent, auditSubject, auditSubjectCarries, decodeBody, type AuditKind } from '@auth-bus/contracts';
 import type { JsMsg, NatsConnection, OrderedConsumerOptions } from 'nats';
 
 /**
@@ -52,11 +52,15 @@ export function matchesFilter(event: AuditEvent, filter: AuditFilter): boolean {
   return true;
 }
 
-/** The audit event in a stored message, or undefined if it is not one. */
-export function parseAuditMessage(msg: Pick<JsMsg, 'data'>): AuditEvent | undefined {
+/**
+ * The audit event in a stored message, or undefined if it is not one — including a well-formed
+ * event on a subject that does not carry its kind (e.g. a `login.verified` that api-service's
+ * credentials put on `audit.events.api.allowed`): each kind is read from its own subject only.
+ */
+export function parseAuditMessage(msg: Pick<JsMsg, 'data' | 'subject'>): AuditEvent | undefined {
   try {
     const parsed = AuditEvent.safeParse(decodeBody(msg.data));
-    return parsed.success ? parsed.data : undefined;
+    return parsed.success && auditSubjectCarries(msg.subject, parsed.data.kind) ? parsed.data : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { AUDIT_STREAM } from '@auth-bus/contracts';
-import { APP_LOGGER, BusConnection, type AppLogger } from '@auth-bus/service-kit';
+import { APP_LOGGER, AUDIT_BUS, BusConnection, type AppLogger } from '@auth-bus/service-kit';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscardPolicy, nanos, RetentionPolicy, StorageType, type StreamConfig } from 'nats';
 import { AUTH_SERVICE_CONFIG } from '../config/config.token';
@@ -21,7 +21,8 @@ export class AuditStreamService implements OnApplicationBootstrap, OnApplication
   private ensuredOnce = false;
 
   constructor(
-    private readonly bus: BusConnection,
+    /** The `audit-writer` connection: the AUDIT stream is managed and read there, never as a responder. */
+    @Inject(AUDIT_BUS) private readonly bus: BusConnection,
     @Inject(AUTH_SERVICE_CONFIG) private readonly config: AuthServiceConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}

@@ -4,6 +4,7 @@ import {
   envDuration,
   envInt,
   envString,
+  natsConfigForUser,
   natsConfigFromEnv,
   type AuditSettings,
   type Env,
@@ -41,12 +42,15 @@ export interface LoginSettings {
  *   INSTANCE_ID        replica id, in replies and audit events             auth-service-<6 random hex>
  *   LOG_LEVEL          fatal | error | warn | info | debug | trace          info
  *
- * NATS (user `auth-service`: subscribe auth.verify, auth.session.>, audit.query; publish audit.events.>
- * and the JetStream API of the AUDIT stream)
- *   NATS_URL           comma-separated server URLs                          nats://127.0.0.1:4222 (NATS_PORT)
- *   NATS_USER          NATS user                                            auth-service
- *   NATS_PASSWORD      its password                                         $NATS_AUTH_SERVICE_PASSWORD, else the
+ * NATS, two users (infra/nats/nats.conf): `auth-service` answers auth.verify, auth.session.>, audit.query
+ * and may publish only into the requesters' inboxes; `audit-writer` (a second connection that answers
+ * nothing) writes audit events and owns/reads the AUDIT stream. Both refuse development passwords
+ * when AUTH_BUS_ENV=production.
+ *   NATS_URL                     comma-separated server URLs                nats://127.0.0.1:4222 (NATS_PORT)
+ *   NATS_USER                    NATS user                                  auth-service
+ *   NATS_PASSWORD                its password                               $NATS_AUTH_SERVICE_PASSWORD, else the
  *                                                                           dev password of infra/nats/nats.env.sample
+ *   NATS_AUDIT_WRITER_PASSWORD   password of the `audit-writer` user        its dev password (nats.env.sample)
  *
  * Access tokens (shared with api-service; read in one place: @auth-bus/token-verifier, config/oidc-env.ts)
  *   OIDC_ISSUER                  the provider's issuer URL               http://localhost:4400/ (dev-idp, DEV_IDP_PORT)
@@ -100,6 +104,8 @@ export interface AuthServiceConfig {
   instance: string;
   logLevel: string;
   nats: NatsConfig;
+  /** The `audit-writer` connection (audit events, AUDIT stream, audit.query reads). */
+  auditNats: NatsConfig;
   auth: ResolvedTokenVerifierOptions;
   login: LoginSettings;
   audit: AuditSettings;
@@ -122,6 +128,7 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
     instance: envString(env, 'INSTANCE_ID', defaultInstanceId(SERVICE_NAME)),
     logLevel: envString(env, 'LOG_LEVEL', 'info'),
     nats: natsConfigFromEnv(env, SERVICE_NAME),
+    auditNats: natsConfigForUser(env, 'audit-writer'),
     auth: tokenVerifierOptionsFromEnv(env),
     login: loginSettingsFromEnv(env),
     audit: {
