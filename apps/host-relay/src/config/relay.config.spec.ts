@@ -50,7 +50,8 @@ describe('loadConfig', () => {
     expect(c.production).toBe(false);
     expect(c.allowLoopbackOrigins).toBe(true);
     expect(loadConfig({ AUTH_BUS_ENV: 'development' }).production).toBe(false);
-    expect(loadConfig({ AUTH_BUS_ENV: 'staging' }).production).toBe(false);
+    // A typo must not silently mean development.
+    expect(() => loadConfig({ AUTH_BUS_ENV: 'staging' })).toThrow('AUTH_BUS_ENV');
   });
 
   it('has the session-report budget documented in .env.sample', () => {
@@ -94,7 +95,7 @@ describe('loadConfig', () => {
       ['the default (development) NATS password', { NATS_PASSWORD: undefined }, 'NATS_PASSWORD'],
       ['host-relay-dev-password', { NATS_PASSWORD: 'host-relay-dev-password' }, 'NATS_PASSWORD'],
       ['another user’s development password', { NATS_PASSWORD: 'auth-service-dev-password' }, 'NATS_PASSWORD'],
-      ['the development password in NATS_HOST_RELAY_PASSWORD', { NATS_PASSWORD: undefined, NATS_HOST_RELAY_PASSWORD: 'host-relay-dev-password' }, 'NATS_PASSWORD'],
+      ['the development password in NATS_HOST_RELAY_PASSWORD', { NATS_PASSWORD: undefined, NATS_HOST_RELAY_PASSWORD: 'host-relay-dev-password' }, 'NATS_HOST_RELAY_PASSWORD'],
     ])('refuses %s, naming the variable and never the password', (_what, change, name) => {
       let message = '';
       try {

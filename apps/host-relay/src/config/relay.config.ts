@@ -1,5 +1,5 @@
 import { MAX_BODY_BYTES } from '@auth-bus/contracts';
-import { defaultInstanceId, DEV_NATS_PASSWORDS, natsConfigFromEnv, natsPasswordVar, type NatsConfig } from '@auth-bus/service-kit';
+import { defaultInstanceId, deploymentMode, natsConfigFromEnv, type NatsConfig } from '@auth-bus/service-kit';
 import { z } from 'zod';
 
 /**
@@ -25,7 +25,8 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().in
 const EnvSchema = z.object({
   // ---- mode ----------------------------------------------------------------------------
   /**
-   * `production` turns on production mode; anything else (or unset) is development. In
+   * `production` turns on production mode; `development` (or unset) is development; any other
+   * value is refused (a typo must not silently mean development). In
    * production the relay refuses to start without an explicit RELAY_ALLOWED_ORIGINS, with a
    * wildcard in it, or with a development NATS password; the local-origin convenience of
    * development (any `http://localhost:<port>`) is off.
@@ -197,23 +198,9 @@ function parseTrustProxy(value: string): boolean | number {
   throw new Error('RELAY_TRUST_PROXY: expected true, false or a hop count');
 }
 
-/** AUTH_BUS_ENV=production (case and surrounding spaces ignored); anything else is development. */
+/** AUTH_BUS_ENV=production (service-kit's one rule for every part: `development` or `production`, any case; anything else is refused). */
 export function isProductionMode(env: NodeJS.ProcessEnv): boolean {
-  return (env.AUTH_BUS_ENV ?? '').trim().toLowerCase() === 'production';
-}
-
-/**
- * Production refuses the development NATS passwords of infra/nats/nats.env.sample (and an empty
- * one). The message names the variable, never the value.
- */
-function checkProductionNatsPassword(nats: NatsConfig): void {
-  const dev = new Set(Object.values(DEV_NATS_PASSWORDS));
-  if (nats.pass === '' || dev.has(nats.pass)) {
-    throw new Error(
-      `Invalid host-relay configuration: NATS_PASSWORD: production mode (AUTH_BUS_ENV=production) refuses the development NATS password; ` +
-        `set NATS_PASSWORD (or ${natsPasswordVar(nats.user)}) to the real password of NATS user "${nats.user}"`,
-    );
-  }
+  return deploymentMode(env) === 'production';
 }
 
 /** Reads and checks the configuration from an environment (by default `process.env`). */
@@ -242,8 +229,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   } catch (err) {
     throw new Error(`Invalid host-relay configuration: ${(err as Error).message}`);
   }
-  const nats = natsConfigFromEnv(env, 'host-relay');
-  if (production) checkProductionNatsPassword(nats);
+  // natsConfigFromEnv refuses a development (or empty) password in production, naming the variable.
+  const nats = natsConfigFromEnv(source, 'host-relay');
   return {
     production,
     port: e.RELAY_PORT,
