@@ -130,7 +130,7 @@ describe('login hand-off across two component-web processes, bound to the browse
       await route.abort();
     });
     await loadHost();
-    const { token } = await logInAlice();
+    const token = (await logInAlice()).token.value;
     await waitFor(() => frameAdopt, { what: "the frame's adopt request" });
     await context.unroute('**/api/session/adopt');
 
