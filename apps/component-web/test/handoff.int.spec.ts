@@ -177,4 +177,17 @@ describe('login hand-off across two component-web processes, bound to the browse
     expect(refreshed.body.token.value).not.toBe(login.token.value);
     expect(balancer.served.filter((s) => s.path === '/api/session/refresh').at(-1)).toMatchObject({ backend: 'B', status: 200 });
   });
+
+  it('builds the authorization request from server configuration only: a browser-claimed scope or audience never reaches the provider', async () => {
+    const res = await fetch(`${appUrl}/auth/login?${new URLSearchParams({ scope: 'openid read:audit delete:everything', audience: 'https://other.example/api', prompt: 'none', returnTo: '/auth/popup/complete' })}`, {
+      redirect: 'manual',
+    });
+    expect(res.status).toBeGreaterThanOrEqual(300);
+    expect(res.status).toBeLessThan(400);
+    const authorize = new URL(res.headers.get('location')!);
+    expect(authorize.origin).toBe(new URL(idp.url).origin);
+    expect(authorize.searchParams.get('scope')).toBe('openid profile email offline_access');
+    expect(authorize.searchParams.get('audience')).toBe('http://localhost:8888/api');
+    expect(authorize.searchParams.get('prompt')).toBeNull();
+  });
 });
