@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { auth0 } from './lib/auth0';
 import { config as componentWebConfig } from './lib/config';
 import { buildCsp, createNonce } from './lib/csp';
+import { serverOnlyLoginRequest } from './lib/login-request';
 import { FRAME_PATH, SELF_CSP_PATHS } from './lib/routes';
 
 /**
@@ -16,13 +17,13 @@ export async function proxy(request: NextRequest) {
   const csp = buildCsp({
     nonce,
     frame: request.nextUrl.pathname === FRAME_PATH,
-    streamlitOrigins: cfg.streamlitOrigins,
+    streamlitOrigins: cfg.frameAncestors,
     relayOrigins: cfg.relayOrigins,
     issuerOrigin: cfg.issuerOrigin,
     dev: process.env.NODE_ENV === 'development',
   });
 
-  const authResponse = await auth0.middleware(request);
+  const authResponse = await auth0.middleware(serverOnlyLoginRequest(request));
   // An SDK route (/auth/login, /auth/callback, /auth/logout, …) answered: pass its response on.
   if (!authResponse.headers.has('x-middleware-next')) {
     // (the callback's hand-off page brings its own, hash-based policy)
