@@ -7,8 +7,11 @@
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ComponentWebHarness, DevIdpHarness, freePort, launchChromium, waitFor } from '@auth-bus/testing';
-import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { StreamlitHostStandIn, type HostRecord } from './streamlit-host';
 
 jest.setTimeout(180_000);
@@ -189,5 +192,50 @@ describe('login hand-off across two component-web processes, bound to the browse
     expect(authorize.searchParams.get('scope')).toBe('openid profile email offline_access');
     expect(authorize.searchParams.get('audience')).toBe('http://localhost:8888/api');
     expect(authorize.searchParams.get('prompt')).toBeNull();
+  });
+
+  it('keeps the login across a reload when the browser refuses the frame its storage (Streamlit on 127.0.0.1, component on localhost)', async () => {
+    // A Chromium that blocks third-party cookies (as Chrome's incognito, and Chromium's own
+    // third-party-cookie phase-out do): the frame's IndexedDB is refused; partitioned cookies work.
+    const profile = mkdtempSync(join(tmpdir(), 'auth-bus-chromium-3pc-'));
+    mkdirSync(join(profile, 'Default'), { recursive: true });
+    writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: 1, block_third_party_cookies: true } }));
+    const strict = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--test-third-party-cookie-phaseout'],
+    });
+    const [previousContext, previousPage] = [context, page];
+    try {
+      context = strict;
+      page = await strict.newPage();
+      await loadHost();
+      const refusal = await (await frame()).evaluate(
+        () =>
+          new Promise<string>((resolve) => {
+            try {
+              const r = indexedDB.open('probe');
+              r.onsuccess = () => resolve('opened');
+              r.onerror = () => resolve(`refused: ${r.error?.message}`);
+            } catch (err) {
+              resolve(`refused: ${(err as Error).message}`);
+            }
+          }),
+      );
+      expect(refusal).toMatch(/^refused/);
+      const login = await logInAlice();
+      await waitFor(() => balancer.served.filter((s) => s.path === '/api/session/adopt').at(-1)?.status === 204 || undefined, { what: 'the adopt' });
+      // reload: a new Streamlit session that knows nobody; the frame restores alice from its cookie
+      await loadHost();
+      const mount = await waitFor(async () => (await statusEvents()).find((e) => e.data.cause === 'mount'), { what: 'the mount event', timeout: 15_000 });
+      expect(mount!.data.user).toMatchObject({ sub: 'auth0|alice', name: 'Alice Example' });
+      expect(mount!.data.token.value).toBe(login.token.value); // still valid: restored, not refreshed
+      expect(await (await frame()).textContent('[data-testid=user]')).toBe('Alice Example');
+    } finally {
+      context = previousContext;
+      page = previousPage;
+      await strict.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 });
