@@ -48,6 +48,8 @@ describe('access-token claims from the seed users', () => {
   it('gives carol an access token of more than 6 KB through a namespaced custom claim', async () => {
     const { token, payload } = await signedFor('auth0|carol');
     expect(token.length).toBeGreaterThanOrEqual(6 * 1024);
+    // and still within the contracts' token limit (MAX_TOKEN_CHARS, 8,192): the whole system must carry it
+    expect(token.length).toBeLessThanOrEqual(8192 - 512);
     expect(payload['https://auth-bus.example/groups']).toEqual(expect.arrayContaining(['org/security/team-01/project-readers']));
     expect(payload).toMatchObject({ sub: 'auth0|carol', azp: 'component-web', permissions: ['read:messages'] });
   });
