@@ -2,7 +2,8 @@
  * Runs once when the server starts (Next.js instrumentation): a configuration that cannot work
  * (lib/config.ts — e.g. a wildcard in STREAMLIT_ORIGINS or a development secret with
  * AUTH_BUS_ENV=production) stops component-web at start, with the variable to change, instead of
- * failing the first request.
+ * failing the first request. It also warns when a cookie of component-web would reach
+ * Streamlit's WebSocket (lib/streamlit-cookie-check.ts).
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
@@ -14,4 +15,7 @@ export async function register(): Promise<void> {
     console.error(`[component-web] refusing to start: ${err.message}`);
     process.exit(1);
   }
+  // would any of our cookies ride on Streamlit's WebSocket handshake? (issue 14)
+  const { streamlitCookieCheck } = await import('./lib/streamlit-cookie-check');
+  for (const line of streamlitCookieCheck()) console.warn(line);
 }

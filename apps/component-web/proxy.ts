@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { auth0 } from './lib/auth0';
 import { config as componentWebConfig } from './lib/config';
 import { buildCsp, createNonce } from './lib/csp';
+import { legacyRootCookieDeletions } from './lib/legacy-cookies';
 import { serverOnlyLoginRequest } from './lib/login-request';
 import { FRAME_PATH, SELF_CSP_PATHS } from './lib/routes';
 
@@ -29,6 +30,7 @@ export async function proxy(request: NextRequest) {
     // (the callback's hand-off page brings its own, hash-based policy)
     if (!authResponse.headers.has('content-security-policy')) authResponse.headers.set('content-security-policy', csp);
     authResponse.headers.set('referrer-policy', 'no-referrer');
+    for (const line of legacyRootCookieDeletions(request.cookies.getAll().map((c) => c.name))) authResponse.headers.append('set-cookie', line);
     return authResponse;
   }
 
@@ -41,6 +43,8 @@ export async function proxy(request: NextRequest) {
   if (!SELF_CSP_PATHS.includes(request.nextUrl.pathname)) response.headers.set('content-security-policy', csp);
   response.headers.set('referrer-policy', 'no-referrer');
   response.headers.set('x-content-type-options', 'nosniff');
+  // (after every cookies.set: that API rewrites the set-cookie header)
+  for (const line of legacyRootCookieDeletions(request.cookies.getAll().map((c) => c.name))) response.headers.append('set-cookie', line);
   return response;
 }
 

@@ -74,8 +74,8 @@ describe('login hand-off across two component-web processes, bound to the browse
     await (await frame()).waitForSelector('.frame[data-ready=true]');
   };
 
-  /** Logs alice in through the popup (or through dev-idp's existing session); returns the login event. */
-  const logInAlice = async () => {
+  /** Logs a user in through the popup (or through dev-idp's existing session); returns the login event. */
+  const logIn = async (email = 'alice@example.com', password = 'alice-password') => {
     const before = (await statusEvents()).length;
     const popupPromise = context.waitForEvent('page');
     await (await frame()).getByRole('button', { name: 'Log in', exact: true }).click();
@@ -83,8 +83,8 @@ describe('login hand-off across two component-web processes, bound to the browse
     const closed = popup.waitForEvent('close', { timeout: 30_000 });
     const form = await Promise.race([popup.waitForSelector('#username', { timeout: 30_000 }).then(() => true), closed.then(() => false)]);
     if (form) {
-      await popup.fill('#username', 'alice@example.com');
-      await popup.fill('#password', 'alice-password');
+      await popup.fill('#username', email);
+      await popup.fill('#password', password);
       await popup.getByRole('button', { name: 'Log in', exact: true }).click();
     }
     await closed;
@@ -133,7 +133,7 @@ describe('login hand-off across two component-web processes, bound to the browse
       await route.abort();
     });
     await loadHost();
-    const token = (await logInAlice()).token.value;
+    const token = (await logIn()).token.value;
     await waitFor(() => frameAdopt, { what: "the frame's adopt request" });
     await context.unroute('**/api/session/adopt');
 
@@ -164,7 +164,7 @@ describe('login hand-off across two component-web processes, bound to the browse
     await context.clearCookies();
     await loadHost();
     const servedBefore = balancer.served.length;
-    const login = await logInAlice();
+    const login = await logIn();
     const adopt = await waitFor(() => balancer.served.slice(servedBefore).find((s) => s.path === '/api/session/adopt'), { what: 'the adopt', timeout: 15_000 });
     const callback = balancer.served.slice(servedBefore).find((s) => s.path === '/auth/callback');
     expect(callback).toMatchObject({ backend: 'A', status: 200 });
@@ -194,7 +194,7 @@ describe('login hand-off across two component-web processes, bound to the browse
     expect(authorize.searchParams.get('prompt')).toBeNull();
   });
 
-  it('keeps the login across a reload when the browser refuses the frame its storage (Streamlit on 127.0.0.1, component on localhost)', async () => {
+  it('keeps a big-token login across a reload when the browser refuses the frame its storage (Streamlit on 127.0.0.1, component on localhost)', async () => {
     // A Chromium that blocks third-party cookies (as Chrome's incognito, and Chromium's own
     // third-party-cookie phase-out do): the frame's IndexedDB is refused; partitioned cookies work.
     const profile = mkdtempSync(join(tmpdir(), 'auth-bus-chromium-3pc-'));
@@ -223,14 +223,18 @@ describe('login hand-off across two component-web processes, bound to the browse
           }),
       );
       expect(refusal).toMatch(/^refused/);
-      const login = await logInAlice();
+      // carol: a ~7 KB access token — the SDK session is ~11 KB, over the 10 KiB that Chromium
+      // allows partitioned cookies per frame site: the frame's cookie must not hold the tokens
+      const login = await logIn('carol@example.com', 'carol-password');
       await waitFor(() => balancer.served.filter((s) => s.path === '/api/session/adopt').at(-1)?.status === 204 || undefined, { what: 'the adopt' });
       // reload: a new Streamlit session that knows nobody; the frame restores alice from its cookie
       await loadHost();
       const mount = await waitFor(async () => (await statusEvents()).find((e) => e.data.cause === 'mount'), { what: 'the mount event', timeout: 15_000 });
-      expect(mount!.data.user).toMatchObject({ sub: 'auth0|alice', name: 'Alice Example' });
-      expect(mount!.data.token.value).toBe(login.token.value); // still valid: restored, not refreshed
-      expect(await (await frame()).textContent('[data-testid=user]')).toBe('Alice Example');
+      expect(mount!.data.user).toMatchObject({ sub: 'auth0|carol', name: 'Carol Example' });
+      // restored through a refresh (the cookie keeps no access token): a new token for carol
+      expect(mount!.data.token.value).not.toBe(login.token.value);
+      expect(JSON.parse(Buffer.from(mount!.data.token.value.split('.')[1], 'base64url').toString())).toMatchObject({ sub: 'auth0|carol' });
+      expect(await (await frame()).textContent('[data-testid=user]')).toBe('Carol Example');
     } finally {
       context = previousContext;
       page = previousPage;

@@ -1,7 +1,8 @@
 import { NextRequest, NextResponse } from 'next/server';
 import { auth0Frame, FRAME_SESSION_COOKIE } from '../../../../lib/auth0';
 import { config } from '../../../../lib/config';
-import { FRAME_COOKIE_ATTRIBUTES, isFrameRequest, sessionCookies } from '../../../../lib/frame-session';
+import { writeFrameSession } from '../../../../lib/frame-cookie';
+import { isFrameRequest, sessionCookies } from '../../../../lib/frame-session';
 import { toComponentSession } from '../../../../lib/session';
 
 export const dynamic = 'force-dynamic';
@@ -31,7 +32,7 @@ function withCookies(request: NextRequest, carrier: NextResponse): NextRequest {
  *
  * `?restore=1`: the frame's page loaded with nothing in its own storage — refused, as Chromium
  * does for a frame on another site than the Streamlit page, or just empty — and asks for the
- * session it adopted earlier: the stored access token while it is still valid, else refreshed.
+ * session it adopted earlier (refreshed: the cookie keeps no access token).
  * (The popup's first-party `__session` is scoped to `/auth` and never sent here.)
  */
 export async function POST(request: NextRequest): Promise<Response> {
@@ -44,7 +45,8 @@ export async function POST(request: NextRequest): Promise<Response> {
   }
   const carrier = new NextResponse(null);
   try {
-    const fresh = await auth0Frame.getAccessToken(request, carrier, { refresh: !restore });
+    // (the frame's cookie holds no access token — lib/frame-cookie.ts — so this always refreshes)
+    const fresh = await auth0Frame.getAccessToken(request, carrier, { refresh: true });
     const stored = await auth0Frame.getSession(withCookies(request, carrier));
     const session = toComponentSession(
       stored && {
@@ -54,7 +56,7 @@ export async function POST(request: NextRequest): Promise<Response> {
     );
     if (!session) return error(401, 'UNAUTHENTICATED', 'Session expired — log in again', 'missing');
     const response = NextResponse.json(session, { headers: NO_STORE });
-    for (const c of carrier.cookies.getAll()) response.cookies.set({ ...c, ...FRAME_COOKIE_ATTRIBUTES });
+    await writeFrameSession(request, response, stored!);
     return response;
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'unknown';
