@@ -95,7 +95,8 @@ describe('login hand-off across two component-web processes, bound to the browse
   beforeAll(async () => {
     host = await StreamlitHostStandIn.start();
     const ports = { A: 0, B: 0 };
-    balancer = await startBalancer((path) => (path.startsWith('/api/session/') ? 'B' : 'A'), () => ports);
+    // the login's start (transaction cookie) on B, its callback on A, the frame's session calls on B
+    balancer = await startBalancer((path) => (path.startsWith('/api/session/') || path.startsWith('/auth/login') ? 'B' : 'A'), () => ports);
     appUrl = `http://localhost:${balancer.port}`;
     idp = await DevIdpHarness.start({
       env: {
@@ -106,11 +107,10 @@ describe('login hand-off across two component-web processes, bound to the browse
     });
     ports.A = await freePort();
     ports.B = await freePort();
-    // one deployment: the same secret and public URL for both processes
+    // one deployment: the same secret and public URL for both processes. No STREAMLIT_ORIGINS:
+    // in development any http://127.0.0.1:<port> may frame the component (the stand-in's port is random)
     const env = { APP_BASE_URL: appUrl, AUTH0_SECRET: 'a1'.repeat(32) };
-    [webA, webB] = await Promise.all(
-      (['A', 'B'] as const).map((name) => ComponentWebHarness.start({ port: ports[name], auth0Domain: idp.url, streamlitOrigins: [host.origin], env })),
-    );
+    [webA, webB] = await Promise.all((['A', 'B'] as const).map((name) => ComponentWebHarness.start({ port: ports[name], auth0Domain: idp.url, env })));
     host.frameUrl = `${appUrl}/streamlit`;
     browser = await launchChromium();
     context = browser.context;
@@ -168,6 +168,7 @@ describe('login hand-off across two component-web processes, bound to the browse
     const adopt = await waitFor(() => balancer.served.slice(servedBefore).find((s) => s.path === '/api/session/adopt'), { what: 'the adopt', timeout: 15_000 });
     const callback = balancer.served.slice(servedBefore).find((s) => s.path === '/auth/callback');
     expect(callback).toMatchObject({ backend: 'A', status: 200 });
+    expect(balancer.served.slice(servedBefore).find((s) => s.path === '/auth/login')).toMatchObject({ backend: 'B' });
     expect(adopt).toMatchObject({ backend: 'B', status: 204 });
 
     // the silent refresh, as the frame does it, on B with the adopted (partitioned) session
