@@ -2,6 +2,8 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { auth0 } from './lib/auth0';
 import { config as componentWebConfig } from './lib/config';
 import { buildCsp, createNonce } from './lib/csp';
+import { legacyRootCookieDeletions } from './lib/legacy-cookies';
+import { serverOnlyLoginRequest } from './lib/login-request';
 import { FRAME_PATH, SELF_CSP_PATHS } from './lib/routes';
 
 /**
@@ -16,18 +18,19 @@ export async function proxy(request: NextRequest) {
   const csp = buildCsp({
     nonce,
     frame: request.nextUrl.pathname === FRAME_PATH,
-    streamlitOrigins: cfg.streamlitOrigins,
+    streamlitOrigins: cfg.frameAncestors,
     relayOrigins: cfg.relayOrigins,
     issuerOrigin: cfg.issuerOrigin,
     dev: process.env.NODE_ENV === 'development',
   });
 
-  const authResponse = await auth0.middleware(request);
+  const authResponse = await auth0.middleware(serverOnlyLoginRequest(request));
   // An SDK route (/auth/login, /auth/callback, /auth/logout, …) answered: pass its response on.
   if (!authResponse.headers.has('x-middleware-next')) {
     // (the callback's hand-off page brings its own, hash-based policy)
     if (!authResponse.headers.has('content-security-policy')) authResponse.headers.set('content-security-policy', csp);
     authResponse.headers.set('referrer-policy', 'no-referrer');
+    for (const line of legacyRootCookieDeletions(request.cookies.getAll().map((c) => c.name))) authResponse.headers.append('set-cookie', line);
     return authResponse;
   }
 
@@ -40,6 +43,8 @@ export async function proxy(request: NextRequest) {
   if (!SELF_CSP_PATHS.includes(request.nextUrl.pathname)) response.headers.set('content-security-policy', csp);
   response.headers.set('referrer-policy', 'no-referrer');
   response.headers.set('x-content-type-options', 'nosniff');
+  // (after every cookies.set: that API rewrites the set-cookie header)
+  for (const line of legacyRootCookieDeletions(request.cookies.getAll().map((c) => c.name))) response.headers.append('set-cookie', line);
   return response;
 }
 

@@ -17,10 +17,17 @@ const system = require('../../tools/dev/system.cjs');
 
 const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'e2e');
 const APP_URL = `http://localhost:${system.PORTS.streamlit}`;
+/** The same Streamlit app on another site than component-web (localhost): cross-site frame. */
+const APP_URL_OTHER_SITE = `http://127.0.0.1:${system.PORTS.streamlit}`;
+const WEB_URL = `http://localhost:${system.PORTS.componentWeb}`;
+/** Streamlit's WebSocket server refuses a handshake with a header line above this (uvicorn + websockets). */
+const STREAMLIT_HEADER_LINE_LIMIT = 8192;
 const IDP_URL = `http://localhost:${system.PORTS.devIdp}`;
 const USERS = {
   alice: { email: 'alice@example.com', password: 'alice-password', name: 'Alice Example' },
   bob: { email: 'bob@example.com', password: 'bob-password', name: 'Bob Example' },
+  // an access token of ~7 KB (a large namespaced claim, apps/dev-idp seed)
+  carol: { email: 'carol@example.com', password: 'carol-password', name: 'Carol Example' },
 };
 
 let running: { stop: () => Promise<void>; lines: string[]; processes: () => number[] } | undefined;
@@ -239,6 +246,54 @@ describe('the user journey', () => {
       await text(/rejected/i).waitFor();
       await expect(text('Mallory Forger').isVisible()).resolves.toBe(false);
       await text(/please log in/i).waitFor();
+    });
+  });
+
+  it('10. carol, whose access token is ~7 KB, logs in and reloads: Streamlit still connects (no component-web cookie on its WebSocket)', async () => {
+    await step('09-big-token-reload', async () => {
+      await page.goto(APP_URL);
+      await waitForAppIdle();
+      await logIn('carol');
+      await text(/please log in/i).waitFor({ state: 'hidden', timeout: 15_000 });
+      const context = page.context();
+      // every cookie component-web set, and what the browser sends with Streamlit's WebSocket handshake
+      const webCookies = await context.cookies([`${WEB_URL}/auth/callback`, `${WEB_URL}/api/session/refresh`]);
+      const toStreamlit = await context.cookies(`${APP_URL}/_stcore/stream`);
+      const cookieLine = `Cookie: ${toStreamlit.map((c) => `${c.name}=${c.value}`).join('; ')}`;
+      const sizes = Object.fromEntries(webCookies.map((c) => [`${c.name} (path ${c.path})`, c.name.length + 1 + c.value.length]));
+      console.log(`component-web cookies after carol's login (bytes): ${JSON.stringify(sizes)}`);
+      console.log(`cookies sent with Streamlit's WebSocket handshake: ${toStreamlit.map((c) => c.name).join(', ') || 'none'} (${cookieLine.length} bytes)`);
+      timings.big_token_cookie_bytes_total = Object.values(sizes).reduce((a, b) => a + b, 0);
+      timings.streamlit_handshake_cookie_line_bytes = cookieLine.length;
+      // the SDK's session is big (it would have broken the handshake with path /) …
+      expect(timings.big_token_cookie_bytes_total).toBeGreaterThan(STREAMLIT_HEADER_LINE_LIMIT);
+      // … and none of it reaches Streamlit
+      expect(toStreamlit.filter((c) => /^(__session|__cwf|__txn_)/.test(c.name))).toEqual([]);
+      expect(cookieLine.length).toBeLessThan(STREAMLIT_HEADER_LINE_LIMIT);
+
+      const pagesBefore = context.pages().length;
+      await page.reload();
+      await text(USERS.carol.name).waitFor({ timeout: 30_000 });
+      // the WebSocket is up: a rerun through it answers
+      await click('Call Secure API');
+      await text(/SECURE/).waitFor();
+      expect(context.pages().length).toBe(pagesBefore);
+      await logOut();
+    });
+  });
+
+  it('11. with Streamlit on 127.0.0.1 (another site than component-web on localhost), the login survives a reload', async () => {
+    await step('10-cross-site-reload', async () => {
+      await page.goto(APP_URL_OTHER_SITE);
+      await waitForAppIdle();
+      await logIn('alice');
+      await text(/please log in/i).waitFor({ state: 'hidden', timeout: 15_000 });
+      const pagesBefore = page.context().pages().length;
+      await page.reload();
+      await text(USERS.alice.name).waitFor({ timeout: 30_000 });
+      await text(/please log in/i).waitFor({ state: 'hidden', timeout: 15_000 });
+      expect(page.context().pages().length).toBe(pagesBefore);
+      await logOut();
     });
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isLocalInsecureProvider, loadConfig, parseOrigins } from './config';
+import { ConfigError, isLocalInsecureProvider, loadConfig, parseOrigins } from './config';
 
 describe('component-web config', () => {
   let dir: string;
@@ -64,5 +64,41 @@ describe('component-web config', () => {
   it('parses origin lists, dropping what is not an origin of the right kind', () => {
     expect(parseOrigins('http://a:1 https://b/path, ftp://c nonsense http://a:1', ['http:', 'https:'])).toEqual(['http://a:1', 'https://b']);
     expect(parseOrigins('ws://r:8888 http://x', ['ws:', 'wss:'])).toEqual(['ws://r:8888']);
+  });
+
+  it('lets any local Streamlit port frame the component in development, only the listed origins in production', () => {
+    const dev = loadConfig({ COMPONENT_WEB_DATA_DIR: dir, STREAMLIT_ORIGINS: 'https://apps.example.com' });
+    expect(dev.production).toBe(false);
+    expect(dev.frameAncestors).toEqual(['https://apps.example.com', 'http://localhost:*', 'http://127.0.0.1:*']);
+    // NODE_ENV is not the switch (next start always sets production)
+    const prodEnv = {
+      AUTH_BUS_ENV: 'production',
+      NODE_ENV: 'production',
+      STREAMLIT_ORIGINS: 'https://apps.example.com',
+      AUTH0_SECRET: 'ef'.repeat(32),
+      AUTH0_CLIENT_SECRET: 'tenant-secret',
+    };
+    expect(loadConfig({ ...prodEnv, NODE_ENV: 'development', AUTH_BUS_ENV: 'dev' }).production).toBe(false);
+    const prod = loadConfig(prodEnv);
+    expect(prod.frameAncestors).toEqual(['https://apps.example.com']);
+  });
+
+  it('refuses, in production, a wildcard origin and the development secrets — naming the variable', () => {
+    const prodEnv = { AUTH_BUS_ENV: 'production', STREAMLIT_ORIGINS: 'https://apps.example.com', AUTH0_SECRET: 'ef'.repeat(32), AUTH0_CLIENT_SECRET: 'tenant-secret' };
+    const refusal = (env: Record<string, string | undefined>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return err instanceof ConfigError ? `${err.variable}: ${err.message}` : `other: ${String(err)}`;
+      }
+      return 'accepted';
+    };
+    expect(refusal({ ...prodEnv, STREAMLIT_ORIGINS: 'https://apps.example.com http://localhost:*' })).toMatch(/^STREAMLIT_ORIGINS: STREAMLIT_ORIGINS .*"http:\/\/localhost:\*"/);
+    expect(refusal({ ...prodEnv, AUTH0_SECRET: undefined, COMPONENT_WEB_DATA_DIR: dir })).toMatch(/^AUTH0_SECRET: AUTH0_SECRET must be set/);
+    expect(refusal({ ...prodEnv, AUTH0_CLIENT_SECRET: undefined })).toMatch(/^AUTH0_CLIENT_SECRET: .*development default/);
+    expect(refusal({ ...prodEnv, AUTH0_CLIENT_SECRET: 'component-web-dev-secret' })).toMatch(/^AUTH0_CLIENT_SECRET:/);
+    expect(refusal(prodEnv)).toBe('accepted');
+    // development keeps working with every default
+    expect(refusal({ COMPONENT_WEB_DATA_DIR: dir, STREAMLIT_ORIGINS: 'http://localhost:*' })).toBe('accepted');
   });
 });

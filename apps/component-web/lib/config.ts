@@ -27,6 +27,14 @@ import { dirname, join } from 'node:path';
  * - RELAY_ORIGINS         Space-separated WebSocket origins the frame may connect to (CSP
  *                         `connect-src`). Default `ws://localhost:8888 ws://127.0.0.1:8888`.
  *
+ * - AUTH_BUS_ENV          `production` for a deployment; anything else is development. (Not
+ *                         NODE_ENV: `next start` always sets that to production.) In development
+ *                         the frame may also be embedded by any `http://localhost:<port>` and
+ *                         `http://127.0.0.1:<port>` page (`streamlit run my_app.py` on 8501, …).
+ *                         In production STREAMLIT_ORIGINS is the whole list, a wildcard is
+ *                         refused, and so are a missing AUTH0_SECRET and the development
+ *                         AUTH0_CLIENT_SECRET: component-web refuses to start, naming the variable.
+ *
  * `allowInsecureRequests` (plain-HTTP calls to the provider) is switched on only when the
  * provider is `http://localhost[:port]` or `http://127.0.0.1[:port]`, never for anything else.
  */
@@ -48,7 +56,30 @@ export interface ComponentWebConfig {
   scope: string;
   allowInsecureRequests: boolean;
   streamlitOrigins: string[];
+  /** CSP `frame-ancestors` of the frame: STREAMLIT_ORIGINS, plus local wildcards in development. */
+  frameAncestors: string[];
   relayOrigins: string[];
+  /** AUTH_BUS_ENV=production */
+  production: boolean;
+}
+
+/** A setting that cannot work; the message names the variable to change. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Development only: any local Streamlit port may embed the frame (CSP port wildcards). */
+export const DEV_FRAME_ANCESTORS = ['http://localhost:*', 'http://127.0.0.1:*'];
+const DEV_CLIENT_SECRET = 'component-web-dev-secret';
+
+export function isProduction(source: Env = process.env): boolean {
+  return source.AUTH_BUS_ENV?.trim().toLowerCase() === 'production';
 }
 
 /** Defaults; the local ports follow the system's port variables (tools/dev, README). */
@@ -60,7 +91,7 @@ function defaults(source: Env) {
   return {
     AUTH0_DOMAIN: `http://localhost:${port('DEV_IDP_PORT', 4400)}`,
     AUTH0_CLIENT_ID: 'component-web',
-    AUTH0_CLIENT_SECRET: 'component-web-dev-secret',
+    AUTH0_CLIENT_SECRET: DEV_CLIENT_SECRET,
     APP_BASE_URL: `http://localhost:${web}`,
     AUTH0_AUDIENCE: 'http://localhost:8888/api',
     AUTH0_SCOPE: 'openid profile email offline_access',
@@ -160,8 +191,23 @@ function resolveSecret(source: Env): { secret: string; secretSource: ComponentWe
 }
 
 export function loadConfig(source: Env = process.env): ComponentWebConfig {
+  const production = isProduction(source);
   const domain = env('AUTH0_DOMAIN', source);
   const appBaseUrl = env('APP_BASE_URL', source).replace(/\/+$/, '');
+  const streamlitList = env('STREAMLIT_ORIGINS', source);
+  if (production) {
+    const wildcard = streamlitList.split(/[\s,]+/).find((o) => o.includes('*'));
+    if (wildcard) {
+      throw new ConfigError('STREAMLIT_ORIGINS', `STREAMLIT_ORIGINS must list the Streamlit origins explicitly in production (AUTH_BUS_ENV=production); "${wildcard}" is a wildcard`);
+    }
+    if (!source.AUTH0_SECRET?.trim()) {
+      throw new ConfigError('AUTH0_SECRET', 'AUTH0_SECRET must be set in production (AUTH_BUS_ENV=production): a random 32-byte hex key shared by every component-web replica (openssl rand -hex 32)');
+    }
+    if (env('AUTH0_CLIENT_SECRET', source) === DEV_CLIENT_SECRET) {
+      throw new ConfigError('AUTH0_CLIENT_SECRET', 'AUTH0_CLIENT_SECRET is the development default; set the client secret of your identity provider (AUTH_BUS_ENV=production)');
+    }
+  }
+  const streamlitOrigins = parseOrigins(streamlitList, ['http:', 'https:']);
   return {
     domain,
     issuerOrigin: toOrigin(domain),
@@ -173,8 +219,10 @@ export function loadConfig(source: Env = process.env): ComponentWebConfig {
     audience: env('AUTH0_AUDIENCE', source),
     scope: env('AUTH0_SCOPE', source),
     allowInsecureRequests: isLocalInsecureProvider(domain),
-    streamlitOrigins: parseOrigins(env('STREAMLIT_ORIGINS', source), ['http:', 'https:']),
+    streamlitOrigins,
+    frameAncestors: production ? streamlitOrigins : [...streamlitOrigins, ...DEV_FRAME_ANCESTORS],
     relayOrigins: parseOrigins(env('RELAY_ORIGINS', source), ['ws:', 'wss:']),
+    production,
   };
 }
 

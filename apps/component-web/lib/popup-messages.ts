@@ -1,4 +1,5 @@
 import { POPUP_MESSAGE_SOURCE, type PopupMessage } from '@auth-bus/contracts';
+import { sealHandoff, type Handoff } from './handoff';
 import { toComponentSession, type SdkSessionLike } from './session';
 
 const ERROR_TEXT: Record<string, string> = {
@@ -8,11 +9,21 @@ const ERROR_TEXT: Record<string, string> = {
 };
 
 export interface PopupOutcome {
-  message: PopupMessage;
+  message: PopupMessage & { handoff?: Handoff };
   title: string;
   text: string;
   /** The access token handed over (login only). */
   accessToken?: string;
+}
+
+/**
+ * The login outcome with the frame's hand-off attached (lib/handoff.ts): the full SDK session
+ * (refresh token included), sealed with a key derived from AUTH0_SECRET, plus its one-time secret.
+ */
+export function loginOutcomeWithHandoff(sdkSession: (SdkSessionLike & object) | null, errorCode: string | null, appSecret: string): PopupOutcome {
+  const outcome = loginOutcome(sdkSession, errorCode);
+  if (!outcome.accessToken || !sdkSession || outcome.message.kind !== 'login') return outcome;
+  return { ...outcome, message: { ...outcome.message, handoff: sealHandoff(sdkSession, appSecret) } };
 }
 
 /** What the login popup tells the frame, from an SDK session or an error code. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PopupMessage } from '@auth-bus/contracts';
+import type { Handoff } from './handoff';
 
 /**
  * The tiny HTML page that ends a popup flow: it posts one `PopupMessage` to `window.opener`
@@ -48,7 +49,11 @@ function escapeHtml(text: string): string {
 }
 
 export interface PopupPageOptions {
-  message: PopupMessage;
+  /**
+   * The message; a login's carries the frame's one-time hand-off (lib/handoff.ts) next to the
+   * contract's fields — it travels only in this postMessage to the popup's own origin.
+   */
+  message: PopupMessage & { handoff?: Handoff };
   title: string;
   text: string;
 }

@@ -21,6 +21,14 @@ const userSchema = z.object({
   password_hash: z.string().refine(isPasswordHash, 'must be a hash from `npm run hash-password -w apps/dev-idp`'),
   /** RBAC permissions; only those the API defines end up in its access tokens. */
   permissions: z.array(z.string()).default([]),
+  /**
+   * Extra claims in this user's access tokens, as an Auth0 Action adds them: namespaced (the key
+   * is a URL), never a registered claim. The seed's carol carries a large one, so that tests can
+   * log in with an access token of more than 6 KB (cookie and header limits, issue 14).
+   */
+  access_token_claims: z
+    .record(z.string().regex(/^https?:\/\/\S+$/, 'must be a namespaced claim (a URL, as Auth0 requires)'), z.unknown())
+    .optional(),
 });
 
 const seedSchema = z.object({ users: z.array(userSchema).min(1) });
@@ -106,6 +114,11 @@ export class AccountStore {
   permissionsFor(user: SeedUser, api: ApiConfig): string[] {
     const defined = new Set(api.permissions);
     return user.permissions.filter((p) => defined.has(p));
+  }
+
+  /** The user's extra (namespaced) access-token claims; empty when none. */
+  accessTokenClaims(user: SeedUser): Record<string, unknown> {
+    return { ...(user.access_token_claims ?? {}) };
   }
 
   /** Initials for the generated avatar. */

@@ -53,6 +53,8 @@ export function makeJwtCustomizer(config: DevIdpConfig, accounts: AccountStore) 
 
     const user = token.accountId ? accounts.find(token.accountId) : undefined;
     payload.permissions = user && api ? accounts.permissionsFor(user, api) : [];
+    // namespaced custom claims (the seed's `access_token_claims`): never replace a standard one
+    if (user) for (const [name, value] of Object.entries(accounts.accessTokenClaims(user))) payload[name] ??= value;
     if (scopes.has('openid')) payload.aud = [payload.aud, userinfoUrl(config)];
   };
 }

@@ -92,7 +92,7 @@ describe('discovery and JWKS', () => {
   it('answers /healthz', async () => {
     const res = await fetch(`${idp.issuer}healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', issuer: idp.issuer, users: 2 });
+    expect(await res.json()).toMatchObject({ status: 'ok', issuer: idp.issuer, users: 3 });
   });
 });
 

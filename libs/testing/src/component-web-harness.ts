@@ -35,7 +35,7 @@ function run(what: string, command: string, args: string[], env: Record<string, 
  */
 export function ensureComponentWebBuilt(): void {
   const newest = Math.max(
-    ...['app', 'lib', 'proxy.ts', 'next.config.ts', 'tsconfig.app.json'].map((p) => newestMtime(join(APP_ROOT, p))),
+    ...['app', 'lib', 'proxy.ts', 'instrumentation.ts', 'next.config.ts', 'tsconfig.app.json'].map((p) => newestMtime(join(APP_ROOT, p))),
     newestMtime(join(CONTRACTS_ROOT, 'src')),
   );
   if (existsSync(BUILD_ID) && statSync(BUILD_ID).mtimeMs >= newest) return;

@@ -20,7 +20,8 @@ export const dynamic = 'force-dynamic';
 export default async function StreamlitFramePage() {
   await headers();
   const cfg = config();
-  const login = `${LOGIN_PATH}?${new URLSearchParams({ audience: cfg.audience, returnTo: POPUP_COMPLETE_PATH })}`;
+  // (scope and audience come from the server's configuration only: proxy.ts drops any other parameter)
+  const login = `${LOGIN_PATH}?${new URLSearchParams({ returnTo: POPUP_COMPLETE_PATH })}`;
   const logout = `${LOGOUT_PATH}?${new URLSearchParams({ returnTo: `${cfg.appBaseUrl}${POPUP_LOGGED_OUT_PATH}` })}`;
   return (
     <Frame

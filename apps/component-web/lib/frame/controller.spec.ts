@@ -6,12 +6,23 @@ import { memoryStore } from './store';
 const ORIGIN = 'http://localhost:3001';
 const ALL = ['onStatusUpdate', 'onActionResult', 'onError'];
 
-function setup(options: { stored?: ReturnType<typeof sessionFor> | null; refresh?: (n: number) => Response | Error; blockPopups?: boolean } = {}) {
+function setup(
+  options: {
+    stored?: ReturnType<typeof sessionFor> | null;
+    refresh?: (n: number) => Response | Error;
+    restore?: () => Response;
+    blockPopups?: boolean;
+    failingStore?: boolean;
+  } = {},
+) {
   const timers = new FakeTimers();
   const events: ComponentEventValue[] = [];
   const sockets: FakeSocket[] = [];
   const opened: { url: string; features: string; win: WindowLike }[] = [];
-  const store = memoryStore(options.stored ?? null);
+  const memory = memoryStore(options.stored ?? null);
+  const store = options.failingStore
+    ? { ...memory, load: () => Promise.reject(new Error('The user denied permission to access the database.')), save: () => Promise.reject(new Error('denied')) }
+    : memory;
   let refreshCalls = 0;
   const calls: { url: string; body?: unknown }[] = [];
   const deps: FrameDeps = {
@@ -24,6 +35,7 @@ function setup(options: { stored?: ReturnType<typeof sessionFor> | null; refresh
     },
     fetch: (async (url: string, init: RequestInit) => {
       calls.push({ url, body: init.body ? JSON.parse(String(init.body)) : undefined });
+      if (url === '/api/session/refresh?restore=1') return options.restore?.() ?? new Response('{}', { status: 401 });
       if (url !== '/api/session/refresh') return new Response(null, { status: 204 });
       refreshCalls += 1;
       const result = options.refresh?.(refreshCalls) ?? new Response('{}', { status: 401 });
@@ -53,12 +65,13 @@ function setup(options: { stored?: ReturnType<typeof sessionFor> | null; refresh
   });
   const render = (args: Record<string, unknown> = {}) =>
     controller.onRender({ events: ALL, relay_url: 'ws://relay/ws', session_id: 'sess-1', initial_state: null, ...args });
-  return { timers, events, sockets, opened, store, controller, render, calls, refreshCalls: () => refreshCalls };
+  return { timers, events, sockets, opened, store: memory, controller, render, calls, refreshCalls: () => refreshCalls };
 }
 
-const loginMessage = (session: ReturnType<typeof sessionFor>) => ({
+const HANDOFF = { secret: 's'.repeat(43), sealed: `h1.${'x'.repeat(64)}` };
+const loginMessage = (session: ReturnType<typeof sessionFor>, handoff: unknown = HANDOFF) => ({
   origin: ORIGIN,
-  data: { source: POPUP_MESSAGE_SOURCE, kind: 'login', session },
+  data: { source: POPUP_MESSAGE_SOURCE, kind: 'login', session, handoff },
 });
 
 describe('FrameController', () => {
@@ -77,8 +90,28 @@ describe('FrameController', () => {
     expect(t.store.value).toEqual(session);
     expect(t.sockets[0].sent).toContainEqual({ type: 'session.reported', token: session.token.value, user: session.user });
     expect(t.controller.state.session).toEqual(session);
-    // the frame adopts the popup's session for its silent refresh
-    expect(t.calls).toEqual([{ url: '/api/session/adopt', body: { token: session.token.value } }]);
+    // the frame adopts the popup's session with the one-time hand-off (never the access token)
+    expect(t.calls.filter((c) => c.url === '/api/session/adopt')).toEqual([{ url: '/api/session/adopt', body: HANDOFF }]);
+  });
+
+  it('adopts nothing when the login message carries no well-formed hand-off', async () => {
+    const t = setup();
+    await t.render();
+    const session = sessionFor(t.timers.now);
+    expect(t.controller.onWindowMessage(loginMessage(session, { secret: 'short', sealed: 'h1.x' }))).toBe(true);
+    expect(t.controller.state.session).toEqual(session);
+    expect(t.calls.filter((c) => c.url === '/api/session/adopt')).toEqual([]);
+    // a hand-off on anything but a login message makes the message invalid
+    expect(t.controller.onWindowMessage({ origin: ORIGIN, data: { source: POPUP_MESSAGE_SOURCE, kind: 'logout', handoff: HANDOFF } })).toBe(false);
+  });
+
+  it('restores the adopted session from its cookie when the browser refuses the frame storage', async () => {
+    const t = setup({ failingStore: true, restore: () => Response.json(sessionFor(t.timers.now, 300, 'restored.token.sig')) });
+    await t.render();
+    expect(t.calls[0]).toEqual({ url: '/api/session/refresh?restore=1', body: undefined });
+    expect(t.controller.state.session?.token.value).toBe('restored.token.sig');
+    expect(t.events).toHaveLength(1);
+    expect(t.events[0]).toMatchObject({ name: 'onStatusUpdate', data: { cause: 'mount', token: { value: 'restored.token.sig' } } });
   });
 
   it('ignores messages from another origin or of the wrong shape', async () => {

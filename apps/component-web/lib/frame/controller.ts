@@ -10,7 +10,7 @@ import {
 import { hostView, parseFrameArgs, type ActionSpec, type FrameArgs } from './args';
 import { EventSender } from './events';
 import { refreshDelayMs } from './format';
-import { acceptPopupMessage } from './popup-message';
+import { acceptPopupMessage, type FrameHandoff } from './popup-message';
 import { RelayClient, type RelayState, type WebSocketLike } from './relay';
 import type { SessionStore } from './store';
 
@@ -167,7 +167,14 @@ export class FrameController {
   }
 
   private async initialize(args: FrameArgs): Promise<void> {
-    const stored = await this.deps.store.load();
+    let stored = await this.deps.store.load().catch(() => null);
+    if (!stored) {
+      // Nothing in the frame's storage — empty, or refused (Chromium refuses IndexedDB to a frame
+      // on another site than the page): the session adopted at login lives on in the partitioned
+      // cookie; ask for it (the stored token while valid, refreshed otherwise).
+      stored = await this.fetchRefresh(true).catch(() => null);
+      if (stored) await this.deps.store.save(stored).catch(() => undefined);
+    }
     const host = hostView(args.initial_state);
     let session: ComponentSessionT | null = stored;
     let expiredOnLoad = false;
@@ -301,10 +308,11 @@ export class FrameController {
 
   /** A `message` event on the frame's window. Returns true when it was a valid popup message. */
   onWindowMessage(event: { origin: string; data: unknown }): boolean {
-    const message = acceptPopupMessage(event, this.deps.origin);
-    if (!message) return false;
+    const accepted = acceptPopupMessage(event, this.deps.origin);
+    if (!accepted) return false;
+    const { message, handoff } = accepted;
     if (message.kind === 'login') {
-      this.acceptSession(message.session, 'login');
+      this.acceptSession(message.session, 'login', handoff);
     } else if (message.kind === 'logout') {
       if (this.state.session) this.endSession('logout');
       this.update({ busy: null });
@@ -315,7 +323,7 @@ export class FrameController {
     return true;
   }
 
-  private acceptSession(session: ComponentSessionT, cause: 'login' | 'refresh'): void {
+  private acceptSession(session: ComponentSessionT, cause: 'login' | 'refresh', handoff: FrameHandoff | null = null): void {
     if (!this.initialized || this.disposed) return;
     if (this.state.session?.token.value === session.token.value) {
       if (this.state.busy) this.update({ busy: null });
@@ -328,10 +336,21 @@ export class FrameController {
     this.update({ session, busy: null, expired: false, notice: null });
     this.emitStatus(session, cause);
     this.relay.send({ type: 'session.reported', token: session.token.value, user: session.user });
-    this.deps.store.save(session).catch(() => {
-      this.update({ notice: { kind: 'info', text: 'This browser refused storage: the login will not survive a reload.' } });
-    });
-    if (cause === 'login') void this.sessionCall(this.urls.adopt, { token: session.token.value });
+    // Where the browser refuses the frame's storage (a frame on another site than the Streamlit
+    // page, in Chromium), the adopted partitioned cookie still restores the session at reload.
+    const saved = this.deps.store.save(session).then(
+      () => true,
+      () => false,
+    );
+    if (cause === 'login') {
+      // the one-time hand-off goes to the server once, then only the cookie holds the session
+      const adopted = handoff ? this.sessionCall(this.urls.adopt, handoff) : Promise.resolve(false);
+      void Promise.all([saved, adopted]).then(([stored, kept]) => {
+        if (!stored && !kept && this.state.session === session) {
+          this.update({ notice: { kind: 'info', text: 'This browser refused storage: the login will not survive a reload.' } });
+        }
+      });
+    }
     this.scheduleRefresh(session);
   }
 
@@ -406,8 +425,8 @@ export class FrameController {
   }
 
   /** The session from the refresh route; null when it says the session is over; throws otherwise. */
-  private async fetchRefresh(): Promise<ComponentSessionT | null> {
-    const res = await this.deps.fetch(this.urls.refresh, {
+  private async fetchRefresh(restore = false): Promise<ComponentSessionT | null> {
+    const res = await this.deps.fetch(restore ? `${this.urls.refresh}?restore=1` : this.urls.refresh, {
       method: 'POST',
       credentials: 'include',
       cache: 'no-store',

@@ -1,49 +1,45 @@
+import type { SessionData } from '@auth0/nextjs-auth0/types';
 import { NextResponse, type NextRequest } from 'next/server';
-import { FRAME_SESSION_COOKIE } from '../../../../lib/auth0';
 import { config } from '../../../../lib/config';
-import {
-  FRAME_COOKIE_ATTRIBUTES,
-  FRAME_COOKIE_MAX_AGE_S,
-  isFrameRequest,
-  renameSessionCookie,
-  sessionCookies,
-  takeHandoff,
-} from '../../../../lib/frame-session';
+import { writeFrameSession } from '../../../../lib/frame-cookie';
+import { isFrameRequest } from '../../../../lib/frame-session';
+import { HANDOFF_MAX_SEALED_CHARS, HandoffError, openHandoff } from '../../../../lib/handoff';
 
 export const dynamic = 'force-dynamic';
 
 const NO_STORE = { 'cache-control': 'no-store, max-age=0' };
 
+function refuse(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status, headers: NO_STORE });
+}
+
 /**
- * The frame adopts the session its login popup just created (see lib/frame-session.ts): it proves
- * it holds the access token the popup handed over, and gets the session as a partitioned cookie.
+ * The frame adopts the session its login popup just created (see lib/frame-session.ts and
+ * lib/handoff.ts): it presents the popup's one-time secret and sealed session — which only that
+ * popup/frame pair ever held; the access token alone is not enough — and gets the session as its
+ * partitioned cookie `__cwf`. Works on any replica that shares AUTH0_SECRET.
  */
 export async function POST(request: NextRequest): Promise<Response> {
   if (!isFrameRequest(request, config().appOrigin)) {
-    return Response.json({ error: { code: 'FORBIDDEN', message: 'Only the component frame may adopt a session' } }, { status: 403, headers: NO_STORE });
+    return refuse(403, 'FORBIDDEN', 'Only the component frame may adopt a session');
   }
   const text = await request.text();
-  let token: unknown;
+  let body: { secret?: unknown; sealed?: unknown } = {};
   try {
-    token = text.length <= 16_384 ? (JSON.parse(text) as { token?: unknown }).token : undefined;
+    if (text.length <= HANDOFF_MAX_SEALED_CHARS + 1024) body = JSON.parse(text) as typeof body;
   } catch {
-    token = undefined;
+    body = {};
   }
-  const cookies = typeof token === 'string' ? takeHandoff(token) : null;
-  if (!cookies) {
-    return Response.json({ error: { code: 'NOT_FOUND', message: 'Nothing to adopt (expired, used, or another instance)' } }, { status: 404, headers: NO_STORE });
+  let session: SessionData;
+  try {
+    session = openHandoff<SessionData>(body ?? {}, config().secret);
+  } catch (err) {
+    if (!(err instanceof HandoffError)) throw err;
+    // the reason only (malformed, forged, expired, wrong_secret): never the values
+    console.warn(`[component-web] session adopt refused: ${err.code}`);
+    return refuse(403, 'FORBIDDEN', 'Nothing to adopt: the login hand-off is missing, expired or not yours');
   }
   const response = new NextResponse(null, { status: 204, headers: NO_STORE });
-  const written = new Set<string>();
-  for (const cookie of cookies) {
-    const name = renameSessionCookie(cookie.name, '__session', FRAME_SESSION_COOKIE);
-    if (!name) continue;
-    written.add(name);
-    response.cookies.set({ name, value: cookie.value, maxAge: FRAME_COOKIE_MAX_AGE_S, ...FRAME_COOKIE_ATTRIBUTES });
-  }
-  // chunks of an earlier, longer session would corrupt this one
-  for (const stale of sessionCookies(request.cookies.getAll(), FRAME_SESSION_COOKIE)) {
-    if (!written.has(stale.name)) response.cookies.set({ name: stale.name, value: '', maxAge: 0, ...FRAME_COOKIE_ATTRIBUTES });
-  }
+  await writeFrameSession(request, response, session);
   return response;
 }

@@ -1,7 +1,8 @@
 import { NextRequest, NextResponse } from 'next/server';
-import { auth0, auth0Frame, FRAME_SESSION_COOKIE } from '../../../../lib/auth0';
+import { auth0Frame, FRAME_SESSION_COOKIE } from '../../../../lib/auth0';
 import { config } from '../../../../lib/config';
-import { FRAME_COOKIE_ATTRIBUTES, isFrameRequest, sessionCookies } from '../../../../lib/frame-session';
+import { writeFrameSession } from '../../../../lib/frame-cookie';
+import { isFrameRequest, sessionCookies } from '../../../../lib/frame-session';
 import { toComponentSession } from '../../../../lib/session';
 
 export const dynamic = 'force-dynamic';
@@ -27,19 +28,26 @@ function withCookies(request: NextRequest, carrier: NextResponse): NextRequest {
 /**
  * Silent refresh for the frame: the SDK's `getAccessToken({ refresh: true })` (refresh-token
  * grant at the provider) on the frame's partitioned copy of the session (`__cwf`, see
- * lib/frame-session.ts) or, when the browser sends it, the popup's first-party `__session`.
- * Answers with a fresh `ComponentSession`; 401 when there is no session to refresh.
+ * lib/frame-session.ts). Answers with a fresh `ComponentSession`; 401 when there is no session.
+ *
+ * `?restore=1`: the frame's page loaded with nothing in its own storage — refused, as Chromium
+ * does for a frame on another site than the Streamlit page, or just empty — and asks for the
+ * session it adopted earlier (refreshed: the cookie keeps no access token).
+ * (The popup's first-party `__session` is scoped to `/auth` and never sent here.)
  */
 export async function POST(request: NextRequest): Promise<Response> {
   if (!isFrameRequest(request, config().appOrigin)) {
     return error(403, 'FORBIDDEN', 'Refresh is only available to the component frame');
   }
-  const framed = sessionCookies(request.cookies.getAll(), FRAME_SESSION_COOKIE).length > 0;
-  const client = framed ? auth0Frame : auth0;
+  const restore = request.nextUrl.searchParams.get('restore') === '1';
+  if (!sessionCookies(request.cookies.getAll(), FRAME_SESSION_COOKIE).length) {
+    return error(401, 'UNAUTHENTICATED', 'Session expired — log in again', 'missing_session');
+  }
   const carrier = new NextResponse(null);
   try {
-    const fresh = await client.getAccessToken(request, carrier, { refresh: true });
-    const stored = await client.getSession(withCookies(request, carrier));
+    // (the frame's cookie holds no access token — lib/frame-cookie.ts — so this always refreshes)
+    const fresh = await auth0Frame.getAccessToken(request, carrier, { refresh: true });
+    const stored = await auth0Frame.getSession(withCookies(request, carrier));
     const session = toComponentSession(
       stored && {
         user: stored.user,
@@ -48,14 +56,12 @@ export async function POST(request: NextRequest): Promise<Response> {
     );
     if (!session) return error(401, 'UNAUTHENTICATED', 'Session expired — log in again', 'missing');
     const response = NextResponse.json(session, { headers: NO_STORE });
-    for (const c of carrier.cookies.getAll()) {
-      response.cookies.set(framed ? { ...c, ...FRAME_COOKIE_ATTRIBUTES } : c);
-    }
+    await writeFrameSession(request, response, stored!);
     return response;
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'unknown';
     // the code only (missing_session, failed_to_refresh_token, …): never a token
-    console.warn(`[component-web] silent refresh refused (${framed ? 'frame' : 'first-party'} session): ${code}`);
+    console.warn(`[component-web] silent ${restore ? 'restore' : 'refresh'} refused: ${code}`);
     return error(401, 'UNAUTHENTICATED', 'Session expired — log in again', code.slice(0, 64));
   }
 }

@@ -1,0 +1,21 @@
+/**
+ * Runs once when the server starts (Next.js instrumentation): a configuration that cannot work
+ * (lib/config.ts — e.g. a wildcard in STREAMLIT_ORIGINS or a development secret with
+ * AUTH_BUS_ENV=production) stops component-web at start, with the variable to change, instead of
+ * failing the first request. It also warns when a cookie of component-web would reach
+ * Streamlit's WebSocket (lib/streamlit-cookie-check.ts).
+ */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  const { loadConfig, ConfigError } = await import('./lib/config');
+  try {
+    loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`[component-web] refusing to start: ${err.message}`);
+    process.exit(1);
+  }
+  // would any of our cookies ride on Streamlit's WebSocket handshake? (issue 14)
+  const { streamlitCookieCheck } = await import('./lib/streamlit-cookie-check');
+  for (const line of streamlitCookieCheck()) console.warn(line);
+}
