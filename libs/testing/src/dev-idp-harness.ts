@@ -10,7 +10,8 @@
  *
  * - `issuer` is `http://localhost:<port>/` (trailing slash, like Auth0); `url` has no slash (what
  *   AUTH0_DOMAIN takes); `audience` is the API identifier (default `http://localhost:8888/api`).
- * - Users: alice (`read:messages`, `read:audit`) and bob (no permissions) — DEV_IDP_USERS.
+ * - Users: alice (`read:messages`, `read:audit`), bob (no permissions) and carol (`read:messages`,
+ *   with a large custom claim: her access token is 6–7.5 KB) — DEV_IDP_USERS.
  * - Tokens are RS256 JWTs signed by keys published at `jwksUri`. `rotateKeys()` rotates the
  *   signing key of the running provider (old tokens keep verifying).
  * - The login driver (`authorize`, `authorizationCodeLogin`, `clientCredentialsToken`, …) is
@@ -47,6 +48,7 @@ export const DEV_IDP_DEFAULTS = {
 export const DEV_IDP_USERS = {
   alice: { email: 'alice@example.com', password: 'alice-password', sub: 'auth0|alice', name: 'Alice Example', permissions: ['read:messages', 'read:audit'] },
   bob: { email: 'bob@example.com', password: 'bob-password', sub: 'auth0|bob', name: 'Bob Example', permissions: [] as string[] },
+  carol: { email: 'carol@example.com', password: 'carol-password', sub: 'auth0|carol', name: 'Carol Example', permissions: ['read:messages'] },
 } as const;
 
 export type DevIdpUser = keyof typeof DEV_IDP_USERS;
