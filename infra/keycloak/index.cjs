@@ -344,6 +344,47 @@ async function startKeycloak({
   return { port: listenPort, issuer, url: `http://localhost:${listenPort}`, startedInMs: Date.now() - startedAt, freshRealm: fresh, lines, exited, pid: child.pid, stop };
 }
 
+/**
+ * The identity provider `npm start` was asked for: `--provider keycloak` / `--provider=keycloak`,
+ * else dev-idp. Throws for anything else.
+ */
+function providerFromArgs(argv) {
+  let name = 'dev-idp';
+  argv.forEach((arg, i) => {
+    if (arg === '--provider') name = argv[i + 1] ?? '';
+    else if (arg.startsWith('--provider=')) name = arg.slice('--provider='.length);
+  });
+  if (name !== 'dev-idp' && name !== 'keycloak') throw new Error(`Unknown --provider "${name}": use dev-idp (the default) or keycloak`);
+  return name;
+}
+
+/**
+ * For `npm start`: starts the provider named on the command line next to the system. Returns
+ * `{ name, env, ready, stop, describe }` at once — `env` (for `startSystem({ extraEnv })`) is
+ * known before Keycloak is up, `ready` resolves when it is. With dev-idp it does nothing.
+ */
+function startProvider({ argv = process.argv, env = process.env, log = console.log } = {}) {
+  const name = providerFromArgs(argv);
+  if (name !== 'keycloak') return { name, env: {}, ready: Promise.resolve(), stop: async () => undefined, describe: () => '' };
+  const { port } = keycloakSettings(env);
+  ensureKeycloak({ env, log });
+  log(`Starting Keycloak ${KEYCLOAK_VERSION} on :${port} (realm ${REALM}) …`);
+  const started = startKeycloak({ port, env, log });
+  let handle;
+  const ready = started.then((kc) => {
+    handle = kc;
+    log(`Keycloak ready in ${(kc.startedInMs / 1000).toFixed(1)} s.`);
+  });
+  ready.catch(() => undefined); // the caller awaits it later: not an unhandled rejection meanwhile
+  return {
+    name,
+    env: keycloakEnv(port),
+    ready,
+    stop: async () => (handle ?? (await started.catch(() => undefined)))?.stop(),
+    describe: () => `Identity provider: Keycloak ${issuerFor(port)} (admin console http://localhost:${port}/admin)`,
+  };
+}
+
 module.exports = {
   KEYCLOAK_VERSION,
   MAVEN_ARTIFACT,
@@ -363,4 +404,6 @@ module.exports = {
   startArgs,
   ensureKeycloak,
   startKeycloak,
+  providerFromArgs,
+  startProvider,
 };

@@ -170,3 +170,26 @@ describe('the realm file agrees with the rest of the repository', () => {
     expect(realm.accessTokenLifespan).toBe(60);
   });
 });
+
+describe('providerFromArgs (npm start -- --provider keycloak)', () => {
+  it.each([
+    [['node', 'start.mjs'], 'dev-idp'],
+    [['node', 'start.mjs', '--quiet'], 'dev-idp'],
+    [['node', 'start.mjs', '--provider', 'keycloak'], 'keycloak'],
+    [['node', 'start.mjs', '--provider=keycloak', '--quiet'], 'keycloak'],
+    [['node', 'start.mjs', '--provider', 'dev-idp'], 'dev-idp'],
+  ])('%j → %s', (argv, name) => {
+    expect(launcher.providerFromArgs(argv)).toBe(name);
+  });
+
+  it.each([[['--provider', 'auth0']], [['--provider']]])('refuses %j, naming the choices', (argv) => {
+    expect(() => launcher.providerFromArgs(argv)).toThrow(/--provider.*dev-idp.*keycloak/);
+  });
+
+  it('with dev-idp starts nothing and adds no environment', async () => {
+    const provider = launcher.startProvider({ argv: ['node', 'start.mjs'] });
+    expect(provider).toMatchObject({ name: 'dev-idp', env: {} });
+    await expect(provider.ready).resolves.toBeUndefined();
+    expect(provider.describe()).toBe('');
+  });
+});
