@@ -15,7 +15,7 @@ try {
 }
 console.log(`\n[keycloak] ready in ${(keycloak.startedInMs / 1000).toFixed(1)} s — issuer ${keycloak.issuer} (admin console ${keycloak.url}/admin)`);
 console.log('[keycloak] the other parts use it with:');
-for (const [name, value] of Object.entries(keycloakEnv(keycloak.port))) console.log(`  export ${name}=${name.includes('SECRET') ? value : JSON.stringify(value)}`);
+for (const [name, value] of Object.entries(keycloakEnv(keycloak.port))) console.log(`  export ${name}=${value}`);
 const stop = () => keycloak.stop().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
