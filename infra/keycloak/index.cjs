@@ -97,11 +97,8 @@ function keycloakEnv(port = DEFAULT_PORT, { realm = readRealm(), permissionsClai
     AUTH0_CLIENT_ID: CLIENT_ID,
     AUTH0_CLIENT_SECRET: clientSecret(realm),
     AUTH0_AUDIENCE: API_AUDIENCE,
-    // auth-service and api-service: the provider, read through its discovery document
+    // auth-service and api-service: issuer and JWKS from <issuer>/.well-known/openid-configuration
     OIDC_ISSUER: issuer,
-    // … and the same with the explicit settings that work without discovery
-    AUTH_ISSUER: issuer,
-    AUTH_JWKS_URI: `${issuer}/protocol/openid-connect/certs`,
     AUTH_AUDIENCE: API_AUDIENCE,
     // `permissions` is the realm's mapper (Auth0's shape); `realm_access.roles` and
     // `resource_access.auth-bus-api.roles` carry the same grants

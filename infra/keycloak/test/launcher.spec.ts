@@ -70,14 +70,13 @@ describe('keycloakEnv', () => {
     });
   });
 
-  it('gives the services the issuer exactly as the tokens carry it, the JWKS and where permissions live', () => {
+  it('gives the services the issuer exactly as the tokens carry it (the JWKS comes from discovery) and where permissions live', () => {
     expect(env).toMatchObject({
       OIDC_ISSUER: 'http://localhost:18080/realms/auth-bus',
-      AUTH_ISSUER: 'http://localhost:18080/realms/auth-bus',
-      AUTH_JWKS_URI: 'http://localhost:18080/realms/auth-bus/protocol/openid-connect/certs',
       AUTH_AUDIENCE: 'http://localhost:8888/api',
       AUTH_PERMISSIONS_CLAIM: 'permissions',
     });
+    expect(env).not.toHaveProperty('AUTH_JWKS_URI');
     expect(launcher.keycloakEnv(8080, { permissionsClaim: 'realm_access.roles' }).AUTH_PERMISSIONS_CLAIM).toBe('realm_access.roles');
   });
 
