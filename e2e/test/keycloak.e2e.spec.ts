@@ -174,7 +174,7 @@ async function codeFlowTokens(issuer: string, user: keyof typeof USERS): Promise
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from('component-web:component-web-dev-secret').toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`component-web:${keycloakLauncher.keycloakEnv().AUTH0_CLIENT_SECRET}`).toString('base64')}`,
     },
     body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, code_verifier: verifier }),
   });
