@@ -53,6 +53,8 @@ export class AuditStreamService implements OnApplicationBootstrap, OnApplication
       discard: DiscardPolicy.Old,
       max_age: nanos(stream.maxAgeMs),
       max_bytes: stream.maxBytes,
+      // One subject per kind: refusals an attacker can produce evict only older refusals.
+      max_msgs_per_subject: stream.maxEventsPerKind,
       max_msg_size: MAX_EVENT_BYTES,
       duplicate_window: nanos(stream.duplicateWindowMs),
       num_replicas: stream.replicas,
@@ -65,7 +67,7 @@ export class AuditStreamService implements OnApplicationBootstrap, OnApplication
     const desired = this.desiredConfig();
     try {
       const { config } = await jsm.streams.info(desired.name);
-      const limits = ['subjects', 'max_age', 'max_bytes', 'max_msg_size', 'duplicate_window', 'discard', 'description'] as const;
+      const limits = ['subjects', 'max_age', 'max_bytes', 'max_msgs_per_subject', 'max_msg_size', 'duplicate_window', 'discard', 'description'] as const;
       const changed = limits.filter((key) => JSON.stringify(config[key]) !== JSON.stringify(desired[key]));
       if (changed.length === 0) return 'unchanged';
       const update: Record<string, unknown> = {};

@@ -11,6 +11,7 @@ import {
   type NatsConfig,
 } from '@auth-bus/service-kit';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
+import { AUDIT_KINDS } from '@auth-bus/contracts';
 
 export const SERVICE_NAME = 'auth-service';
 
@@ -18,9 +19,19 @@ export const SERVICE_NAME = 'auth-service';
 export interface AuditStreamSettings {
   maxAgeMs: number;
   maxBytes: number;
+  /** Events kept per kind (one stream subject per kind): a flood of one kind evicts only its own. */
+  maxEventsPerKind: number;
   duplicateWindowMs: number;
   replicas: number;
 }
+
+/**
+ * Room counted per event when the per-kind limit is checked against the byte cap: an audit event
+ * is ~350 bytes stored (login.rejected measured at 354), so 512 leaves headroom. With
+ * kinds × per-kind × 512 ≤ max bytes the byte cap is never what evicts, so refusals
+ * (login.rejected, api.denied — what an attacker can produce) never push out real history.
+ */
+export const AUDIT_EVENT_BUDGET_BYTES = 512;
 
 export interface AuditQuerySettings {
   /** Most stored events one query reads (newest first window) when no `since` narrows it. */
@@ -83,6 +94,9 @@ export interface LoginSettings {
  * The AUDIT stream (created at start if missing, limits updated if changed)
  *   AUDIT_MAX_AGE          events older than this are removed               30d
  *   AUDIT_MAX_BYTES        size cap; the oldest events go first             256MB
+ *   AUDIT_MAX_EVENTS_PER_KIND events kept per kind (login.verified, …, api.denied): a flood of
+ *                          refusals evicts older refusals, never logins or API calls; must fit in
+ *                          AUDIT_MAX_BYTES at 512 B an event                MAX_BYTES ÷ (kinds × 512 B)
  *   AUDIT_DUPLICATE_WINDOW same Nats-Msg-Id within it is stored once        2m
  *   AUDIT_REPLICAS         stream replicas (1 on a single server)           1
  *
@@ -118,11 +132,20 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
   const stream: AuditStreamSettings = {
     maxAgeMs: envDuration(env, 'AUDIT_MAX_AGE', 30 * 86_400_000),
     maxBytes: envBytes(env, 'AUDIT_MAX_BYTES', 256 * 1e6),
+    maxEventsPerKind: 0,
     duplicateWindowMs: envDuration(env, 'AUDIT_DUPLICATE_WINDOW', 120_000),
     replicas: envInt(env, 'AUDIT_REPLICAS', 1, { min: 1, max: 5 }),
   };
   if (stream.duplicateWindowMs > stream.maxAgeMs) throw new Error('AUDIT_DUPLICATE_WINDOW must not exceed AUDIT_MAX_AGE');
   if (stream.maxAgeMs < 1_000) throw new Error('AUDIT_MAX_AGE must be at least 1s');
+  const fitting = Math.floor(stream.maxBytes / (AUDIT_KINDS.length * AUDIT_EVENT_BUDGET_BYTES));
+  stream.maxEventsPerKind = envInt(env, 'AUDIT_MAX_EVENTS_PER_KIND', fitting, { min: 1 });
+  if (stream.maxEventsPerKind > fitting) {
+    throw new Error(
+      `AUDIT_MAX_EVENTS_PER_KIND (${stream.maxEventsPerKind}) × ${AUDIT_KINDS.length} kinds × ${AUDIT_EVENT_BUDGET_BYTES} B does not fit in AUDIT_MAX_BYTES (${stream.maxBytes} B): ` +
+        `the byte cap would then evict any kind, and a flood of refusals could push out logins. Lower it to at most ${fitting} or raise AUDIT_MAX_BYTES.`,
+    );
+  }
   return {
     service: SERVICE_NAME,
     instance: envString(env, 'INSTANCE_ID', defaultInstanceId(SERVICE_NAME)),
