@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         action_result,
         auth_problem,
         call_api,
+        correlation_id,
         current_user,
         get_bus_client,
         login_bar,
@@ -70,7 +71,7 @@ _HELPERS = {
     "require_permission",
     "show_error",
     "try_call_api",
-    "current_session_id",
+    "correlation_id",
     "LOGIN_PROMPT",
 }
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from .auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update, safe_session_id
+from .auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update, new_correlation_id
 from .bus_client import BusClient
 from .component_host import COMPONENT_NAME, ComponentEvent, ComponentHost
 from .config import ConfigError, Settings, load_settings
@@ -27,6 +27,7 @@ from .session import (
     ACTION_REQUEST_KEY,
     ACTION_RESULT_KEY,
     COMPONENT_ERROR_KEY,
+    CORRELATION_KEY,
     AuthProblem,
     AuthSession,
     VerifiedUser,
@@ -36,7 +37,7 @@ __all__ = [
     "LOGIN_PROMPT",
     "get_settings",
     "get_bus_client",
-    "current_session_id",
+    "correlation_id",
     "login_bar",
     "current_user",
     "auth_problem",
@@ -76,12 +77,20 @@ def get_bus_client(settings: Settings | None = None) -> BusClient:
     return _shared_bus_client(s.nats_url, s.nats_user, s.nats_password, s.bus_timeout_ms, s.bus_retries)
 
 
-def current_session_id() -> str | None:
-    """The Streamlit session id of the current script run (``None`` outside a run)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
+def correlation_id() -> str:
+    """This Streamlit session's opaque correlation id (random, made on first use, kept in
+    ``st.session_state``).
 
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return ctx.session_id if ctx is not None else None
+    It is what the package sends wherever a session must be recognised — ``auth.verify``'s
+    ``session_id`` field (so in the audit trail) and the frame's ``session_id`` arg (which the
+    frame reports to host-relay). The Streamlit session id itself never leaves the process:
+    Streamlit re-attaches a WebSocket to any session whose id it is shown.
+    """
+    value = st.session_state.get(CORRELATION_KEY)
+    if not isinstance(value, str) or not value:
+        value = new_correlation_id()
+        st.session_state[CORRELATION_KEY] = value
+    return value
 
 
 def _session() -> AuthSession:
@@ -157,7 +166,7 @@ def login_bar(
         "hostname": hostname or settings.hostname,
         "initial_state": _initial_state(session.user()),
         "relay_url": settings.relay_url,
-        "session_id": safe_session_id(current_session_id()),
+        "session_id": correlation_id(),  # the frame's arg name; an opaque id, never Streamlit's
     }
     action = st.session_state.get(ACTION_REQUEST_KEY)
     if isinstance(action, Mapping):
@@ -170,7 +179,7 @@ def login_bar(
             except BusError as err:  # pragma: no cover - construction does not talk to the bus
                 session.logout(AuthProblem.from_error(err, "unavailable"))
                 return
-            handle_status_update(event.data, verifier=verifier, state=st.session_state, session_id=current_session_id())  # type: ignore[arg-type]
+            handle_status_update(event.data, verifier=verifier, state=st.session_state, correlation_id=correlation_id())  # type: ignore[arg-type]
 
     handlers: dict[str, Callable[[ComponentEvent], Any]] = {
         "onStatusUpdate": on_status,

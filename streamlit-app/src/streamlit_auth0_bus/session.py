@@ -26,6 +26,7 @@ __all__ = [
     "ACTION_REQUEST_KEY",
     "ACTION_RESULT_KEY",
     "COMPONENT_ERROR_KEY",
+    "CORRELATION_KEY",
     "SecretToken",
     "VerifiedUser",
     "AuthProblem",
@@ -38,6 +39,8 @@ PROBLEM_KEY = "auth0_bus.problem"
 ACTION_REQUEST_KEY = "auth0_bus.action_request"
 ACTION_RESULT_KEY = "auth0_bus.action_result"
 COMPONENT_ERROR_KEY = "auth0_bus.component_error"
+#: The session's opaque correlation id (see ``helpers.correlation_id``).
+CORRELATION_KEY = "auth0_bus.correlation_id"
 
 
 def token_hash(token: str) -> str:
