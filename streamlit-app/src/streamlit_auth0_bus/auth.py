@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 
 _CORRELATION_ID_BAD = re.compile(r"[^A-Za-z0-9._:-]")
 
+#: The ``sub`` of a client-credentials (machine) token: ``<client id>@clients`` (Auth0, dev-idp).
+MACHINE_SUB_SUFFIX = "@clients"
+#: The reason a machine token is refused as a login.
+NOT_A_USER_TOKEN = "not_a_user_token"
+
 #: Problems that mean "the token was looked at and refused" (as opposed to "could not check").
 _REJECTING_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "INVALID_MESSAGE", "PAYLOAD_TOO_LARGE"})
 
@@ -169,6 +174,14 @@ def handle_status_update(
         return StatusOutcome("rejected" if kind == "rejected" else "unverified", problem=problem)
 
     current = time.time() if now is None else now
+    if str(identity.get("sub", "")).endswith(MACHINE_SUB_SUFFIX):
+        # auth-service refuses machine tokens for the user purpose itself (issue 13.6); this is
+        # defence in depth against an auth-service that does not (yet).
+        machine = UnauthenticatedError("The token was issued to a machine client, not to a user", reason=NOT_A_USER_TOKEN)
+        problem = AuthProblem.from_error(machine, "rejected")
+        session.logout(problem)
+        log.info("login rejected: %s", machine)
+        return StatusOutcome("rejected", problem=problem)
     if int(identity.get("exp", 0)) <= current:
         # auth-service checks expiry itself; this only guards against clock disagreement.
         expired = UnauthenticatedError("The token has expired", reason="expired")

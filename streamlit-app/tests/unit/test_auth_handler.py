@@ -225,3 +225,15 @@ def test_time_is_real_by_default() -> None:
             return identity
 
     assert handle_status_update(login_data(GOOD), verifier=LiveVerifier(), state=state).status == "logged_in"
+
+
+def test_a_machine_identity_is_never_logged_in_even_if_auth_service_accepts_it() -> None:
+    class MachineVerifier(FakeVerifier):
+        def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
+            return {**ALICE, "sub": "dev-m2m@clients"}
+
+    state: dict[str, Any] = {}
+    outcome = handle_status_update(login_data(GOOD, user={"sub": "dev-m2m@clients"}), verifier=MachineVerifier(), state=state, now=NOW)
+    assert outcome.status == "rejected" and SESSION_KEY not in state
+    assert outcome.problem is not None and outcome.problem.reason == "not_a_user_token"
+    assert "Login rejected" in outcome.problem.text
