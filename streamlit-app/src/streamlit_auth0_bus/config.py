@@ -39,6 +39,7 @@ DEFAULTS: dict[str, str] = {
     "BUS_RETRIES": "0",
     "APP_HOSTNAME": "Streamlit demo",
     "AUTH_BUS_ENV": "development",
+    "COMPONENT_SELF_CHECK": "true",
 }
 
 #: The development NATS password of ``streamlit-host`` (infra/nats/nats.env.sample) — refused in
@@ -92,6 +93,8 @@ class Settings:
         bus_retries: extra attempts of an idempotent request after UNAVAILABLE/TIMEOUT.
         hostname: the host's display name handed to the component.
         environment: ``AUTH_BUS_ENV`` — ``development`` (default), ``test`` or ``production``.
+        component_self_check: whether ``login_bar()`` checks from the server that component-web
+            and host-relay can serve the page, and says what to fix when not.
     """
 
     nats_url: str = DEFAULTS["NATS_URL"]
@@ -105,6 +108,7 @@ class Settings:
     bus_retries: int = int(DEFAULTS["BUS_RETRIES"])
     hostname: str = DEFAULTS["APP_HOSTNAME"]
     environment: str = DEFAULTS["AUTH_BUS_ENV"]
+    component_self_check: bool = True
 
     @property
     def production(self) -> bool:
@@ -173,6 +177,9 @@ class Settings:
                 "NATS_PASSWORD is the development password of streamlit-host; production mode "
                 "(AUTH_BUS_ENV=production) needs the real one (= NATS_STREAMLIT_HOST_PASSWORD of the NATS server)"
             )
+        self_check_raw = get("COMPONENT_SELF_CHECK").lower()
+        if self_check_raw not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            raise ConfigError(f"COMPONENT_SELF_CHECK must be true or false, got {self_check_raw!r}")
         build_dir = get("COMPONENT_BUILD_DIR") or None
         if build_dir is not None:
             path = Path(build_dir).expanduser()
@@ -193,6 +200,7 @@ class Settings:
             bus_retries=retries,
             hostname=get("APP_HOSTNAME"),
             environment=environment,
+            component_self_check=self_check_raw in ("true", "1", "yes", "on"),
         )
 
 

@@ -33,13 +33,15 @@ STREAMLIT_BIN = Path(sys.executable).with_name("streamlit")
 class StreamlitServer:
     """``streamlit run <script>`` on a free port with ``env`` (stopped by :meth:`stop`)."""
 
-    def __init__(self, script: Path, env: Mapping[str, str], cwd: Path | None = None) -> None:
+    def __init__(self, script: Path, env: Mapping[str, str], cwd: Path | None = None, port: int | None = None, python: Path | None = None) -> None:
         binary = str(STREAMLIT_BIN) if STREAMLIT_BIN.exists() else (shutil.which("streamlit") or "streamlit")
+        if python is not None:
+            binary = str(python.with_name("streamlit"))
         self.proc: ManagedProcess | None = None
 
         def start() -> None:
             self.stop()
-            self.port = free_port()
+            self.port = port or free_port()
             argv = [
                 binary, "run", str(script),
                 "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
@@ -115,12 +117,14 @@ class StreamlitSession:
             Streamlit's frontend does after a dropped connection.
     """
 
-    def __init__(self, server: StreamlitServer, reattach: str | None = None) -> None:
+    def __init__(self, server: StreamlitServer, reattach: str | None = None, host: str = "127.0.0.1") -> None:
         protocols = ["streamlit", "xsrf-placeholder"] + ([reattach] if reattach else [])
+        #: The page's origin, as a browser that loaded it from ``host`` would send it.
+        self.origin = f"http://{host}:{server.port}"
         self._connection = connect(
-            server.ws_url,
+            f"ws://{host}:{server.port}/_stcore/stream",
             subprotocols=protocols,  # type: ignore[arg-type]
-            origin=server.url,  # type: ignore[arg-type]
+            origin=self.origin,  # type: ignore[arg-type]
             open_timeout=15,
             max_size=None,
         )
