@@ -3,7 +3,7 @@ API calls over a typed NATS bus.
 
 Public API (see the README):
 
-* helpers — :func:`login_bar`, :func:`current_user`, :func:`require_login`,
+* helpers — :func:`login_bar`, :func:`current_user`, :func:`correlation_id`, :func:`require_login`,
   :func:`require_permission`, :func:`call_api`, :func:`request_action`, :func:`action_result`,
   :func:`show_error`, :func:`get_bus_client`;
 * the component host — :class:`ComponentHost`, :class:`ComponentEvent`;
