@@ -33,7 +33,15 @@ STREAMLIT_BIN = Path(sys.executable).with_name("streamlit")
 class StreamlitServer:
     """``streamlit run <script>`` on a free port with ``env`` (stopped by :meth:`stop`)."""
 
-    def __init__(self, script: Path, env: Mapping[str, str], cwd: Path | None = None, port: int | None = None, python: Path | None = None) -> None:
+    def __init__(
+        self,
+        script: Path,
+        env: Mapping[str, str],
+        cwd: Path | None = None,
+        port: int | None = None,
+        python: Path | None = None,
+        options: list[str] | None = None,
+    ) -> None:
         binary = str(STREAMLIT_BIN) if STREAMLIT_BIN.exists() else (shutil.which("streamlit") or "streamlit")
         if python is not None:
             binary = str(python.with_name("streamlit"))
@@ -45,7 +53,7 @@ class StreamlitServer:
             argv = [
                 binary, "run", str(script),
                 "--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
-                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *(options or []),
             ]
             proc = self.proc = ManagedProcess("streamlit", argv, env={**os.environ, **env}, cwd=cwd)
 
@@ -117,10 +125,11 @@ class StreamlitSession:
             Streamlit's frontend does after a dropped connection.
     """
 
-    def __init__(self, server: StreamlitServer, reattach: str | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, server: StreamlitServer, reattach: str | None = None, host: str = "127.0.0.1", origin: str | None = None) -> None:
         protocols = ["streamlit", "xsrf-placeholder"] + ([reattach] if reattach else [])
-        #: The page's origin, as a browser that loaded it from ``host`` would send it.
-        self.origin = f"http://{host}:{server.port}"
+        #: The page's origin, as a browser that loaded it from ``host`` would send it (or ``origin``:
+        #: a page served elsewhere, e.g. behind a proxy — Streamlit must then allow it, see CORS).
+        self.origin = origin or f"http://{host}:{server.port}"
         self._connection = connect(
             f"ws://{host}:{server.port}/_stcore/stream",
             subprotocols=protocols,  # type: ignore[arg-type]

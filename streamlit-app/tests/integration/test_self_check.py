@@ -6,8 +6,8 @@ component-web is down, the page says within a few seconds what is wrong and whic
 it — instead of an empty bar and a pointer to a Log in button that is not there.
 
 The page is read through Streamlit's own WebSocket protocol; the page's origin is the one a
-browser that loaded it from that host would send (``http://127.0.0.1:<port>`` or
-``http://localhost:<port>``).
+browser would send: ``http://localhost:<port>`` (which component-web lists), or a deployment's
+origin that it does not list.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ from tests.integration.streamlit_ws import ScriptRun, StreamlitServer, Streamlit
 from tests.support import APP_DIR
 
 
+#: Where "a deployment" serves the page; component-web does not list it.
+DEPLOYED_ORIGIN = "https://streamlit.example.test"
+
+
 class Setup:
     def __init__(self, nats: NatsServer, idp: DevIdp) -> None:
         self.web_port = free_port()
@@ -41,6 +45,9 @@ class Setup:
                 "COMPONENT_SELF_CHECK": "true",
                 "AUTH0_BUS_ENV_FILE": "/nonexistent/.env",
             },
+            # Lets the page also be "served" at DEPLOYED_ORIGIN (what a browser behind a proxy
+            # sends); Streamlit then needs XSRF off to accept a cross-origin WebSocket.
+            options=["--server.enableCORS", "false", "--server.enableXsrfProtection", "false"],
         )
         relay_origin = origin_of(self.relay.ws_url)
         assert relay_origin is not None
@@ -75,12 +82,12 @@ def rerun_until(page: StreamlitSession, check: Callable[[ScriptRun], bool], with
 
 
 def test_the_page_says_what_is_wrong_and_which_setting_fixes_it(setup: Setup) -> None:
-    port = setup.streamlit.port
 
-    # A page opened at 127.0.0.1 is refused by component-web's frame-ancestors.
-    refused = StreamlitSession(setup.streamlit, host="127.0.0.1")
+    # A page at an origin component-web does not list is refused by its frame-ancestors (a
+    # deployment's origin: no development rule for loopback ports can admit it).
+    refused = StreamlitSession(setup.streamlit, origin=DEPLOYED_ORIGIN)
     run = refused.rerun()
-    expected = f"component-web refused to be framed by http://127.0.0.1:{port} — add it to **STREAMLIT_ORIGINS**"
+    expected = f"component-web refused to be framed by {DEPLOYED_ORIGIN} — add it to **STREAMLIT_ORIGINS**"
     assert expected in run.text, run.text[:4000]
     assert "RELAY_URL" not in run.text and "COMPONENT_URL" not in run.text
     refused.close()
