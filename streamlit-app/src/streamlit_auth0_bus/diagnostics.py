@@ -50,6 +50,12 @@ CACHE_SECONDS = 4.0
 #: Deadline of each probe request, in seconds.
 PROBE_TIMEOUT = 1.5
 
+#: Said with every "not reachable": the check runs where Streamlit runs, not in the browser.
+_FROM_SERVER = (
+    "(Checked from the Streamlit server; if only browsers can reach that URL — e.g. the app runs "
+    "in a container — set COMPONENT_SELF_CHECK=false.)"
+)
+
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
@@ -224,7 +230,7 @@ def probe_component(settings: Settings, page_origin: str | None, timeout: float 
             Finding(
                 "component-web",
                 f"The login component cannot load: component-web is not reachable at {url} ({_short(exc)}). "
-                "Start it (`npm start` runs everything) or set **COMPONENT_URL** to where it runs.",
+                "Start it (`npm start` runs everything) or set **COMPONENT_URL** to where it runs. " + _FROM_SERVER,
                 "COMPONENT_URL",
             )
         ]
@@ -290,7 +296,7 @@ def probe_relay(settings: Settings, frame_origin: str | None, timeout: float = P
             Finding(
                 "host-relay",
                 f"The login component cannot reach host-relay at {relay} ({_short(exc)}). Start it "
-                "(`npm start` runs everything) or set **RELAY_URL** to its WebSocket.",
+                "(`npm start` runs everything) or set **RELAY_URL** to its WebSocket. " + _FROM_SERVER,
                 "RELAY_URL",
             )
         ]
@@ -338,6 +344,10 @@ def diagnose(
     return list(findings)
 
 
+#: How "nothing answers at that address" reads in nats-py's / the OS's errors.
+_NOTHING_THERE = ("refused", "connect call failed", "errno 111", "timed out", "timeout", "name or service", "no servers available", "unreachable", "name resolution")
+
+
 def bus_hint(code: str, settings: Settings, *, connected: bool, last_error: str | None) -> str | None:
     """What to check when a verification could not be made (``code`` UNAVAILABLE or TIMEOUT)."""
     servers = ", ".join(settings.nats_servers)
@@ -348,7 +358,13 @@ def bus_hint(code: str, settings: Settings, *, connected: bool, last_error: str 
                 f"NATS at {servers} refused the host's credentials — check **NATS_USER** / **NATS_PASSWORD** "
                 "(= NATS_STREAMLIT_HOST_PASSWORD of the NATS server)."
             )
-        return f"NATS is not reachable at {servers} — start it (`npm start` runs everything) or check **NATS_URL**."
+        if not detail or any(sign in detail for sign in _NOTHING_THERE):
+            return f"NATS is not reachable at {servers} — start it (`npm start` runs everything) or check **NATS_URL**."
+        # Something answered and dropped the connection: most often a wrong user or password.
+        return (
+            f"NATS at {servers} closed the connection ({last_error}) — check **NATS_USER** / **NATS_PASSWORD** "
+            "(= NATS_STREAMLIT_HOST_PASSWORD of the NATS server) and **NATS_URL**."
+        )
     if code == "UNAVAILABLE":
         return (
             "auth-service is not answering `auth.verify` on the bus — start it (`npm start` runs everything), "

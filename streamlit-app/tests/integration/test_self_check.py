@@ -160,6 +160,7 @@ def test_nats_or_auth_service_unreachable_at_the_first_verification_names_what_t
         text = first_login(monkeypatch, own.env_for("streamlit-host"), token)
         assert "auth-service is not answering `auth.verify`" in text and "**NATS_URL**" in text, text
         text = first_login(monkeypatch, {**own.env_for("streamlit-host"), "NATS_PASSWORD": "not-the-password"}, token)
-        assert "refused the host's credentials" in text and "**NATS_PASSWORD**" in text, text
+        # nats-server's "Authorization Violation" may or may not arrive before the connection drops
+        assert ("refused the host's credentials" in text or "closed the connection" in text) and "**NATS_PASSWORD**" in text, text
     finally:
         own.dispose()

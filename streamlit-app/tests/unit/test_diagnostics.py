@@ -66,6 +66,11 @@ def test_bus_hints_name_the_setting() -> None:
     assert down is not None and "NATS_URL" in down and "nats://127.0.0.1:4999" in down
     creds = bus_hint("UNAVAILABLE", s, connected=False, last_error="nats: 'Authorization Violation'")
     assert creds is not None and "NATS_PASSWORD" in creds and "NATS_USER" in creds
+    refused = bus_hint("UNAVAILABLE", s, connected=False, last_error="[Errno 111] Connect call failed ('127.0.0.1', 4999)")
+    assert refused is not None and refused.startswith("NATS is not reachable")
+    reset = bus_hint("UNAVAILABLE", s, connected=False, last_error="[Errno 104] Connection reset by peer")
+    assert reset is not None and "NATS_PASSWORD" in reset and "NATS_URL" in reset
+    assert "NATS_URL" in (bus_hint("UNAVAILABLE", s, connected=False, last_error=None) or "")
     service = bus_hint("UNAVAILABLE", s, connected=True, last_error=None)
     assert service is not None and "auth-service" in service and "auth.verify" in service
     slow = bus_hint("TIMEOUT", s, connected=True, last_error=None)
