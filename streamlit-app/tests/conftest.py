@@ -14,6 +14,9 @@ def _hermetic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in DEFAULTS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AUTH0_BUS_ENV_FILE", "/nonexistent/streamlit-app-tests.env")
+    # login_bar()'s self-check probes COMPONENT_URL and RELAY_URL (the standard ports, where another
+    # suite's stack may or may not run): on only in the tests of the self-check, which set it.
+    monkeypatch.setenv("COMPONENT_SELF_CHECK", "false")
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,13 @@ table = pd.DataFrame(events).reindex(columns=columns)
 table["at"] = pd.to_datetime(table["at"], utc=True)
 # An event may stand for several identical ones (`count`, newer contracts); plain events count once.
 table["count"] = pd.to_numeric(table["count"], errors="coerce").fillna(1).astype(int)
-st.dataframe(table.sort_values("at", ascending=False), hide_index=True, width="stretch")
+# A field an event does not carry is an empty cell, not "None".
+TEXT_COLUMNS = [c for c in columns if c not in ("at", "count")]
+shown = table.sort_values("at", ascending=False)
+shown[TEXT_COLUMNS] = shown[TEXT_COLUMNS].astype(object).where(shown[TEXT_COLUMNS].notna(), "")
+# `session_id` in the audit trail is the host's opaque correlation id, never a Streamlit session id.
+shown = shown.rename(columns={"session_id": "correlation_id"})
+st.dataframe(shown, hide_index=True, width="stretch")
 
 st.markdown("##### Events by kind")
 by_kind = pd.DataFrame({"kind": KINDS, "events": [int(table.loc[table["kind"] == k, "count"].sum()) for k in KINDS]}).set_index("kind")

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from streamlit_auth0_bus import action_result, current_user, get_bus_client, request_action, try_call_api
-from streamlit_auth0_bus.helpers import current_session_id, get_settings
+from streamlit_auth0_bus.helpers import correlation_id, get_settings
 
 RESULT_KEY = "demo.last_result"
 
@@ -93,7 +93,8 @@ if st.toggle("Show debug info"):
     st.markdown("##### Host")
     st.json(
         {
-            "session_id": current_session_id(),
+            # The opaque id the audit trail knows this session by — never the Streamlit session id.
+            "correlation_id": correlation_id(),
             "nats_url": settings.nats_url,
             "nats_user": settings.nats_user,
             "bus_connected": client.is_connected,

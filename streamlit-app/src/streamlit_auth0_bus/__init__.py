@@ -3,7 +3,7 @@ API calls over a typed NATS bus.
 
 Public API (see the README):
 
-* helpers — :func:`login_bar`, :func:`current_user`, :func:`require_login`,
+* helpers — :func:`login_bar`, :func:`current_user`, :func:`correlation_id`, :func:`require_login`,
   :func:`require_permission`, :func:`call_api`, :func:`request_action`, :func:`action_result`,
   :func:`show_error`, :func:`get_bus_client`;
 * the component host — :class:`ComponentHost`, :class:`ComponentEvent`;
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         action_result,
         auth_problem,
         call_api,
+        correlation_id,
         current_user,
         get_bus_client,
         login_bar,
@@ -70,7 +71,7 @@ _HELPERS = {
     "require_permission",
     "show_error",
     "try_call_api",
-    "current_session_id",
+    "correlation_id",
     "LOGIN_PROMPT",
 }
 

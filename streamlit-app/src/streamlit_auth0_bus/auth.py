@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -34,12 +35,18 @@ __all__ = [
     "handle_status_update",
     "handle_action_result",
     "handle_component_error",
-    "safe_session_id",
+    "safe_correlation_id",
+    "new_correlation_id",
 ]
 
 log = logging.getLogger(__name__)
 
-_SESSION_ID_BAD = re.compile(r"[^A-Za-z0-9._:-]")
+_CORRELATION_ID_BAD = re.compile(r"[^A-Za-z0-9._:-]")
+
+#: The ``sub`` of a client-credentials (machine) token: ``<client id>@clients`` (Auth0, dev-idp).
+MACHINE_SUB_SUFFIX = "@clients"
+#: The reason a machine token is refused as a login.
+NOT_A_USER_TOKEN = "not_a_user_token"
 
 #: Problems that mean "the token was looked at and refused" (as opposed to "could not check").
 _REJECTING_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "INVALID_MESSAGE", "PAYLOAD_TOO_LARGE"})
@@ -48,16 +55,30 @@ _REJECTING_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "INVALID_MESSAGE",
 class TokenVerifier(Protocol):
     """Anything that can verify an access token and return a ``VerifiedIdentity`` dict."""
 
-    def verify(self, token: str, *, session_id: str | None = None) -> dict[str, Any]:
-        """Returns the verified identity or raises a :class:`BusError` (UNAUTHENTICATED with a reason)."""
+    def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
+        """Returns the verified identity or raises a :class:`BusError` (UNAUTHENTICATED with a reason).
+
+        ``correlation_id`` is an opaque id of the Streamlit session for the audit trail (the
+        contract's ``session_id`` field) — never the Streamlit session id itself.
+        """
         ...
 
 
-def safe_session_id(session_id: str | None) -> str | None:
-    """A session id the contract accepts (``[A-Za-z0-9._:-]{1,128}``), or ``None``."""
-    if not session_id:
+def new_correlation_id() -> str:
+    """A fresh opaque correlation id (22 URL-safe characters, 128 random bits).
+
+    It ties one Streamlit session's audit events together without revealing the Streamlit
+    session id: Streamlit re-attaches a WebSocket to any session whose id it is shown, so that id
+    must never reach auth-service, the relay, the frame, the audit trail or a log.
+    """
+    return secrets.token_urlsafe(16)
+
+
+def safe_correlation_id(correlation_id: str | None) -> str | None:
+    """A correlation id the contract's ``session_id`` field accepts (``[A-Za-z0-9._:-]{1,128}``), or ``None``."""
+    if not correlation_id:
         return None
-    cleaned = _SESSION_ID_BAD.sub("_", session_id)[:128]
+    cleaned = _CORRELATION_ID_BAD.sub("_", correlation_id)[:128]
     return cleaned or None
 
 
@@ -75,11 +96,11 @@ class BusVerifier:
         self.caller = caller
         self.timeout = timeout
 
-    def verify(self, token: str, *, session_id: str | None = None) -> dict[str, Any]:
+    def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"caller": self.caller}
-        sid = safe_session_id(session_id)
-        if sid:
-            body["session_id"] = sid
+        cid = safe_correlation_id(correlation_id)
+        if cid:
+            body["session_id"] = cid
         identity: dict[str, Any] = self.client.request("auth.verify", body, token=token, timeout=self.timeout)
         return identity
 
@@ -105,7 +126,7 @@ def handle_status_update(
     *,
     verifier: TokenVerifier,
     state: MutableMapping[str, Any],
-    session_id: str | None = None,
+    correlation_id: str | None = None,
     contracts: Contracts | None = None,
     now: float | None = None,
 ) -> StatusOutcome:
@@ -115,7 +136,8 @@ def handle_status_update(
         data: the event's data, ``{user, token: {value, value_id_token?, expiry} | null, cause}``.
         verifier: checks the token (in an app, a :class:`BusVerifier`).
         state: the session-state mapping.
-        session_id: the Streamlit session id, sent along for the audit trail.
+        correlation_id: the session's opaque correlation id, sent along for the audit trail
+            (never the Streamlit session id: see :func:`new_correlation_id`).
         now: the current time (seconds since the epoch), for tests.
 
     The browser's own ``expiry`` and ``user`` are never trusted: the expiry that counts is the
@@ -143,7 +165,7 @@ def handle_status_update(
     token: str = token_info["value"]
     claimed = data.get("user") or None
     try:
-        identity = verifier.verify(token, session_id=session_id)
+        identity = verifier.verify(token, correlation_id=correlation_id)
     except BusError as err:
         kind: Literal["rejected", "unavailable"] = "rejected" if err.code in _REJECTING_CODES else "unavailable"
         problem = AuthProblem.from_error(err, kind)
@@ -152,6 +174,14 @@ def handle_status_update(
         return StatusOutcome("rejected" if kind == "rejected" else "unverified", problem=problem)
 
     current = time.time() if now is None else now
+    if str(identity.get("sub", "")).endswith(MACHINE_SUB_SUFFIX):
+        # auth-service refuses machine tokens for the user purpose itself (issue 13.6); this is
+        # defence in depth against an auth-service that does not (yet).
+        machine = UnauthenticatedError("The token was issued to a machine client, not to a user", reason=NOT_A_USER_TOKEN)
+        problem = AuthProblem.from_error(machine, "rejected")
+        session.logout(problem)
+        log.info("login rejected: %s", machine)
+        return StatusOutcome("rejected", problem=problem)
     if int(identity.get("exp", 0)) <= current:
         # auth-service checks expiry itself; this only guards against clock disagreement.
         expired = UnauthenticatedError("The token has expired", reason="expired")

@@ -5,8 +5,12 @@ point at the local development stack: NATS on :4222, component-web on :3001, hos
 :8888). Every variable is documented in ``streamlit-app/.env.sample``.
 
 The ``.env`` file is the one named by ``AUTH0_BUS_ENV_FILE`` if set, otherwise
-``streamlit-app/.env`` next to this package's source tree (editable installs), otherwise ``.env``
-in the current directory.
+``streamlit-app/.env`` when the package runs from its source tree (editable installs), otherwise
+a ``.env`` beside the Streamlit app's main script, otherwise ``.env`` in the current directory.
+An installed wheel needs no repository file: the schemas ship inside the package.
+
+Production mode (``AUTH_BUS_ENV=production``, the same switch for every part of the system)
+refuses the development NATS password.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Literal
 
 from dotenv import dotenv_values
 
-__all__ = ["Settings", "ConfigError", "load_settings", "DEFAULTS"]
+__all__ = ["Settings", "ConfigError", "load_settings", "DEFAULTS", "DEV_NATS_PASSWORD", "ENVIRONMENTS"]
 
 #: Default values (development). The NATS password default is the documented dev password of
 #: ``infra/nats/nats.env.sample``; set NATS_PASSWORD for any shared deployment.
@@ -34,9 +38,37 @@ DEFAULTS: dict[str, str] = {
     "BUS_TIMEOUT_MS": "3000",
     "BUS_RETRIES": "0",
     "APP_HOSTNAME": "Streamlit demo",
+    "AUTH_BUS_ENV": "development",
+    "COMPONENT_SELF_CHECK": "true",
 }
 
-_PACKAGE_ENV = Path(__file__).resolve().parents[2] / ".env"
+#: The development NATS password of ``streamlit-host`` (infra/nats/nats.env.sample) — refused in
+#: production mode.
+DEV_NATS_PASSWORD = DEFAULTS["NATS_PASSWORD"]
+#: Values of ``AUTH_BUS_ENV``.
+ENVIRONMENTS = ("development", "test", "production")
+
+_SOURCE_TREE = Path(__file__).resolve().parents[2]
+
+
+def _source_tree_env() -> Path | None:
+    """``streamlit-app/.env`` when this package runs from its source tree (not from a wheel)."""
+    if _SOURCE_TREE.joinpath("pyproject.toml").is_file() and Path(__file__).resolve().parents[1].name == "src":
+        return _SOURCE_TREE / ".env"
+    return None
+
+
+def _app_dir() -> Path | None:
+    """The folder of the Streamlit app's main script, inside a Streamlit run."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+    except Exception:  # noqa: BLE001 - Streamlit absent or not running: no app folder
+        return None
+    if ctx is None or not getattr(ctx, "main_script_path", None):
+        return None
+    return Path(ctx.main_script_path).resolve().parent
 
 
 class ConfigError(ValueError):
@@ -60,6 +92,9 @@ class Settings:
         bus_timeout_ms: default deadline of a bus request.
         bus_retries: extra attempts of an idempotent request after UNAVAILABLE/TIMEOUT.
         hostname: the host's display name handed to the component.
+        environment: ``AUTH_BUS_ENV`` — ``development`` (default), ``test`` or ``production``.
+        component_self_check: whether ``login_bar()`` checks from the server that component-web
+            and host-relay can serve the page, and says what to fix when not.
     """
 
     nats_url: str = DEFAULTS["NATS_URL"]
@@ -72,6 +107,13 @@ class Settings:
     bus_timeout_ms: int = int(DEFAULTS["BUS_TIMEOUT_MS"])
     bus_retries: int = int(DEFAULTS["BUS_RETRIES"])
     hostname: str = DEFAULTS["APP_HOSTNAME"]
+    environment: str = DEFAULTS["AUTH_BUS_ENV"]
+    component_self_check: bool = True
+
+    @property
+    def production(self) -> bool:
+        """Production mode (``AUTH_BUS_ENV=production``): development secrets are refused."""
+        return self.environment == "production"
 
     @property
     def component_mode(self) -> Literal["dev", "release"]:
@@ -126,6 +168,18 @@ class Settings:
         relay_url = get("RELAY_URL")
         if not relay_url.startswith(("ws://", "wss://")):
             raise ConfigError(f"RELAY_URL must be a ws(s):// URL, got {relay_url!r}")
+        environment = get("AUTH_BUS_ENV").lower()
+        if environment not in ENVIRONMENTS:
+            raise ConfigError(f"AUTH_BUS_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
+        nats_password = get("NATS_PASSWORD")
+        if environment == "production" and nats_password == DEV_NATS_PASSWORD:
+            raise ConfigError(
+                "NATS_PASSWORD is the development password of streamlit-host; production mode "
+                "(AUTH_BUS_ENV=production) needs the real one (= NATS_STREAMLIT_HOST_PASSWORD of the NATS server)"
+            )
+        self_check_raw = get("COMPONENT_SELF_CHECK").lower()
+        if self_check_raw not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            raise ConfigError(f"COMPONENT_SELF_CHECK must be true or false, got {self_check_raw!r}")
         build_dir = get("COMPONENT_BUILD_DIR") or None
         if build_dir is not None:
             path = Path(build_dir).expanduser()
@@ -137,7 +191,7 @@ class Settings:
         return cls(
             nats_url=nats_url,
             nats_user=get("NATS_USER"),
-            nats_password=get("NATS_PASSWORD"),
+            nats_password=nats_password,
             component_url=component_url,
             component_build_dir=build_dir,
             relay_url=relay_url,
@@ -145,6 +199,8 @@ class Settings:
             bus_timeout_ms=timeout_ms,
             bus_retries=retries,
             hostname=get("APP_HOSTNAME"),
+            environment=environment,
+            component_self_check=self_check_raw in ("true", "1", "yes", "on"),
         )
 
 
@@ -152,8 +208,9 @@ def _env_file(environ: Mapping[str, str]) -> Path | None:
     explicit = environ.get("AUTH0_BUS_ENV_FILE")
     if explicit:
         return Path(explicit)
-    for candidate in (_PACKAGE_ENV, Path.cwd() / ".env"):
-        if candidate.is_file():
+    app_dir = _app_dir()
+    for candidate in (_source_tree_env(), app_dir / ".env" if app_dir else None, Path.cwd() / ".env"):
+        if candidate is not None and candidate.is_file():
             return candidate
     return None
 

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
-from .auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update, safe_session_id
+from .auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update, new_correlation_id
 from .bus_client import BusClient
 from .component_host import COMPONENT_NAME, ComponentEvent, ComponentHost
 from .config import ConfigError, Settings, load_settings
 from .contracts import get_contracts
+from .diagnostics import Finding, bus_hint, diagnose, page_origin_from_headers
 from .errors import BusError, NotFoundError, UnauthenticatedError
 from .session import (
     ACTION_REQUEST_KEY,
     ACTION_RESULT_KEY,
     COMPONENT_ERROR_KEY,
+    CORRELATION_KEY,
+    DIAGNOSIS_KEY,
     AuthProblem,
     AuthSession,
     VerifiedUser,
@@ -36,7 +40,7 @@ __all__ = [
     "LOGIN_PROMPT",
     "get_settings",
     "get_bus_client",
-    "current_session_id",
+    "correlation_id",
     "login_bar",
     "current_user",
     "auth_problem",
@@ -51,6 +55,8 @@ __all__ = [
 
 #: What gated pages say to a logged-out visitor.
 LOGIN_PROMPT = "Please log in to see this page — use the Log in button at the top."
+#: What they say instead when the login component cannot work (the reason is shown at the top).
+COMPONENT_BROKEN_PROMPT = "Please log in to see this page — but the login component cannot work right now: see the message at the top."
 
 
 def get_settings() -> Settings:
@@ -76,12 +82,20 @@ def get_bus_client(settings: Settings | None = None) -> BusClient:
     return _shared_bus_client(s.nats_url, s.nats_user, s.nats_password, s.bus_timeout_ms, s.bus_retries)
 
 
-def current_session_id() -> str | None:
-    """The Streamlit session id of the current script run (``None`` outside a run)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
+def correlation_id() -> str:
+    """This Streamlit session's opaque correlation id (random, made on first use, kept in
+    ``st.session_state``).
 
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return ctx.session_id if ctx is not None else None
+    It is what the package sends wherever a session must be recognised — ``auth.verify``'s
+    ``session_id`` field (so in the audit trail) and the frame's ``session_id`` arg (which the
+    frame reports to host-relay). The Streamlit session id itself never leaves the process:
+    Streamlit re-attaches a WebSocket to any session whose id it is shown.
+    """
+    value = st.session_state.get(CORRELATION_KEY)
+    if not isinstance(value, str) or not value:
+        value = new_correlation_id()
+        st.session_state[CORRELATION_KEY] = value
+    return value
 
 
 def _session() -> AuthSession:
@@ -157,7 +171,7 @@ def login_bar(
         "hostname": hostname or settings.hostname,
         "initial_state": _initial_state(session.user()),
         "relay_url": settings.relay_url,
-        "session_id": safe_session_id(current_session_id()),
+        "session_id": correlation_id(),  # the frame's arg name; an opaque id, never Streamlit's
     }
     action = st.session_state.get(ACTION_REQUEST_KEY)
     if isinstance(action, Mapping):
@@ -166,11 +180,15 @@ def login_bar(
     def on_status(event: ComponentEvent) -> None:
         with st.spinner("Verifying your login with auth-service…"):
             try:
-                verifier = BusVerifier(get_bus_client(settings))
+                client = get_bus_client(settings)
             except BusError as err:  # pragma: no cover - construction does not talk to the bus
                 session.logout(AuthProblem.from_error(err, "unavailable"))
                 return
-            handle_status_update(event.data, verifier=verifier, state=st.session_state, session_id=current_session_id())  # type: ignore[arg-type]
+            outcome = handle_status_update(event.data, verifier=BusVerifier(client), state=st.session_state, correlation_id=correlation_id())  # type: ignore[arg-type]
+            if outcome.status == "unverified" and outcome.problem is not None:
+                hint = bus_hint(outcome.problem.code, settings, connected=client.is_connected, last_error=client.last_error)
+                if hint:
+                    session.logout(replace(outcome.problem, hint=hint))
 
     handlers: dict[str, Callable[[ComponentEvent], Any]] = {
         "onStatusUpdate": on_status,
@@ -187,13 +205,32 @@ def login_bar(
     if host.last_error is not None:
         session.logout(AuthProblem.from_error(host.last_error, "invalid"))
 
+    findings = _self_check(settings)
+    st.session_state[DIAGNOSIS_KEY] = [f.message for f in findings]
     user = session.user()
     if show_status:
-        _render_status(user, session.problem)
+        for finding in findings:
+            st.error(finding.message, icon=":material/link_off:")
+        _render_status(user, session.problem, settings)
     return user
 
 
-def _render_status(user: VerifiedUser | None, problem: AuthProblem | None) -> None:
+def _page_origin() -> str | None:
+    try:
+        headers = st.context.headers
+    except Exception:  # noqa: BLE001 - no request context (e.g. a bare script run)
+        return None
+    return page_origin_from_headers({k: v for k, v in headers.items()})
+
+
+def _self_check(settings: Settings) -> list[Finding]:
+    """Why the login component cannot work here, if anything (see :mod:`.diagnostics`)."""
+    if not settings.component_self_check:
+        return []
+    return diagnose(settings, _page_origin())
+
+
+def _render_status(user: VerifiedUser | None, problem: AuthProblem | None, settings: Settings) -> None:
     if user is not None:
         email = f" ({user.email})" if user.email else ""
         st.caption(f":material/verified_user: Logged in as **{user.display_name}**{email} — verified by auth-service")
@@ -204,13 +241,21 @@ def _render_status(user: VerifiedUser | None, problem: AuthProblem | None) -> No
             st.warning(problem.text, icon=":material/warning:")
     component_error = st.session_state.get(COMPONENT_ERROR_KEY)
     if isinstance(component_error, Mapping):
-        st.warning(f"Login component: **{component_error.get('code')}**: {component_error.get('message')}")
+        hint = ""
+        if component_error.get("code") == "RELAY_UNAVAILABLE":
+            hint = (
+                f" Check that host-relay runs at {settings.relay_url} (**RELAY_URL**) and admits the frame's origin "
+                "(**RELAY_ALLOWED_ORIGINS**), and that component-web lets the frame connect to it (**RELAY_ORIGINS**)."
+            )
+        st.warning(f"Login component: **{component_error.get('code')}**: {component_error.get('message')}{hint}")
 
 
 def require_login(prompt: str = LOGIN_PROMPT) -> VerifiedUser:
     """Returns the verified user, or shows ``prompt`` and stops the page when logged out."""
     user = current_user()
     if user is None:
+        if prompt == LOGIN_PROMPT and st.session_state.get(DIAGNOSIS_KEY):
+            prompt = COMPONENT_BROKEN_PROMPT
         st.info(prompt, icon=":material/lock:")
         problem = auth_problem()
         if problem is not None:

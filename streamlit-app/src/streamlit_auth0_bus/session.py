@@ -26,6 +26,8 @@ __all__ = [
     "ACTION_REQUEST_KEY",
     "ACTION_RESULT_KEY",
     "COMPONENT_ERROR_KEY",
+    "CORRELATION_KEY",
+    "DIAGNOSIS_KEY",
     "SecretToken",
     "VerifiedUser",
     "AuthProblem",
@@ -38,6 +40,10 @@ PROBLEM_KEY = "auth0_bus.problem"
 ACTION_REQUEST_KEY = "auth0_bus.action_request"
 ACTION_RESULT_KEY = "auth0_bus.action_result"
 COMPONENT_ERROR_KEY = "auth0_bus.component_error"
+#: What the self-check found wrong with the login component's setup (a list of messages).
+DIAGNOSIS_KEY = "auth0_bus.diagnosis"
+#: The session's opaque correlation id (see ``helpers.correlation_id``).
+CORRELATION_KEY = "auth0_bus.correlation_id"
 
 
 def token_hash(token: str) -> str:
@@ -178,6 +184,7 @@ class AuthProblem:
         code: the contract error code.
         reason: the refinement, e.g. ``bad_signature``, ``expired``.
         message: human-readable text.
+        hint: what to check, when the cause is known to be the setup (NATS or auth-service down).
     """
 
     kind: Literal["rejected", "unavailable", "expired", "invalid"]
@@ -185,6 +192,7 @@ class AuthProblem:
     message: str
     reason: str | None = None
     at: float = field(default_factory=time.time)
+    hint: str | None = None
 
     @property
     def text(self) -> str:
@@ -196,7 +204,8 @@ class AuthProblem:
             return f"Your session expired; please log in again. [{self.code}]"
         if self.kind == "invalid":
             return f"The login component sent an invalid message: {self.message} [{self.code}]"
-        return f"Could not verify your login right now: {self.message} [{self.code}]"
+        hint = f" {self.hint}" if self.hint else ""
+        return f"Could not verify your login right now: {self.message} [{self.code}].{hint}"
 
     @classmethod
     def from_error(cls, err: BusError, kind: Literal["rejected", "unavailable", "expired", "invalid"]) -> AuthProblem:

@@ -43,7 +43,7 @@ def test_every_attack_is_refused_with_its_reason_and_logs_nobody_in(system: Syst
     seen: dict[str, str | None] = {}
     for i, attack in enumerate(attacks):
         state: dict[str, Any] = {}
-        outcome = handle_status_update(event(attack.token), verifier=verifier, state=state, session_id=f"py-attack-{i}")
+        outcome = handle_status_update(event(attack.token), verifier=verifier, state=state, correlation_id=f"py-attack-{i}")
         session = AuthSession(state)
         assert session.user() is None, attack.name
         assert outcome.user is None, attack.name

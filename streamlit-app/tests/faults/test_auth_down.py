@@ -68,7 +68,7 @@ def test_a_login_during_the_crash_is_unverified_at_once_and_logs_nobody_in(crash
     verifier = BusVerifier(crashed.client)
     state: dict[str, Any] = {}
     started = time.monotonic()
-    outcome = handle_status_update(status(crashed.alice.access_token), verifier=verifier, state=state, session_id="faults-crash-1")
+    outcome = handle_status_update(status(crashed.alice.access_token), verifier=verifier, state=state, correlation_id="faults-crash-1")
     elapsed = time.monotonic() - started
     assert outcome.status == "unverified"
     assert outcome.problem is not None and (outcome.problem.kind, outcome.problem.code) == ("unavailable", "UNAVAILABLE")

@@ -132,14 +132,14 @@ def api_service(nats_server: NatsServer, dev_idp: DevIdp, bus: BusClient) -> Ite
 class Relay:
     """host-relay (apps/host-relay/dist/main.js) on a free port, connected as user host-relay."""
 
-    def __init__(self, nats: NatsServer) -> None:
+    def __init__(self, nats: NatsServer, log_level: str = "warn", allowed_origins: str = FRAME_ORIGIN) -> None:
         assert HOST_RELAY_MAIN.is_file(), f"{HOST_RELAY_MAIN} is missing: build it first (npx nx run host-relay:build)"
         self.proc: ManagedProcess | None = None
 
         def start() -> None:
             self.stop()
             self.port = free_port()
-            env = {**nats.env_for("host-relay"), "RELAY_PORT": str(self.port), "RELAY_HOST": "127.0.0.1", "RELAY_ALLOWED_ORIGINS": FRAME_ORIGIN, "LOG_LEVEL": "warn"}
+            env = {**nats.env_for("host-relay"), "RELAY_PORT": str(self.port), "RELAY_HOST": "127.0.0.1", "RELAY_ALLOWED_ORIGINS": allowed_origins, "LOG_LEVEL": log_level}
             proc = self.proc = ManagedProcess("host-relay", [NODE, str(HOST_RELAY_MAIN)], env=env)
 
             def healthy() -> bool:
@@ -158,6 +158,9 @@ class Relay:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
+
+    def log_lines(self) -> list[str]:
+        return list(self.proc.lines) if self.proc is not None else []
 
     def stop(self) -> None:
         if self.proc is not None:

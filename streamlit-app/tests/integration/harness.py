@@ -426,3 +426,51 @@ class DevIdp:
         if self.proc is not None:
             self.proc.stop()
         shutil.rmtree(self.keys_dir, ignore_errors=True)
+
+
+# ---- component-web ------------------------------------------------------------------------------
+
+COMPONENT_WEB_DIR = REPO_ROOT / "apps" / "component-web"
+NEXT_BIN = REPO_ROOT / "node_modules" / "next" / "dist" / "bin" / "next"
+
+
+class ComponentWeb:
+    """The production build of component-web (``next start``) on a port, like libs/testing's
+    ComponentWebHarness: ``streamlit_origins`` is its STREAMLIT_ORIGINS (CSP frame-ancestors of
+    ``/streamlit``), ``relay_origins`` its RELAY_ORIGINS (CSP connect-src)."""
+
+    def __init__(self, port: int, streamlit_origins: list[str], relay_origins: list[str], extra_env: Mapping[str, str] | None = None) -> None:
+        assert (COMPONENT_WEB_DIR / ".next" / "BUILD_ID").is_file(), "component-web is not built (npx nx run component-web:build)"
+        self.port = port
+        secret = f"component-web-test-{port}".ljust(32, "-")[:32].encode().hex()
+        env = {
+            "NEXT_TELEMETRY_DISABLED": "1",
+            "APP_BASE_URL": self.url,
+            "AUTH0_SECRET": secret,
+            "STREAMLIT_ORIGINS": " ".join(streamlit_origins),
+            "RELAY_ORIGINS": " ".join(relay_origins),
+            **(extra_env or {}),
+        }
+        proc = self.proc = ManagedProcess("component-web", [NODE, str(NEXT_BIN), "start", "apps/component-web", "-p", str(port), "-H", "127.0.0.1"], env=env)
+
+        def healthy() -> bool:
+            if not proc.running:
+                raise ProcessExited(f"component-web exited:\n{proc.tail()}")
+            return requests.get(f"http://127.0.0.1:{port}/api/health", timeout=1).ok
+
+        try:
+            wait_for(healthy, "component-web health", timeout=60, interval=0.2, logs=proc.tail)
+        except TimeoutError:
+            proc.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def frame_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/streamlit"
+
+    def stop(self) -> None:
+        self.proc.stop()

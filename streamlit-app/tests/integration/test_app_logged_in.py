@@ -202,6 +202,11 @@ def test_audit_page_lists_events_for_alice(alice: Browser, tokens: dict[str, Tok
     table = frames[0].value
     assert "login.verified" in set(table["kind"])
     assert "auth0|alice" in set(table["sub"])
+    # Empty cells are blank, not "None" (issue 16); the session column is the opaque correlation id.
+    text_columns = [c for c in table.columns if c not in ("at", "count")]
+    assert "reason" in text_columns and "correlation_id" in text_columns and "session_id" not in text_columns
+    assert not table[text_columns].isna().any().any(), table[text_columns].isna().sum()
+    assert "" in set(table["reason"]), "a login.verified event has no reason: its cell is blank"
     assert not any(tokens["alice"].access_token in str(v) for v in table.to_numpy().ravel())
     assert at.get("vega_lite_chart"), "no chart of logins and denials"
     by_kind = at.table[0].value

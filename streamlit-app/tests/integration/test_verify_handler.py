@@ -34,7 +34,7 @@ def verifier(bus: BusClient, auth_service: Service) -> BusVerifier:
 
 def test_real_alice_token_logs_in(verifier: BusVerifier, tokens: dict[str, Tokens], auth_service: Service) -> None:
     state: dict[str, Any] = {}
-    outcome = handle_status_update(status(tokens["alice"].access_token), verifier=verifier, state=state, session_id="pytest-session")
+    outcome = handle_status_update(status(tokens["alice"].access_token), verifier=verifier, state=state, correlation_id="pytest-session")
     assert outcome.status == "logged_in"
     user = AuthSession(state).user()
     assert user is not None

@@ -83,3 +83,21 @@ def test_a_configuration_error_is_shown_not_a_traceback(monkeypatch: pytest.Monk
     at = AppTest.from_file(ENTRY, default_timeout=30).run()
     assert not at.exception
     assert any("Configuration error" in e.value and "BUS_TIMEOUT_MS" in e.value for e in at.error)
+
+
+def test_production_mode_with_the_development_password_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_BUS_ENV", "production")
+    at = AppTest.from_file(ENTRY, default_timeout=30).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "NATS_PASSWORD" in errors[0] and "AUTH_BUS_ENV=production" in errors[0]
+    assert not at.get("component_instance") and not at.button, "nothing else runs"
+
+
+def test_the_frames_relay_trouble_is_shown_with_the_settings_to_check(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAY_URL", "ws://relay.test:8888/ws")
+    app.session_state["auth0_login_bar"] = {"name": "onError", "seq": 7, "data": {"code": "RELAY_UNAVAILABLE", "message": "Cannot reach host-relay; retrying."}}
+    app.run()
+    assert not app.exception
+    warnings = [w.value for w in app.warning]
+    assert any("RELAY_UNAVAILABLE" in w and "ws://relay.test:8888/ws" in w and "**RELAY_URL**" in w and "RELAY_ALLOWED_ORIGINS" in w for w in warnings), warnings

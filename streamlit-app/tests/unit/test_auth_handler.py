@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from streamlit_auth0_bus.auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update, safe_session_id
+from streamlit_auth0_bus.auth import BusVerifier, handle_action_result, handle_component_error, handle_status_update, new_correlation_id, safe_correlation_id
 from streamlit_auth0_bus.errors import BusError, BusTimeoutError, UnauthenticatedError, UnavailableError
 from streamlit_auth0_bus.session import (
     ACTION_RESULT_KEY,
@@ -44,8 +44,8 @@ class FakeVerifier:
         self.failure = failure
         self.calls: list[tuple[str, str | None]] = []
 
-    def verify(self, token: str, *, session_id: str | None = None) -> dict[str, Any]:
-        self.calls.append((token, session_id))
+    def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
+        self.calls.append((token, correlation_id))
         if self.failure is not None:
             raise self.failure
         if token == GOOD:
@@ -66,7 +66,7 @@ def login_data(token: str, *, user: dict[str, Any] | None = None, expiry: int | 
 def test_verified_token_is_accepted() -> None:
     state: dict[str, Any] = {}
     verifier = FakeVerifier()
-    outcome = handle_status_update(login_data(GOOD), verifier=verifier, state=state, session_id="sess-1", now=NOW)
+    outcome = handle_status_update(login_data(GOOD), verifier=verifier, state=state, correlation_id="sess-1", now=NOW)
     assert outcome.status == "logged_in"
     user = AuthSession(state).user(now=NOW)
     assert isinstance(user, VerifiedUser)
@@ -100,7 +100,7 @@ def test_expired_token_is_rejected_even_if_the_browser_claims_otherwise() -> Non
 
 def test_verified_identity_already_expired_is_rejected() -> None:
     class StaleVerifier(FakeVerifier):
-        def verify(self, token: str, *, session_id: str | None = None) -> dict[str, Any]:
+        def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
             return {**ALICE, "exp": int(NOW) - 1}
 
     state: dict[str, Any] = {}
@@ -125,7 +125,7 @@ def test_browser_profile_never_overrides_the_verified_identity() -> None:
     assert user.name is None and user.email is None and user.display_name == "auth0|alice"
     # ... while a name in the verified identity always wins.
     class NamedVerifier(FakeVerifier):
-        def verify(self, token: str, *, session_id: str | None = None) -> dict[str, Any]:
+        def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
             return {**ALICE, "name": "Alice (token)", "email": "alice@token"}
 
     handle_status_update(login_data(GOOD), verifier=NamedVerifier(), state=state, now=NOW)
@@ -183,7 +183,7 @@ def test_session_expiry_logs_out_on_read() -> None:
     assert session.problem is not None and session.problem.kind == "expired"
 
 
-def test_bus_verifier_sends_the_token_in_the_header_argument_and_a_contract_session_id() -> None:
+def test_bus_verifier_sends_the_token_in_the_header_argument_and_a_contract_safe_correlation_id() -> None:
     class RecordingClient:
         def __init__(self) -> None:
             self.calls: list[tuple[Any, ...]] = []
@@ -193,10 +193,18 @@ def test_bus_verifier_sends_the_token_in_the_header_argument_and_a_contract_sess
             return dict(ALICE)
 
     client = RecordingClient()
-    assert BusVerifier(client, timeout=1.5).verify(GOOD, session_id="test session id") == ALICE
+    assert BusVerifier(client, timeout=1.5).verify(GOOD, correlation_id="test session id") == ALICE
     assert client.calls == [("auth.verify", {"caller": "streamlit-host", "session_id": "test_session_id"}, GOOD, 1.5)]
-    assert safe_session_id(None) is None and safe_session_id("") is None
-    assert len(safe_session_id("x" * 500) or "") == 128
+    assert safe_correlation_id(None) is None and safe_correlation_id("") is None
+    assert len(safe_correlation_id("x" * 500) or "") == 128
+
+
+def test_correlation_ids_are_random_and_fit_the_contract(contracts: Any) -> None:
+    ids = {new_correlation_id() for _ in range(200)}
+    assert len(ids) == 200
+    for cid in ids:
+        assert len(cid) >= 22 and safe_correlation_id(cid) == cid
+        assert contracts.is_valid("auth.verify.request.v1", {"caller": "streamlit-host", "session_id": cid})
 
 
 def test_action_results_and_component_errors_are_kept() -> None:
@@ -213,7 +221,19 @@ def test_time_is_real_by_default() -> None:
     identity = {**ALICE, "exp": int(time.time()) + 60}
 
     class LiveVerifier(FakeVerifier):
-        def verify(self, token: str, *, session_id: str | None = None) -> dict[str, Any]:
+        def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
             return identity
 
     assert handle_status_update(login_data(GOOD), verifier=LiveVerifier(), state=state).status == "logged_in"
+
+
+def test_a_machine_identity_is_never_logged_in_even_if_auth_service_accepts_it() -> None:
+    class MachineVerifier(FakeVerifier):
+        def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
+            return {**ALICE, "sub": "dev-m2m@clients"}
+
+    state: dict[str, Any] = {}
+    outcome = handle_status_update(login_data(GOOD, user={"sub": "dev-m2m@clients"}), verifier=MachineVerifier(), state=state, now=NOW)
+    assert outcome.status == "rejected" and SESSION_KEY not in state
+    assert outcome.problem is not None and outcome.problem.reason == "not_a_user_token"
+    assert "Login rejected" in outcome.problem.text

@@ -60,3 +60,39 @@ def test_env_sample_documents_every_variable() -> None:
     text = ENV_SAMPLE.read_text()
     for name in [*DEFAULTS, "AUTH0_BUS_ENV_FILE"]:
         assert f"{name}=" in text, name
+
+
+def test_production_mode_refuses_the_development_nats_password() -> None:
+    for values in ({"AUTH_BUS_ENV": "production"}, {"AUTH_BUS_ENV": "production", "NATS_PASSWORD": "streamlit-host-dev-password"}):
+        with pytest.raises(ConfigError, match="NATS_PASSWORD") as err:
+            Settings.from_mapping(values)
+        assert "AUTH_BUS_ENV=production" in str(err.value)
+        assert "streamlit-host-dev-password" not in str(err.value), "the message names the variable, not the secret"
+    s = Settings.from_mapping({"AUTH_BUS_ENV": "production", "NATS_PASSWORD": "a-real-secret"})
+    assert s.production and s.nats_password == "a-real-secret"
+    dev = Settings.from_mapping({})
+    assert not dev.production and dev.environment == "development"
+
+
+def test_an_unknown_environment_is_reported() -> None:
+    with pytest.raises(ConfigError, match="AUTH_BUS_ENV"):
+        Settings.from_mapping({"AUTH_BUS_ENV": "prod"})
+
+
+def test_env_file_beside_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An app outside the repository reads the .env beside its main script (not the cwd's)."""
+    from streamlit.testing.v1 import AppTest
+
+    import streamlit_auth0_bus.config as config
+
+    monkeypatch.delenv("AUTH0_BUS_ENV_FILE")
+    monkeypatch.setattr(config, "_source_tree_env", lambda: None)
+    app_dir = tmp_path / "my_app"
+    app_dir.mkdir()
+    (app_dir / ".env").write_text("APP_HOSTNAME=From beside the app\n")
+    script = app_dir / "my_app.py"
+    script.write_text("import streamlit as st\nfrom streamlit_auth0_bus import load_settings\nst.write(load_settings().hostname)\n")
+    monkeypatch.chdir(tmp_path)
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+    assert not at.exception
+    assert [m.value for m in at.markdown] == ["From beside the app"]

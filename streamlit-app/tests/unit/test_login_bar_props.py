@@ -43,8 +43,14 @@ def test_development_mode_uses_the_component_url_and_passes_the_props(monkeypatc
     assert a["relay_url"] == "ws://relay.test:8888/ws"
     assert a["events"] == ["onStatusUpdate", "onActionResult", "onError"]
     assert a["initial_state"] == {"logged_in": False, "user": None}
-    # AppTest's session id is "test session id": the frame gets a contract-safe version
-    assert a["session_id"] == "test_session_id"
+    # The frame gets the session's opaque correlation id, never Streamlit's session id
+    # (AppTest's is "test session id"): issue 13.1.
+    assert a["session_id"] == at.session_state["auth0_bus.correlation_id"]
+    assert "test" not in a["session_id"] and len(a["session_id"]) >= 22
+    again = at.run()
+    assert args(again)["session_id"] == a["session_id"], "stable for the whole Streamlit session"
+    other = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
+    assert args(other)["session_id"] != a["session_id"], "random per Streamlit session"
     assert "action_request" not in a
 
 

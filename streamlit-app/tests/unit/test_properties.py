@@ -131,7 +131,7 @@ def test_component_values_are_events_none_or_invalid_message(value: Any) -> None
 
 
 class RefusingVerifier:
-    def verify(self, token: str, *, session_id: str | None = None) -> dict[str, Any]:
+    def verify(self, token: str, *, correlation_id: str | None = None) -> dict[str, Any]:
         raise UnauthenticatedError("The token signature does not verify", reason="bad_signature")
 
 
