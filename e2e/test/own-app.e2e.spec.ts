@@ -87,10 +87,8 @@ beforeAll(async () => {
 
   // 3. the system `npm start` runs
   running = await system.startSystem({
+    // No origin settings: development admits any local port (issue 15), which is the point.
     output: () => undefined,
-    // TODO(after merge of the "web" and "relay" branches, issue 15): development accepts any
-    // loopback port; delete this extraEnv then — the test must pass on the defaults.
-    extraEnv: { STREAMLIT_ORIGINS: `http://localhost:${system.PORTS.streamlit} http://127.0.0.1:${system.PORTS.streamlit} http://localhost:${APP_PORT} http://127.0.0.1:${APP_PORT}` },
   });
   await system.waitHealthy({ timeoutMs: 240_000, exited: running!.exited });
 
