@@ -3,7 +3,7 @@
 // one machine. Not a test. Every server it starts is stopped at the end (and every cgroup it made
 // removed).
 //
-//   npm run bench [-- --scenario python,http,ws,scaling,bus,login] [--replicas 1,2,4]
+//   npm run bench [-- --scenario python,http,ws,scaling,bus,login,stlogin] [--replicas 1,2,4]
 //                 [--cpu-per-replica 0.2] [--duration 8] [--reuse-e2e] [--quick]
 //
 // --scenario: only these scenarios (default: all); the goal table shows n/a for the others and
@@ -25,6 +25,7 @@
 //   4. scaling  api.pong throughput with 1, 2, 4 … api-service replicas, each with its CPU quota
 //   5. login    login-to-unlocked in the browser (the e2e journey)  vs  the article's 2 s heartbeat
 //   6. ws       delegated WebRequests over the WebSocket: 200 sockets × 10 req/s (bench/ws-load.mjs)
+//   7. stlogin  Streamlit's native st.login against the same dev-idp in Chromium (bench/st-login.mjs)
 // Writes bench/results/bench-<time>.json and .md, and the latest table into bench/README.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measureStLogin } from './st-login.mjs';
 import { wsLoad } from './ws-load.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,7 +51,7 @@ const { values: args } = parseArgs({
   },
 });
 const QUICK = args.quick;
-const ALL_SCENARIOS = ['python', 'http', 'bus', 'scaling', 'login', 'ws'];
+const ALL_SCENARIOS = ['python', 'http', 'bus', 'scaling', 'login', 'ws', 'stlogin'];
 const SCENARIOS = new Set(args.scenario ? args.scenario.split(',').map((x) => x.trim()) : ALL_SCENARIOS);
 for (const name of SCENARIOS) if (!ALL_SCENARIOS.includes(name)) {
   console.error(`✖ npm run bench: unknown scenario "${name}" (--scenario takes ${ALL_SCENARIOS.join(', ')})`);
@@ -398,6 +400,16 @@ if (!SCENARIOS.has('login')) {
 }
 if (SCENARIOS.has('login') && (!QUICK || args['reuse-e2e']) && existsSync(timingsFile)) results.scenarios.login = JSON.parse(readFileSync(timingsFile, 'utf8'));
 
+// 7. The peer: Streamlit's st.login in Chromium (free ports; its own dev-idp and Streamlit).
+if (SCENARIOS.has('stlogin')) {
+  log('scenario 7: Streamlit st.login against dev-idp in Chromium (bench/st-login.mjs) …');
+  try {
+    results.scenarios.st_login = await measureStLogin({ rounds: QUICK ? 1 : 3 });
+  } catch (err) {
+    log(`scenario 7 failed: ${err.message.split('\n')[0]}`);
+  }
+}
+
 // Headline ratios, all from this run.
 const s = results.scenarios;
 const busOnly = s.bus_only?.results;
@@ -441,7 +453,7 @@ const md = [
   `| delegated WebRequests, ${WS_CLIENTS} sockets × ${WS_RATE}/s: p99 < 50 ms, no errors | ${s.ws ? `p99 ${s.ws.p99_ms} ms, ${s.ws.req_per_s} req/s, ${s.ws.errors} errors` : 'n/a'} | ${goal(s.ws ? s.ws.p99_ms < 50 && s.ws.errors === 0 && s.ws.clients >= 200 : undefined)} |`,
   `| login-to-unlocked < 300 ms (article: up to ${h.article_heartbeat_ms} ms heartbeat) | ${h.login_to_unlocked_ms === undefined ? `n/a${QUICK ? ' (--quick)' : ''}` : `${h.login_to_unlocked_ms} ms`} | ${goal(h.login_to_unlocked_ms === undefined ? undefined : h.login_to_unlocked_ms < 300)} |`,
   `| scaling (${quotaNote}): 2 replicas ≥ 1.6×, 4 replicas ≥ 3.2× | ${h.scaling_2_x === undefined ? 'n/a' : `${h.scaling_2_x}× · ${na(h.scaling_4_x, '×')}`} | ${goal(h.scaling_2_x === undefined || h.scaling_4_x === undefined || !s.scaling[0].cpu_per_replica ? undefined : h.scaling_2_x >= 1.6 && h.scaling_4_x >= 3.2)} |`,
-  `| side by side with st.login: ours faster (submit → name, reload → name) | n/a (not measured yet) | n/a |`,
+  `| side by side with st.login: ours faster (submit → name, reload → name) | ${s.st_login ? `submit → name: ours ${na(h.login_to_unlocked_ms, ' ms')} vs st.login ${s.st_login.login_ms} ms${h.login_to_unlocked_ms ? ` (${r2(h.login_to_unlocked_ms / s.st_login.login_ms)}×)` : ''}; reload → name: st.login ${s.st_login.reload_ms} ms, ours not measured by the e2e journey` : 'n/a'} | ${goal(s.st_login && h.login_to_unlocked_ms !== undefined ? h.login_to_unlocked_ms < s.st_login.login_ms : undefined)} (submit) · n/a (reload) |`,
   '',
   '| scenario | ours | article\'s design | ours ÷ baseline |',
   '|---|---|---|---|',
@@ -455,6 +467,7 @@ const md = [
   ...(s.scaling ?? []).map((r) => `| 4. scaling, api.pong, ${r.replicas} replica(s), ${r.cpu_per_replica ? `${r.cpu_per_replica} CPU each` : 'no CPU quota'}, 100 in flight | ${fmt(r)} · replicas used ${r.replicas_cpu_cores} CPU${r.cpu_per_replica ? ` of ${r2(r.replicas * r.cpu_per_replica)}` : ''} | — | ${r2(r.req_per_s / s.scaling[0].req_per_s)}× of 1 replica |`),
   `| 5. login → name in Streamlit | ${h.login_to_unlocked_ms === undefined ? 'n/a' : `${h.login_to_unlocked_ms} ms`} | up to 2000 ms (heartbeat poll) | ${h.login_to_unlocked_ms ? `${r2(h.login_to_unlocked_ms / 2000)}×` : 'n/a'} |`,
   `| 6. WebSocket, delegated GET /api/pong | ${wsLine} | — | — |`,
+  `| 7. Streamlit st.login (Authlib, expose_tokens) in Chromium, median of ${s.st_login?.rounds.length ?? 'n/a'} | ${s.st_login ? `submit → name ${s.st_login.login_ms} ms · reload → name ${s.st_login.reload_ms} ms (full-page redirects; login state in one Streamlit process)` : 'n/a'} | — | — |`,
   '',
   `Peak memory (VmHWM): nats-server ${results.memory_peak_mib?.nats_server ?? '?'} MiB, api-service replica ${results.memory_peak_mib?.api_service_replica ?? '?'} MiB, host-relay ${results.memory_peak_mib?.host_relay ?? '?'} MiB; Flask baseline ${results.memory_peak_mib?.flask_baseline ?? '?'} MiB.` +
     (s.http ? ` CPU during the relay's wrk run (cores): host-relay ${s.http.relay_run_cpu_cores.relay}, api-service ${s.http.relay_run_cpu_cores.api_service}, nats-server ${s.http.relay_run_cpu_cores.nats_server}.` : '') +
