@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/filters/http-error.filter';
 import { OriginPolicy } from './common/guards/origin-policy';
+import { HttpGatewayHandler } from './http-gateway/http-gateway.handler';
 import { bodyLimitMiddleware } from './common/middleware/body-limit.middleware';
 import { corsMiddleware } from './common/middleware/cors.middleware';
 import type { RelayConfig } from './config/relay.config';
@@ -18,6 +19,8 @@ export function configureApp(app: NestExpressApplication, config: RelayConfig, l
   app.use(corsMiddleware(origins));
   app.use(bodyLimitMiddleware(config.http.maxBodyBytes));
   app.useGlobalFilters(new HttpErrorFilter(logger));
+  // `/api/…` is answered by the gateway's own handler ahead of Express (see HttpGatewayHandler).
+  app.get(HttpGatewayHandler).mount(app.getHttpServer());
   app.useWebSocketAdapter(new RelayWsAdapter(app, config, origins, logger));
   app.enableShutdownHooks();
   return app;

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { BusModule } from '../bus/bus.module';
-import { HttpRateLimitGuard } from '../common/guards/http-rate-limit.guard';
-import { HttpGatewayController } from './http-gateway.controller';
+import { HttpGatewayHandler } from './http-gateway.handler';
 
 @Module({
   imports: [BusModule],
-  controllers: [HttpGatewayController],
-  providers: [HttpRateLimitGuard],
+  providers: [HttpGatewayHandler],
+  exports: [HttpGatewayHandler],
 })
 export class HttpGatewayModule {}

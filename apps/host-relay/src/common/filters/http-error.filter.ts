@@ -1,11 +1,12 @@
 import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_LOGGER, type AppLogger } from '@auth-bus/service-kit';
-import { toHttpError } from './error-response';
+import { toHttpError, type HttpErrorResponse } from './error-response';
 
 /**
  * Every HTTP error — a typed error from the bus, the gateway's own checks, or NestJS's (unknown
  * route, …) — leaves as `{ error: { code, message, reason? } }` with the contract's status.
+ * The HTTP gateway's own request handler answers its errors through `describe` too.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -14,11 +15,10 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   constructor(@Inject(APP_LOGGER) private readonly logger: AppLogger) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
-    const { status, headers, body } = toHttpError(exception);
+  /** The answer for an error, logged (server-side failures at most once per code every 5 s). */
+  describe(exception: unknown, method: string | undefined, path: string): HttpErrorResponse {
+    const error = toHttpError(exception);
+    const { status, body } = error;
     if (status >= 500) {
       const now = Date.now();
       const seen = this.throttle.get(body.error.code);
@@ -26,13 +26,21 @@ export class HttpErrorFilter implements ExceptionFilter {
         const detail = exception instanceof Error ? exception.message : String(exception);
         const suppressed = seen?.suppressed ?? 0;
         this.throttle.set(body.error.code, { at: now, suppressed: 0 });
-        this.logger.warn({ method: req.method, path: req.path, status, code: body.error.code, detail, suppressed }, 'request failed');
+        this.logger.warn({ method, path, status, code: body.error.code, detail, suppressed }, 'request failed');
       } else {
         seen.suppressed++;
       }
-    } else {
-      this.logger.debug({ method: req.method, path: req.path, status, code: body.error.code }, 'request refused');
+    } else if (this.logger.isLevelEnabled?.('debug') ?? true) {
+      this.logger.debug({ method, path, status, code: body.error.code }, 'request refused');
     }
+    return error;
+  }
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const { status, headers, body } = this.describe(exception, req.method, req.path);
     if (res.headersSent) return;
     res.status(status).set(headers).set('Cache-Control', 'no-store').json(body);
   }

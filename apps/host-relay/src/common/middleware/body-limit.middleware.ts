@@ -1,5 +1,6 @@
 import { BusError } from '@auth-bus/contracts';
 import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { toHttpError } from '../filters/error-response';
 
 /**
@@ -21,7 +22,7 @@ export function bodyLimitMiddleware(maxBytes: number) {
 }
 
 /** Reads a JSON object body of at most `maxBytes`; an empty body is `{}`. */
-export function readJsonBody(req: Request, maxBytes: number): Promise<Record<string, unknown>> {
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
