@@ -19,7 +19,7 @@ export type AuditInput = {
   until?: string;
 };
 
-export interface PublishOptions {
+export interface AuditPublishOptions {
   /**
    * Fold identical events (same kind, sub, session, token hash, reason, subject) reported within
    * `coalesceWindowMs` into one event with `count` and `until` — for high-volume events such as
@@ -121,7 +121,7 @@ export class AuditPublisher {
    * Queues one event and returns its id (undefined if it was refused as invalid, or if it was
    * coalesced — its id is made when the group is emitted). Never throws.
    */
-  publish(input: AuditInput, options: PublishOptions = {}): string | undefined {
+  publish(input: AuditInput, options: AuditPublishOptions = {}): string | undefined {
     if (options.coalesce && this.coalesceWindowMs > 0) {
       this.coalesce(input);
       return undefined;
