@@ -1,15 +1,15 @@
+import type { AuditSettings } from '@auth-bus/service-kit';
 import {
-  defaultInstanceId,
-  envBytes,
-  envDuration,
-  envInt,
-  envString,
+  ConfigError,
+  envField,
   natsConfigForUser,
   natsConfigFromEnv,
-  type AuditSettings,
+  readEnv,
+  serviceEnv,
+  splitList,
   type Env,
   type NatsConfig,
-} from '@auth-bus/service-kit';
+} from '@auth-bus/service-kit/config';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
 
 export const SERVICE_NAME = 'auth-service';
@@ -40,7 +40,7 @@ export interface LoginSettings {
  *
  * Identity and logs
  *   INSTANCE_ID        replica id, in replies and audit events             auth-service-<6 random hex>
- *   LOG_LEVEL          fatal | error | warn | info | debug | trace          info
+ *   LOG_LEVEL          fatal | error | warn | info | debug | trace | silent info
  *
  * NATS, two users (infra/nats/nats.conf): `auth-service` answers auth.verify, auth.session.>, audit.query
  * and may publish only into the requesters' inboxes; `audit-writer` (a second connection that answers
@@ -114,44 +114,49 @@ export interface AuthServiceConfig {
   drainTimeoutMs: number;
 }
 
+const ENV = {
+  ...serviceEnv(SERVICE_NAME),
+  AUDIT_MAX_AGE: envField.duration(30 * 86_400_000),
+  AUDIT_MAX_BYTES: envField.bytes(256 * 1e6),
+  AUDIT_DUPLICATE_WINDOW: envField.duration(120_000),
+  AUDIT_REPLICAS: envField.int(1, { min: 1, max: 5 }),
+  AUDIT_QUERY_SCAN_MAX: envField.int(100_000, { min: 1 }),
+  AUDIT_QUERY_TIMEOUT: envField.duration(5_000),
+  AUTH_LOGIN_CLIENT_IDS: envField.optionalString(),
+  AUTH0_CLIENT_ID: envField.optionalString(),
+};
+
 export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig {
+  const e = readEnv(SERVICE_NAME, ENV, env);
   const stream: AuditStreamSettings = {
-    maxAgeMs: envDuration(env, 'AUDIT_MAX_AGE', 30 * 86_400_000),
-    maxBytes: envBytes(env, 'AUDIT_MAX_BYTES', 256 * 1e6),
-    duplicateWindowMs: envDuration(env, 'AUDIT_DUPLICATE_WINDOW', 120_000),
-    replicas: envInt(env, 'AUDIT_REPLICAS', 1, { min: 1, max: 5 }),
+    maxAgeMs: e.AUDIT_MAX_AGE,
+    maxBytes: e.AUDIT_MAX_BYTES,
+    duplicateWindowMs: e.AUDIT_DUPLICATE_WINDOW,
+    replicas: e.AUDIT_REPLICAS,
   };
-  if (stream.duplicateWindowMs > stream.maxAgeMs) throw new Error('AUDIT_DUPLICATE_WINDOW must not exceed AUDIT_MAX_AGE');
-  if (stream.maxAgeMs < 1_000) throw new Error('AUDIT_MAX_AGE must be at least 1s');
+  if (stream.duplicateWindowMs > stream.maxAgeMs) throw new ConfigError('AUDIT_DUPLICATE_WINDOW must not exceed AUDIT_MAX_AGE');
+  if (stream.maxAgeMs < 1_000) throw new ConfigError('AUDIT_MAX_AGE must be at least 1s');
+  const clientIds = splitList(e.AUTH_LOGIN_CLIENT_IDS ?? e.AUTH0_CLIENT_ID ?? 'component-web');
+  if (clientIds.length === 0) throw new ConfigError("AUTH_LOGIN_CLIENT_IDS must name at least one client id (the component's, e.g. component-web)");
   return {
     service: SERVICE_NAME,
-    instance: envString(env, 'INSTANCE_ID', defaultInstanceId(SERVICE_NAME)),
-    logLevel: envString(env, 'LOG_LEVEL', 'info'),
+    instance: e.INSTANCE_ID,
+    logLevel: e.LOG_LEVEL,
     nats: natsConfigFromEnv(env, SERVICE_NAME),
     auditNats: natsConfigForUser(env, 'audit-writer'),
     auth: tokenVerifierOptionsFromEnv(env),
-    login: loginSettingsFromEnv(env),
+    login: { clientIds },
     audit: {
-      maxPending: envInt(env, 'AUDIT_MAX_PENDING', 10_000, { min: 1 }),
-      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 256, { min: 1 }),
-      ackTimeoutMs: envDuration(env, 'AUDIT_ACK_TIMEOUT', 5_000),
-      flushTimeoutMs: envDuration(env, 'AUDIT_FLUSH_TIMEOUT', 5_000),
+      maxPending: e.AUDIT_MAX_PENDING,
+      maxInFlight: e.AUDIT_MAX_IN_FLIGHT,
+      ackTimeoutMs: e.AUDIT_ACK_TIMEOUT,
+      flushTimeoutMs: e.AUDIT_FLUSH_TIMEOUT,
     },
     stream,
     query: {
-      scanMax: envInt(env, 'AUDIT_QUERY_SCAN_MAX', 100_000, { min: 1 }),
-      timeoutMs: envDuration(env, 'AUDIT_QUERY_TIMEOUT', 5_000),
+      scanMax: e.AUDIT_QUERY_SCAN_MAX,
+      timeoutMs: e.AUDIT_QUERY_TIMEOUT,
     },
-    drainTimeoutMs: envDuration(env, 'DRAIN_TIMEOUT', 10_000),
+    drainTimeoutMs: e.DRAIN_TIMEOUT,
   };
-}
-
-function loginSettingsFromEnv(env: Env): LoginSettings {
-  const raw = env.AUTH_LOGIN_CLIENT_IDS?.trim() || env.AUTH0_CLIENT_ID?.trim() || 'component-web';
-  const clientIds = raw
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
-  if (clientIds.length === 0) throw new Error('AUTH_LOGIN_CLIENT_IDS must name at least one client id (the component\'s, e.g. component-web)');
-  return { clientIds };
 }
