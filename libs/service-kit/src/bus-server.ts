@@ -32,6 +32,9 @@ interface ReplyPacket {
  *   prefixes given): a message whose reply subject is anything else — a JetStream API, `$SYS` or
  *   audit subject named by an attacker so that our reply would act there — is dropped unprocessed
  *   and logged. (infra/nats/nats.conf refuses such publishes too; this is the second wall.)
+ * The wire format and the queue group go through ServerNats's public options; the overrides
+ * below exist because NestJS offers no extension point before deserialization (its processing
+ * hooks run only for handled requests). bus-server.spec.ts pins the ServerNats behaviour they use.
  */
 export class BusServer extends ServerNats {
   private readonly subs: Subscription[] = [];
