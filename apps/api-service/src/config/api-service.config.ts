@@ -1,5 +1,5 @@
 import type { AuditSettings } from '@auth-bus/service-kit';
-import { envField, natsConfigFromEnv, readEnv, serviceEnv, type Env, type NatsConfig } from '@auth-bus/service-kit/config';
+import { envField, natsConfigFromEnv, readServiceEnv, type Env, type NatsConfig } from '@auth-bus/service-kit/config';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
 
 export const SERVICE_NAME = 'api-service';
@@ -66,26 +66,13 @@ export interface ApiServiceConfig {
   drainTimeoutMs: number;
 }
 
-const ENV = {
-  ...serviceEnv(SERVICE_NAME),
-  AUDIT_COALESCE_WINDOW: envField.duration(1_000),
-};
-
 export function loadApiServiceConfig(env: Env = process.env): ApiServiceConfig {
-  const e = readEnv(SERVICE_NAME, ENV, env);
+  const { settings, e } = readServiceEnv(SERVICE_NAME, { AUDIT_COALESCE_WINDOW: envField.duration(1_000) }, env);
   return {
     service: SERVICE_NAME,
-    instance: e.INSTANCE_ID,
-    logLevel: e.LOG_LEVEL,
+    ...settings,
     nats: natsConfigFromEnv(env, SERVICE_NAME),
     auth: tokenVerifierOptionsFromEnv(env),
-    audit: {
-      coalesceWindowMs: e.AUDIT_COALESCE_WINDOW,
-      maxPending: e.AUDIT_MAX_PENDING,
-      maxInFlight: e.AUDIT_MAX_IN_FLIGHT,
-      ackTimeoutMs: e.AUDIT_ACK_TIMEOUT,
-      flushTimeoutMs: e.AUDIT_FLUSH_TIMEOUT,
-    },
-    drainTimeoutMs: e.DRAIN_TIMEOUT,
+    audit: { ...settings.audit, coalesceWindowMs: e.AUDIT_COALESCE_WINDOW },
   };
 }

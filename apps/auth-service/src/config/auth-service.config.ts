@@ -4,8 +4,7 @@ import {
   envField,
   natsConfigForUser,
   natsConfigFromEnv,
-  readEnv,
-  serviceEnv,
+  readServiceEnv,
   splitList,
   type Env,
   type NatsConfig,
@@ -115,7 +114,6 @@ export interface AuthServiceConfig {
 }
 
 const ENV = {
-  ...serviceEnv(SERVICE_NAME),
   AUDIT_MAX_AGE: envField.duration(30 * 86_400_000),
   AUDIT_MAX_BYTES: envField.bytes(256 * 1e6),
   AUDIT_DUPLICATE_WINDOW: envField.duration(120_000),
@@ -127,7 +125,7 @@ const ENV = {
 };
 
 export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig {
-  const e = readEnv(SERVICE_NAME, ENV, env);
+  const { settings, e } = readServiceEnv(SERVICE_NAME, ENV, env);
   const stream: AuditStreamSettings = {
     maxAgeMs: e.AUDIT_MAX_AGE,
     maxBytes: e.AUDIT_MAX_BYTES,
@@ -140,23 +138,15 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
   if (clientIds.length === 0) throw new ConfigError("AUTH_LOGIN_CLIENT_IDS must name at least one client id (the component's, e.g. component-web)");
   return {
     service: SERVICE_NAME,
-    instance: e.INSTANCE_ID,
-    logLevel: e.LOG_LEVEL,
+    ...settings,
     nats: natsConfigFromEnv(env, SERVICE_NAME),
     auditNats: natsConfigForUser(env, 'audit-writer'),
     auth: tokenVerifierOptionsFromEnv(env),
     login: { clientIds },
-    audit: {
-      maxPending: e.AUDIT_MAX_PENDING,
-      maxInFlight: e.AUDIT_MAX_IN_FLIGHT,
-      ackTimeoutMs: e.AUDIT_ACK_TIMEOUT,
-      flushTimeoutMs: e.AUDIT_FLUSH_TIMEOUT,
-    },
     stream,
     query: {
       scanMax: e.AUDIT_QUERY_SCAN_MAX,
       timeoutMs: e.AUDIT_QUERY_TIMEOUT,
     },
-    drainTimeoutMs: e.DRAIN_TIMEOUT,
   };
 }

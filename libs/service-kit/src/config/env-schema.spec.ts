@@ -1,6 +1,6 @@
 import { ConfigError } from './env';
 import { envField, parseOrigins, readEnv, splitList } from './env-schema';
-import { serviceEnv } from './service-env';
+import { readServiceEnv, serviceEnv } from './service-env';
 
 describe('readEnv (the one way the Node parts read configuration)', () => {
   const shape = {
@@ -65,5 +65,12 @@ describe('readEnv (the one way the Node parts read configuration)', () => {
     expect(e).toMatchObject({ LOG_LEVEL: 'info', DRAIN_TIMEOUT: 10_000, AUDIT_MAX_PENDING: 10_000 });
     expect(() => readEnv('svc', serviceEnv('svc'), { LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => readEnv('svc', serviceEnv('svc'), { INSTANCE_ID: 'a b' })).toThrow(/INSTANCE_ID/);
+  });
+
+  it("reads a service's shared settings and its own variables together", () => {
+    const { settings, e } = readServiceEnv('svc', { EXTRA: envField.int(3, { min: 1 }) }, { INSTANCE_ID: 'svc-1', DRAIN_TIMEOUT: '2s', EXTRA: '4' });
+    expect(settings).toEqual({ instance: 'svc-1', logLevel: 'info', audit: { maxPending: 10_000, maxInFlight: 256, ackTimeoutMs: 5_000, flushTimeoutMs: 5_000 }, drainTimeoutMs: 2_000 });
+    expect(e.EXTRA).toBe(4);
+    expect(() => readServiceEnv('svc', { EXTRA: envField.int(3, { min: 1 }) }, { LOG_LEVEL: 'loud', EXTRA: '0' })).toThrow(/LOG_LEVEL: .*EXTRA: /);
   });
 });

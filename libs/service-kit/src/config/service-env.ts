@@ -1,4 +1,6 @@
-import { envField } from './env-schema';
+import type { z } from 'zod';
+import { envField, readEnv } from './env-schema';
+import type { Env } from './env';
 
 /**
  * The variables every bus service (auth-service, api-service) reads the same way, for
@@ -21,4 +23,30 @@ export function serviceEnv(service: string) {
     AUDIT_FLUSH_TIMEOUT: envField.duration(5_000),
     DRAIN_TIMEOUT: envField.duration(10_000),
   };
+}
+
+/** What `serviceEnv` reads, as the settings of a service's configuration. */
+export interface ServiceSettings {
+  instance: string;
+  logLevel: string;
+  audit: { maxPending: number; maxInFlight: number; ackTimeoutMs: number; flushTimeoutMs: number };
+  drainTimeoutMs: number;
+}
+
+/** Reads `serviceEnv(service)` plus a service's own `extra` variables (every bad value named at once). */
+export function readServiceEnv<S extends z.ZodRawShape>(service: string, extra: S, env: Env): { settings: ServiceSettings; e: z.output<z.ZodObject<S>> } {
+  type Common = z.output<z.ZodObject<ReturnType<typeof serviceEnv>>>;
+  const all = readEnv(service, { ...serviceEnv(service), ...extra }, env) as unknown as Common & z.output<z.ZodObject<S>>;
+  const settings: ServiceSettings = {
+    instance: all.INSTANCE_ID,
+    logLevel: all.LOG_LEVEL,
+    audit: {
+      maxPending: all.AUDIT_MAX_PENDING,
+      maxInFlight: all.AUDIT_MAX_IN_FLIGHT,
+      ackTimeoutMs: all.AUDIT_ACK_TIMEOUT,
+      flushTimeoutMs: all.AUDIT_FLUSH_TIMEOUT,
+    },
+    drainTimeoutMs: all.DRAIN_TIMEOUT,
+  };
+  return { settings, e: all };
 }
