@@ -1,5 +1,5 @@
 import { SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { ManagedProcess, readAuditStream, waitFor } from '@auth-bus/testing';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { randomUUID } from 'node:crypto';

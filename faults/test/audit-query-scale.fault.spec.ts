@@ -1,5 +1,5 @@
 import { auditSubject, encodeBody, HEADERS, SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { auditStreamCount, waitFor } from '@auth-bus/testing';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { now, report, round } from './support/measure';

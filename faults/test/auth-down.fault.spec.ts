@@ -1,5 +1,5 @@
 import { SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { waitFor } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
 import { codeOf, now, percentile, report, round } from './support/measure';

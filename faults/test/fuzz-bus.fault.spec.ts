@@ -211,7 +211,7 @@ describe('fuzzing the bus (raw messages to the real services)', () => {
 
   it('is still alive, still answering, and kept every token out of logs and inboxes', async () => {
     expect(stack.services.auth!.running && stack.services.api[0].running).toBe(true);
-    const { BusClient } = await import('@auth-bus/contracts/client');
+    const { BusClient } = await import('@auth-bus/service-kit/client');
     const host = new BusClient(hostConn);
     await expect(host.request(SUBJECTS.api.ping, {})).resolves.toMatchObject({ instance: stack.services.api[0].instance });
     await expect(host.request(SUBJECTS.auth.verify, {}, { token: stack.alice.access_token })).resolves.toMatchObject({ sub: 'auth0|alice' });

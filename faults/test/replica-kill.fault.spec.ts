@@ -1,5 +1,5 @@
 import { SUBJECTS } from '@auth-bus/contracts';
-import { BusClient, type RetryInfo } from '@auth-bus/contracts/client';
+import { BusClient, type RetryInfo } from '@auth-bus/service-kit/client';
 import { waitFor } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
 import { Loop } from './support/load';

@@ -1,5 +1,5 @@
 import { BusError, bearer, decodeBody, encodeBody, SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { DevIdpHarness, NatsHarness, readAuditStream, ServicesHarness, waitFor, type StoredAuditMessage, type TokenResponse } from '@auth-bus/testing';
 import { attackCases, jwkToPem, type AttackCase } from '@auth-bus/token-verifier/testing';
 import { headers as natsHeaders, type NatsConnection } from 'nats';

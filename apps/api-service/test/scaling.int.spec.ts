@@ -1,5 +1,5 @@
 import { BusError, SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { DevIdpHarness, ManagedProcess, NatsHarness, readAuditStream, ServicesHarness, waitFor } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
 import { join } from 'node:path';

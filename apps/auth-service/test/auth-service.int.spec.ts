@@ -1,5 +1,5 @@
 import { AUDIT_KINDS, AuditEvent, BusError, SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import {
   auditStreamCount,
   DevIdpHarness,

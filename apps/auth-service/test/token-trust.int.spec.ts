@@ -1,5 +1,5 @@
 import { BusError, SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { DevIdpHarness, NatsHarness, readAuditStream, ServicesHarness, waitFor, type StoredAuditMessage } from '@auth-bus/testing';
 import { generateRsaKey, resign } from '@auth-bus/token-verifier/testing';
 import type { NatsConnection } from 'nats';

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { envField, readEnv, splitList } from '@auth-bus/service-kit/config';
 import { z } from 'zod';
 
 /** The OpenID Connect scopes the provider knows (the API's own permissions come on top). */
@@ -85,46 +86,44 @@ type Env = Record<string, string | undefined>;
 /** Splits a list setting: commas and/or whitespace. */
 export function list(value: string | undefined, fallback: string[]): string[] {
   if (value === undefined || value.trim() === '') return fallback;
-  return value
-    .split(/[\s,]+/)
-    .map((s) => s.trim())
-    .filter(Boolean);
+  return splitList(value, /[\s,]+/);
 }
 
-function seconds(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number of seconds, got "${raw}"`);
-  return n;
-}
+const seconds = (fallback: number) => envField.int(fallback, { min: 1 });
 
-function port(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
-  return n;
-}
-
-function bool(env: Env, name: string, fallback = false): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new Error(`${name} must be true or false, got "${env[name]}"`);
-}
-
-function absoluteUrl(name: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`${name} must be an absolute URL, got "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${value}"`);
-  return value;
-}
+/** Every variable (service-kit's `readEnv`: empty = unset, a bad value stops dev-idp naming the variable). */
+const ENV = {
+  DEV_IDP_PORT: envField.int(4400, { min: 0, max: 65535 }),
+  DEV_IDP_HOST: envField.optionalString(),
+  DEV_IDP_ISSUER: envField.url().optional(),
+  DEV_IDP_TRUST_PROXY: envField.bool(false),
+  DEV_IDP_KEYS_DIR: envField.optionalString(),
+  DEV_IDP_USERS_FILE: envField.optionalString(),
+  DEV_IDP_LOG_LEVEL: envField.logLevel(),
+  DEV_IDP_ALLOW_PRODUCTION: envField.bool(false),
+  DEV_IDP_API_AUDIENCE: envField.url().default('http://localhost:8888/api'),
+  DEV_IDP_API_NAME: envField.string('Component Auth0 API'),
+  DEV_IDP_API_PERMISSIONS: envField.list(['read:messages', 'read:audit'], /[\s,]+/),
+  DEV_IDP_DEFAULT_AUDIENCE: envField.optionalString(),
+  DEV_IDP_COMPONENT_WEB_CLIENT_ID: envField.string('component-web'),
+  DEV_IDP_COMPONENT_WEB_SECRET: envField.string('component-web-dev-secret'),
+  DEV_IDP_COMPONENT_WEB_REDIRECT_URIS: envField.urls().default(['http://localhost:3001/auth/callback']),
+  DEV_IDP_COMPONENT_WEB_LOGOUT_URLS: envField.urls().default(['http://localhost:3001/', 'http://localhost:3001/auth/logged-out']),
+  DEV_IDP_COMPONENT_WEB_WEB_ORIGINS: envField.urls().optional(),
+  DEV_IDP_M2M_CLIENT_ID: envField.string('dev-m2m'),
+  DEV_IDP_M2M_SECRET: envField.string('dev-m2m-secret'),
+  DEV_IDP_CLIENTS_FILE: envField.optionalString(),
+  DEV_IDP_ACCESS_TOKEN_TTL: seconds(86_400),
+  DEV_IDP_ID_TOKEN_TTL: seconds(36_000),
+  DEV_IDP_REFRESH_TOKEN_TTL: seconds(2_592_000),
+  DEV_IDP_CLIENT_CREDENTIALS_TTL: seconds(86_400),
+  DEV_IDP_AUTHORIZATION_CODE_TTL: seconds(60),
+  DEV_IDP_SESSION_TTL: seconds(604_800),
+  DEV_IDP_INTERACTION_TTL: seconds(3_600),
+  DEV_IDP_GRANT_TTL: envField.optionalInt({ min: 1 }),
+  DEV_IDP_COOKIE_SECRET: envField.optionalString(),
+  DEV_IDP_PERSIST_STATE: envField.bool(true),
+};
 
 function withTrailingSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
@@ -187,71 +186,64 @@ export function applyEnvFile(env: Env, appRoot: string): string | undefined {
  * `appRoot` is the dev-idp folder (where `seed/` lives and `.keys/` is created by default).
  */
 export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
+  const e = readEnv('dev-idp', ENV, env);
   // DEV_IDP_PORT — TCP port to listen on. Default 4400 (the port everything else expects).
-  const listenPort = port(env, 'DEV_IDP_PORT', 4400);
+  const listenPort = e.DEV_IDP_PORT;
   // DEV_IDP_HOST — interface to bind. Default: all interfaces (needed inside containers).
-  const host = env.DEV_IDP_HOST?.trim() || undefined;
+  const host = e.DEV_IDP_HOST;
   // DEV_IDP_ISSUER — the issuer identifier as clients and token verifiers see it. Default
   // `http://localhost:<DEV_IDP_PORT>/`. A trailing slash is always added, as Auth0 does.
-  const issuer = withTrailingSlash(absoluteUrl('DEV_IDP_ISSUER', env.DEV_IDP_ISSUER?.trim() || `http://localhost:${listenPort}/`));
+  const issuer = withTrailingSlash(e.DEV_IDP_ISSUER ?? `http://localhost:${listenPort}/`);
   if (new URL(issuer).pathname !== '/') throw new Error(`DEV_IDP_ISSUER must have no path (like https://TENANT.auth0.com/), got "${issuer}"`);
   // DEV_IDP_TRUST_PROXY — trust X-Forwarded-* headers (set when behind a TLS-terminating proxy).
-  const trustProxy = bool(env, 'DEV_IDP_TRUST_PROXY');
+  const trustProxy = e.DEV_IDP_TRUST_PROXY;
 
   // DEV_IDP_KEYS_DIR — where signing keys and the cookie secret are kept (created on first
   // start, git-ignored). Default `apps/dev-idp/.keys`. Relative paths are taken from the cwd.
-  const keysDir = resolve(env.DEV_IDP_KEYS_DIR?.trim() || resolve(appRoot, '.keys'));
+  const keysDir = resolve(e.DEV_IDP_KEYS_DIR ?? resolve(appRoot, '.keys'));
   // DEV_IDP_USERS_FILE — JSON seed file with the users (password hashes, profile, permissions).
   // Default `apps/dev-idp/seed/users.json` (alice and bob, see README).
-  const usersFileRaw = env.DEV_IDP_USERS_FILE?.trim();
+  const usersFileRaw = e.DEV_IDP_USERS_FILE;
   const usersFile = usersFileRaw ? (isAbsolute(usersFileRaw) ? usersFileRaw : resolve(usersFileRaw)) : resolve(appRoot, 'seed', 'users.json');
 
   // DEV_IDP_LOG_LEVEL — pino level: fatal, error, warn, info (default), debug, trace, silent.
-  const logLevel = env.DEV_IDP_LOG_LEVEL?.trim() || 'info';
+  const logLevel = e.DEV_IDP_LOG_LEVEL;
   // DEV_IDP_ALLOW_PRODUCTION — dev-idp refuses to start when NODE_ENV=production unless this is
   // `true`. It has well-known passwords and secrets: never expose it to real users.
-  const allowProduction = bool(env, 'DEV_IDP_ALLOW_PRODUCTION');
+  const allowProduction = e.DEV_IDP_ALLOW_PRODUCTION;
 
   // DEV_IDP_API_AUDIENCE — the API identifier (Auth0 "Identifier" of the API, the `audience`
   // parameter, the `aud` of access tokens). Default `http://localhost:8888/api` (host-relay).
-  const apiIdentifier = absoluteUrl('DEV_IDP_API_AUDIENCE', env.DEV_IDP_API_AUDIENCE?.trim() || 'http://localhost:8888/api');
+  const apiIdentifier = e.DEV_IDP_API_AUDIENCE;
   // DEV_IDP_API_NAME — display name of the API. Default "Component Auth0 API".
-  const apiName = env.DEV_IDP_API_NAME?.trim() || 'Component Auth0 API';
+  const apiName = e.DEV_IDP_API_NAME;
   // DEV_IDP_API_PERMISSIONS — the API's RBAC permissions. Default `read:messages read:audit`.
-  const apiPermissions = list(env.DEV_IDP_API_PERMISSIONS, ['read:messages', 'read:audit']);
+  const apiPermissions = e.DEV_IDP_API_PERMISSIONS;
   // DEV_IDP_DEFAULT_AUDIENCE — tenant default audience, used when a request has no `audience`.
   // Default: none (like a new Auth0 tenant: no audience = opaque access token for /userinfo,
   // and client credentials without an audience are refused).
-  const defaultAudience = env.DEV_IDP_DEFAULT_AUDIENCE?.trim() || undefined;
+  const defaultAudience = e.DEV_IDP_DEFAULT_AUDIENCE;
 
   // --- the component-web client (confidential, authorization code + PKCE + refresh tokens) ---
   // DEV_IDP_COMPONENT_WEB_CLIENT_ID — default `component-web` (= AUTH0_CLIENT_ID of component-web).
-  const webClientId = env.DEV_IDP_COMPONENT_WEB_CLIENT_ID?.trim() || 'component-web';
+  const webClientId = e.DEV_IDP_COMPONENT_WEB_CLIENT_ID;
   // DEV_IDP_COMPONENT_WEB_SECRET — default `component-web-dev-secret` (= AUTH0_CLIENT_SECRET).
-  const webSecret = env.DEV_IDP_COMPONENT_WEB_SECRET?.trim() || 'component-web-dev-secret';
+  const webSecret = e.DEV_IDP_COMPONENT_WEB_SECRET;
   // DEV_IDP_COMPONENT_WEB_REDIRECT_URIS — allowed callback URLs.
   // Default `http://localhost:3001/auth/callback` (the @auth0/nextjs-auth0 v4 callback route).
-  const webRedirects = list(env.DEV_IDP_COMPONENT_WEB_REDIRECT_URIS, ['http://localhost:3001/auth/callback']);
+  const webRedirects = e.DEV_IDP_COMPONENT_WEB_REDIRECT_URIS;
   // DEV_IDP_COMPONENT_WEB_LOGOUT_URLS — allowed logout URLs (post_logout_redirect_uri, returnTo).
   // Default `http://localhost:3001/ http://localhost:3001/auth/logged-out`. An origin-only URL
   // is accepted with and without its trailing slash.
-  const webLogout = list(env.DEV_IDP_COMPONENT_WEB_LOGOUT_URLS, ['http://localhost:3001/', 'http://localhost:3001/auth/logged-out']);
+  const webLogout = e.DEV_IDP_COMPONENT_WEB_LOGOUT_URLS;
   // DEV_IDP_COMPONENT_WEB_WEB_ORIGINS — CORS origins. Default: the origins of the callback URLs.
-  const webOrigins = list(env.DEV_IDP_COMPONENT_WEB_WEB_ORIGINS, originsOf(webRedirects));
+  const webOrigins = e.DEV_IDP_COMPONENT_WEB_WEB_ORIGINS ?? originsOf(webRedirects);
 
   // --- the machine-to-machine client (client credentials, all API permissions) ---
   // DEV_IDP_M2M_CLIENT_ID — default `dev-m2m`.
-  const m2mId = env.DEV_IDP_M2M_CLIENT_ID?.trim() || 'dev-m2m';
+  const m2mId = e.DEV_IDP_M2M_CLIENT_ID;
   // DEV_IDP_M2M_SECRET — default `dev-m2m-secret`.
-  const m2mSecret = env.DEV_IDP_M2M_SECRET?.trim() || 'dev-m2m-secret';
-
-  for (const [name, urls] of [
-    ['DEV_IDP_COMPONENT_WEB_REDIRECT_URIS', webRedirects],
-    ['DEV_IDP_COMPONENT_WEB_LOGOUT_URLS', webLogout],
-    ['DEV_IDP_COMPONENT_WEB_WEB_ORIGINS', webOrigins],
-  ] as const) {
-    urls.forEach((u) => absoluteUrl(name, u));
-  }
+  const m2mSecret = e.DEV_IDP_M2M_SECRET;
 
   const clients: ClientConfig[] = [
     {
@@ -280,7 +272,7 @@ export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
 
   // DEV_IDP_CLIENTS_FILE — optional JSON array of further clients (fields as ClientConfig; a
   // client with the same clientId replaces a default one). Default: none.
-  const clientsFile = env.DEV_IDP_CLIENTS_FILE?.trim();
+  const clientsFile = e.DEV_IDP_CLIENTS_FILE;
   if (clientsFile) {
     for (const extra of clientsFromFile(resolve(clientsFile))) {
       const at = clients.findIndex((c) => c.clientId === extra.clientId);
@@ -292,30 +284,30 @@ export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
   // Token and session lifetimes, in seconds. Defaults follow Auth0's defaults.
   const ttl: TtlConfig = {
     // DEV_IDP_ACCESS_TOKEN_TTL — access tokens from user logins. Default 86400 (24 h).
-    accessToken: seconds(env, 'DEV_IDP_ACCESS_TOKEN_TTL', 86_400),
+    accessToken: e.DEV_IDP_ACCESS_TOKEN_TTL,
     // DEV_IDP_ID_TOKEN_TTL — ID tokens. Default 36000 (10 h).
-    idToken: seconds(env, 'DEV_IDP_ID_TOKEN_TTL', 36_000),
+    idToken: e.DEV_IDP_ID_TOKEN_TTL,
     // DEV_IDP_REFRESH_TOKEN_TTL — refresh tokens (absolute lifetime). Default 2592000 (30 days).
-    refreshToken: seconds(env, 'DEV_IDP_REFRESH_TOKEN_TTL', 2_592_000),
+    refreshToken: e.DEV_IDP_REFRESH_TOKEN_TTL,
     // DEV_IDP_CLIENT_CREDENTIALS_TTL — machine-to-machine access tokens. Default 86400 (24 h).
-    clientCredentials: seconds(env, 'DEV_IDP_CLIENT_CREDENTIALS_TTL', 86_400),
+    clientCredentials: e.DEV_IDP_CLIENT_CREDENTIALS_TTL,
     // DEV_IDP_AUTHORIZATION_CODE_TTL — authorization codes. Default 60.
-    authorizationCode: seconds(env, 'DEV_IDP_AUTHORIZATION_CODE_TTL', 60),
+    authorizationCode: e.DEV_IDP_AUTHORIZATION_CODE_TTL,
     // DEV_IDP_SESSION_TTL — the login session at dev-idp (the SSO cookie). Default 604800 (7 days).
-    session: seconds(env, 'DEV_IDP_SESSION_TTL', 604_800),
+    session: e.DEV_IDP_SESSION_TTL,
     // DEV_IDP_INTERACTION_TTL — how long a login page stays valid. Default 3600.
-    interaction: seconds(env, 'DEV_IDP_INTERACTION_TTL', 3_600),
+    interaction: e.DEV_IDP_INTERACTION_TTL,
     // DEV_IDP_GRANT_TTL — a user's grant to a client (refresh tokens die with it).
     // Default: the refresh token lifetime.
-    grant: seconds(env, 'DEV_IDP_GRANT_TTL', seconds(env, 'DEV_IDP_REFRESH_TOKEN_TTL', 2_592_000)),
+    grant: e.DEV_IDP_GRANT_TTL ?? e.DEV_IDP_REFRESH_TOKEN_TTL,
   };
 
   // DEV_IDP_COOKIE_SECRET — signs dev-idp's own cookies. Default: random, generated on first
   // start and kept in DEV_IDP_KEYS_DIR, so browser sessions survive a restart.
-  const cookieSecret = env.DEV_IDP_COOKIE_SECRET?.trim() || undefined;
+  const cookieSecret = e.DEV_IDP_COOKIE_SECRET;
   // DEV_IDP_PERSIST_STATE — keep sessions, grants and refresh tokens in DEV_IDP_KEYS_DIR/state.json
   // so that they survive a restart (default true); false = memory only.
-  const persistState = bool(env, 'DEV_IDP_PERSIST_STATE', true);
+  const persistState = e.DEV_IDP_PERSIST_STATE;
 
   const apis: ApiConfig[] = [{ identifier: apiIdentifier, name: apiName, permissions: apiPermissions }];
   if (defaultAudience && !apis.some((a) => a.identifier === defaultAudience)) {

@@ -1,5 +1,5 @@
 import { SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { waitFor, type NatsClusterHarness, type StoredAuditMessage } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
 import { Loop } from './load';

@@ -1,5 +1,5 @@
 import { SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { codeOf, now, sleep, type Outcome } from './measure';
 import type { WsClient } from './ws-client';
 

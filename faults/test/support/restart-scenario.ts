@@ -1,4 +1,4 @@
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { expect } from '@jest/globals';
 import type { NatsConnection } from 'nats';
 import { busOnce, httpOnce, Loop, wsOnce } from './load';

@@ -1,7 +1,7 @@
 /**
  * @auth-bus/contracts — the single source of truth for the bus.
- * Subpath entries: `@auth-bus/contracts/nest` (NestJS serializer, deserializer, pipe, filter)
- * and `@auth-bus/contracts/client` (a typed request/publish client on nats.js).
+ * Subpath entries: `@auth-bus/service-kit` (NestJS serializer, deserializer, pipe, filter)
+ * and `@auth-bus/service-kit/client` (a typed request/publish client on nats.js).
  * This entry has no runtime dependency but zod, so browsers can import it too.
  */
 export * from './subjects';

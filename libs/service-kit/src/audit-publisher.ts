@@ -19,7 +19,7 @@ export type AuditInput = {
   until?: string;
 };
 
-export interface PublishOptions {
+export interface AuditPublishOptions {
   /**
    * Fold identical events (same kind, sub, session, token hash, reason, subject) reported within
    * `coalesceWindowMs` into one event with `count` and `until` — for high-volume events such as
@@ -72,9 +72,11 @@ interface Item {
  * `maxInFlight` awaiting their ack. Acks come back on one inbox subscription and are matched by
  * reply token; a sweep retries whatever was not acknowledged within `ackTimeoutMs` (or was
  * refused, e.g. no stream yet) with the same id, so JetStream drops the copy if the first one
- * did land — each event is stored once. (This is JetStream's "async publish"; nats.js's
- * `js.publish()` would cost a timer, a promise and two Error objects per event, which at API
- * rates costs more than the API call itself.) The queue is bounded: beyond it the oldest events
+ * did land — each event is stored once. (This is JetStream's "async publish". Measured against
+ * nats.js `js.publish(subject, data, { msgID })` with the same 256 in flight, 20,000 validated
+ * events to a local nats-server, 3 rounds on a loaded 2-core machine: 16–24 µs CPU per event
+ * here vs 25–30 µs for js.publish, which costs a timer, a promise and Error objects per event;
+ * wall-clock throughput was alike, 14k–58k events/s for both.) The queue is bounded: beyond it the oldest events
  * are dropped and counted. `flush()` waits for everything to be acknowledged (shutdown).
  */
 export class AuditPublisher {
@@ -121,7 +123,7 @@ export class AuditPublisher {
    * Queues one event and returns its id (undefined if it was refused as invalid, or if it was
    * coalesced — its id is made when the group is emitted). Never throws.
    */
-  publish(input: AuditInput, options: PublishOptions = {}): string | undefined {
+  publish(input: AuditInput, options: AuditPublishOptions = {}): string | undefined {
     if (options.coalesce && this.coalesceWindowMs > 0) {
       this.coalesce(input);
       return undefined;

@@ -1,8 +1,8 @@
-import { BusExceptionFilter, natsTransportOptions } from '@auth-bus/contracts/nest';
 import type { DynamicModule, INestMicroservice, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BusConnection } from './bus-connection';
 import { BusServer } from './bus-server';
+import { BusExceptionFilter } from './nest/bus-exception.filter';
 import { createLogger, NestPinoLogger, type AppLogger } from './logger';
 import { loadDotEnv } from './config/env';
 import type { NatsConfig } from './config/nats-config';
@@ -28,7 +28,8 @@ export interface BusServiceOptions {
   handleSignals?: boolean;
 }
 
-export interface BusService {
+/** A bus service started by `startBusService`. */
+export interface RunningBusService {
   app: INestMicroservice;
   server: BusServer;
   runtime: ServiceRuntime;
@@ -42,7 +43,7 @@ export interface BusService {
  * SIGINT: stop receiving (queue group peers take over), finish what is in flight, run the
  * shutdown hooks (audit flush), close the connection, exit 0. A second signal exits at once.
  */
-export async function startBusService(options: BusServiceOptions): Promise<BusService> {
+export async function startBusService(options: BusServiceOptions): Promise<RunningBusService> {
   const { service, instance, logger } = options;
   const name = `${service}:${instance}`;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
@@ -67,8 +68,7 @@ export async function startBusService(options: BusServiceOptions): Promise<BusSe
       })
     : bus;
   const runtime: ServiceRuntime = { service, instance, bus, auditBus, logger };
-  const transport = natsTransportOptions({ servers: options.nats.servers, user: options.nats.user, pass: options.nats.pass, name, queue: options.queue });
-  const server = new BusServer(bus, transport.options ?? {}, logger);
+  const server = new BusServer(bus, logger, { queue: options.queue });
 
   const app = await NestFactory.createMicroservice(options.module(runtime), {
     strategy: server,

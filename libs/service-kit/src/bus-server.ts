@@ -1,9 +1,18 @@
-import { ServerNats, type NatsContext, type NatsOptions } from '@nestjs/microservices';
+import { ServerNats, type NatsContext } from '@nestjs/microservices';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import type { BusConnection } from './bus-connection';
 import { natsInboxPrefix, SERVICE_REQUESTERS } from './config/nats-config';
 import { InflightTracker } from './inflight-tracker';
 import type { AppLogger } from './logger';
+import { BusDeserializer } from './nest/bus-deserializer';
+import { BusSerializer } from './nest/bus-serializer';
+
+export interface BusServerOptions {
+  /** Queue group every replica joins (QUEUE_GROUPS from the contracts). */
+  queue?: string;
+  /** Inbox prefixes replies may go to (default: `_INBOX_<user>` of every SERVICE_REQUESTERS user). */
+  replyPrefixes?: readonly string[];
+}
 
 interface ReplyPacket {
   response?: unknown;
@@ -12,8 +21,7 @@ interface ReplyPacket {
 }
 
 /**
- * NestJS's NATS transport (ServerNats, with the contract's serializer/deserializer passed in
- * the options) on the service's shared BusConnection, plus what a replica needs to leave a
+ * NestJS's NATS transport (ServerNats, with the contract's serializer/deserializer) on the service's shared BusConnection, plus what a replica needs to leave a
  * queue group cleanly:
  * - every message in progress is counted, from arrival until its reply has been published;
  * - `drain()` unsubscribes (NATS then routes new requests to the other replicas), lets the
@@ -24,6 +32,9 @@ interface ReplyPacket {
  *   prefixes given): a message whose reply subject is anything else — a JetStream API, `$SYS` or
  *   audit subject named by an attacker so that our reply would act there — is dropped unprocessed
  *   and logged. (infra/nats/nats.conf refuses such publishes too; this is the second wall.)
+ * The wire format and the queue group go through ServerNats's public options; the overrides
+ * below exist because NestJS offers no extension point before deserialization (its processing
+ * hooks run only for handled requests). bus-server.spec.ts pins the ServerNats behaviour they use.
  */
 export class BusServer extends ServerNats {
   private readonly subs: Subscription[] = [];
@@ -38,13 +49,11 @@ export class BusServer extends ServerNats {
 
   constructor(
     private readonly bus: BusConnection,
-    options: Required<NatsOptions>['options'],
     private readonly log: AppLogger,
-    /** Inbox prefixes replies may go to (default: `_INBOX_<user>` of every SERVICE_REQUESTERS user). */
-    replyPrefixes: readonly string[] = SERVICE_REQUESTERS.map(natsInboxPrefix),
+    { queue, replyPrefixes = SERVICE_REQUESTERS.map(natsInboxPrefix) }: BusServerOptions = {},
   ) {
-    super(options);
-    this.queueGroup = options.queue;
+    super({ queue, serializer: new BusSerializer(), deserializer: new BusDeserializer() });
+    this.queueGroup = queue;
     this.replyPrefixes = replyPrefixes.map((p) => `${p}.`);
   }
 

@@ -4,7 +4,7 @@ import { Controller, Module } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { createInbox, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
 import { AuditPublisher } from '../src/audit-publisher';
-import { startBusService, type BusService } from '../src/bootstrap';
+import { startBusService, type RunningBusService } from '../src/bootstrap';
 import { BusConnection } from '../src/bus-connection';
 import { createLogger } from '../src/logger';
 import { ServiceKitModule } from '../src/service-kit.module';
@@ -193,7 +193,7 @@ describe('service-kit against a real nats-server', () => {
   });
 
   describe('startBusService', () => {
-    let svc: BusService;
+    let svc: RunningBusService;
 
     beforeAll(async () => {
       @Module({})

@@ -2,13 +2,13 @@ import { BusError } from '@auth-bus/contracts';
 import { Inject, Injectable, Logger, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { MsgHdrs } from 'nats';
-import { createHash } from 'node:crypto';
 import type { AuthDecisionListener } from './auth-decision.listener';
 import { attachIdentity } from './auth-identity.decorator';
 import { bearerFromHeaders } from './bearer';
 import { TokenVerifierService } from './token-verifier.service';
 import { AUTH_DECISION_LISTENER, REQUIRED_PERMISSIONS_KEY } from './tokens';
 import { hasPermission, type VerifiedToken } from './verified-token';
+import { tokenHash } from './token-hash';
 
 interface RpcContextLike {
   getSubject?: () => string;
@@ -40,7 +40,7 @@ export class BusAuthGuard implements CanActivate {
       token = bearerFromHeaders(rpc?.getHeaders?.());
       checked = this.verifier.check(token);
     } catch (err) {
-      throw this.refuse(subject, err, token === undefined ? undefined : shortHash(token));
+      throw this.refuse(subject, err, token === undefined ? undefined : tokenHash(token));
     }
     // A token verified before is answered synchronously: no promise on the hot path.
     if (!(checked instanceof Promise)) return this.authorize(context, rpc, subject, checked);
@@ -48,7 +48,7 @@ export class BusAuthGuard implements CanActivate {
     return checked.then(
       (identity) => this.authorize(context, rpc, subject, identity),
       (err) => {
-        throw this.refuse(subject, err, shortHash(presented));
+        throw this.refuse(subject, err, tokenHash(presented));
       },
     );
   }
@@ -81,8 +81,4 @@ export class BusAuthGuard implements CanActivate {
       this.logger.warn(`Auth decision listener failed: ${(err as Error)?.message}`);
     }
   }
-}
-
-function shortHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
 }

@@ -16,6 +16,7 @@ export * from './jwks-key-store';
 export * from './jwt-access.strategy';
 export * from './token-verifier.service';
 export * from './bearer';
+export * from './token-hash';
 export * from './auth-decision.listener';
 export * from './auth-identity.decorator';
 export * from './require-permission.decorator';

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Passport } from 'passport';
 import { Strategy } from 'passport-jwt';
 import { audiences, inspectJwt, looksLikeNonAccessToken, type InspectedJwt } from './jwt-inspect';
 import { JwksKeyStore } from './jwks-key-store';
@@ -15,7 +14,16 @@ export interface TokenRequest {
 
 // passport-jwt's types say string | Buffer; jsonwebtoken takes the KeyObject we pass as well.
 type KeyCallback = (err: any, key?: any) => void;
-type PassportInstance = InstanceType<typeof Passport>;
+
+/** The actions passport-strategy's protocol gives an authentication attempt (what Passport sets). */
+interface StrategyAttempt {
+  authenticate(req: TokenRequest, options: Record<string, unknown>): void;
+  success(user: Record<string, unknown>): void;
+  fail(challenge?: unknown): void;
+  error(err: unknown): void;
+  pass(): void;
+  redirect(url: string): void;
+}
 
 /**
  * The Passport JWT strategy (passport-jwt, keys from jwks-rsa through JwksKeyStore):
@@ -27,8 +35,11 @@ type PassportInstance = InstanceType<typeof Passport>;
  * ID tokens and other non-access tokens, audience. Then jsonwebtoken verifies the signature and
  * all claims again, so nothing rests on the unverified reading.
  *
- * Registered on a private Passport instance (not the global one), so several verifiers with
- * different trust settings can live in one process.
+ * `authenticateToken` runs it by passport-strategy's public protocol — an attempt object made
+ * from the strategy with `success`/`fail`/`error` set, exactly what `passport.authenticate` does —
+ * so that each verifier runs its own strategy: several verifiers with different trust settings
+ * can live in one process (tests do), which a strategy looked up by name in Passport's registry
+ * (where the last one registered under a name wins) could not promise.
  */
 @Injectable()
 export class JwtAccessStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_NAME) {
@@ -63,12 +74,6 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_N
     this.keyStore = keyStore;
   }
 
-  /** The private Passport instance (created during construction, before any subclass field). */
-  getPassportInstance(): PassportInstance {
-    const self = this as unknown as { __authenticator?: PassportInstance };
-    return (self.__authenticator ??= new Passport());
-  }
-
   /** passport-jwt's verify callback: the signature and standard claims are already checked. */
   validate(payload: Record<string, unknown>): Record<string, unknown> {
     if (!this.keyStore.acceptsIssuer(payload.iss)) throw new TokenRejection('wrong_issuer');
@@ -82,20 +87,16 @@ export class JwtAccessStrategy extends PassportStrategy(Strategy, JWT_STRATEGY_N
     return payload;
   }
 
-  /** Runs the strategy through Passport for one token; resolves with the verified claims. */
+  /** Runs this strategy for one token (passport-strategy's protocol); resolves with the verified claims. */
   authenticateToken(token: string): Promise<Record<string, unknown>> {
-    const passport = this.getPassportInstance();
     return new Promise((resolve, reject) => {
-      const middleware = passport.authenticate(
-        JWT_STRATEGY_NAME,
-        { session: false },
-        (err: unknown, user: Record<string, unknown> | false, info: unknown) => {
-          if (err) reject(err);
-          else if (!user) reject(info ?? new TokenRejection('malformed'));
-          else resolve(user);
-        },
-      );
-      middleware({ token } satisfies TokenRequest, {}, (err?: unknown) => reject(err ?? new TokenRejection('malformed')));
+      const attempt = Object.create(this) as StrategyAttempt;
+      attempt.success = (user) => resolve(user);
+      attempt.fail = (challenge) => reject(challenge ?? new TokenRejection('malformed'));
+      attempt.error = (err) => reject(err);
+      attempt.pass = () => reject(new TokenRejection('malformed'));
+      attempt.redirect = () => reject(new TokenRejection('malformed'));
+      attempt.authenticate({ token }, { session: false });
     });
   }
 }

@@ -60,6 +60,23 @@ describe('TokenVerifierService', () => {
     expect(JSON.stringify(identity)).not.toContain(token);
   });
 
+  it('keeps the trust settings of each verifier apart when several live in one process', async () => {
+    const other = await LocalIssuer.start({ audience: 'https://other.example.test' });
+    try {
+      const first = await verifierFor(issuer, { cacheMaxEntries: 0 });
+      const second = await verifierFor(other, { cacheMaxEntries: 0 });
+      const mine = issuer.accessToken('local|alice');
+      const theirs = other.accessToken('local|bob');
+      // The strategy made last must not stand in for the first one (no shared registry by name).
+      await expect(first.verifier.verify(mine)).resolves.toMatchObject({ sub: 'local|alice' });
+      await expect(second.verifier.verify(theirs)).resolves.toMatchObject({ sub: 'local|bob' });
+      expect(await reasonOf(first.verifier.verify(theirs))).toBe('wrong_issuer');
+      expect(await reasonOf(second.verifier.verify(mine))).toBe('wrong_issuer');
+    } finally {
+      await other.close();
+    }
+  });
+
   describe('refuses every forgery with its reason', () => {
     let verifier: TokenVerifierService;
     let valid: string;

@@ -1,12 +1,12 @@
 import { BusError, MAX_TOKEN_CHARS } from '@auth-bus/contracts';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { JwtAccessStrategy } from './jwt-access.strategy';
 import { rejectionReason, toUnauthenticated } from './token-rejection';
 import type { ResolvedTokenVerifierOptions } from './token-verifier.options';
 import { TOKEN_VERIFIER_OPTIONS } from './tokens';
 import { VerificationCache } from './verification-cache';
 import { toVerifiedToken, type VerifiedToken } from './verified-token';
+import { tokenDigest, tokenHashOfDigest } from './token-hash';
 
 export interface TokenVerifierStats {
   /** Verifications answered from the cache. */
@@ -69,7 +69,7 @@ export class TokenVerifierService {
       this.counters.rejected++;
       throw BusError.unauthenticated('malformed');
     }
-    const digest = createHash('sha256').update(token).digest('hex');
+    const digest = tokenDigest(token);
     const hit = this.cache.get(digest, Date.now());
     if (hit) {
       this.counters.hits++;
@@ -90,11 +90,11 @@ export class TokenVerifierService {
     } catch (err) {
       this.counters.rejected++;
       const error = toUnauthenticated(err);
-      this.logger.debug?.(`Token ${digest.slice(0, 16)} refused: ${rejectionReason(err)}`);
+      this.logger.debug?.(`Token ${tokenHashOfDigest(digest)} refused: ${rejectionReason(err)}`);
       throw error;
     }
     this.counters.verified++;
-    const identity = toVerifiedToken(claims, digest.slice(0, 16), this.options.permissionsClaim);
+    const identity = toVerifiedToken(claims, tokenHashOfDigest(digest), this.options.permissionsClaim);
     const now = Date.now();
     const expiresAt = Math.min(now + this.options.cacheTtlMs, (identity.exp + this.options.clockToleranceSec) * 1000);
     this.cache.set(digest, identity, expiresAt, now);

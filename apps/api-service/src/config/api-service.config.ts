@@ -1,13 +1,5 @@
-import {
-  defaultInstanceId,
-  envDuration,
-  envInt,
-  envString,
-  natsConfigFromEnv,
-  type AuditSettings,
-  type Env,
-  type NatsConfig,
-} from '@auth-bus/service-kit';
+import type { AuditSettings } from '@auth-bus/service-kit';
+import { envField, natsConfigFromEnv, readServiceEnv, type Env, type NatsConfig } from '@auth-bus/service-kit/config';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
 
 export const SERVICE_NAME = 'api-service';
@@ -18,7 +10,8 @@ export const SERVICE_NAME = 'api-service';
  *
  * Identity and logs
  *   INSTANCE_ID        replica id, in every reply and audit event      api-service-<6 random hex>
- *   LOG_LEVEL          fatal | error | warn | info | debug | trace      info
+ *                      (letters, digits, . _ -)
+ *   LOG_LEVEL          fatal | error | warn | info | debug | trace | silent   info
  *
  * NATS (user `api-service`: subscribe api.>, publish audit.events.api.>)
  *   NATS_URL           comma-separated server URLs                      nats://127.0.0.1:4222 (NATS_PORT)
@@ -74,19 +67,12 @@ export interface ApiServiceConfig {
 }
 
 export function loadApiServiceConfig(env: Env = process.env): ApiServiceConfig {
+  const { settings, e } = readServiceEnv(SERVICE_NAME, { AUDIT_COALESCE_WINDOW: envField.duration(1_000) }, env);
   return {
     service: SERVICE_NAME,
-    instance: envString(env, 'INSTANCE_ID', defaultInstanceId(SERVICE_NAME)),
-    logLevel: envString(env, 'LOG_LEVEL', 'info'),
+    ...settings,
     nats: natsConfigFromEnv(env, SERVICE_NAME),
     auth: tokenVerifierOptionsFromEnv(env),
-    audit: {
-      coalesceWindowMs: envDuration(env, 'AUDIT_COALESCE_WINDOW', 1_000),
-      maxPending: envInt(env, 'AUDIT_MAX_PENDING', 10_000, { min: 1 }),
-      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 256, { min: 1 }),
-      ackTimeoutMs: envDuration(env, 'AUDIT_ACK_TIMEOUT', 5_000),
-      flushTimeoutMs: envDuration(env, 'AUDIT_FLUSH_TIMEOUT', 5_000),
-    },
-    drainTimeoutMs: envDuration(env, 'DRAIN_TIMEOUT', 10_000),
+    audit: { ...settings.audit, coalesceWindowMs: e.AUDIT_COALESCE_WINDOW },
   };
 }

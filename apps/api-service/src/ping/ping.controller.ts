@@ -1,5 +1,5 @@
 import { ApiPingRequest, SUBJECTS, type ApiPingReply } from '@auth-bus/contracts';
-import { BusPayloadPipe } from '@auth-bus/contracts/nest';
+import { BusPayloadPipe } from '@auth-bus/service-kit';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { PingService } from './ping.service';

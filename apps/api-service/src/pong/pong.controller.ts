@@ -1,5 +1,5 @@
 import { ApiPongRequest, ApiPongScopedRequest, PERMISSIONS, SUBJECTS, type ApiPongReply, type ApiPongScopedReply } from '@auth-bus/contracts';
-import { BusPayloadPipe } from '@auth-bus/contracts/nest';
+import { BusPayloadPipe } from '@auth-bus/service-kit';
 import { AuthIdentity, BusAuthGuard, RequirePermission, type VerifiedToken } from '@auth-bus/token-verifier';
 import { Controller, UseGuards } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';

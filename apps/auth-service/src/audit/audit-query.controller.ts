@@ -1,5 +1,5 @@
 import { AuditQueryRequest, PERMISSIONS, SUBJECTS, type AuditQueryReply } from '@auth-bus/contracts';
-import { BusPayloadPipe } from '@auth-bus/contracts/nest';
+import { BusPayloadPipe } from '@auth-bus/service-kit';
 import { BusAuthGuard, RequirePermission } from '@auth-bus/token-verifier';
 import { Controller, UseGuards } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';

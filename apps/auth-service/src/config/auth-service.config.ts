@@ -1,15 +1,14 @@
+import type { AuditSettings } from '@auth-bus/service-kit';
 import {
-  defaultInstanceId,
-  envBytes,
-  envDuration,
-  envInt,
-  envString,
+  ConfigError,
+  envField,
   natsConfigForUser,
   natsConfigFromEnv,
-  type AuditSettings,
+  readServiceEnv,
+  splitList,
   type Env,
   type NatsConfig,
-} from '@auth-bus/service-kit';
+} from '@auth-bus/service-kit/config';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
 import { AUDIT_KINDS } from '@auth-bus/contracts';
 
@@ -51,7 +50,7 @@ export interface LoginSettings {
  *
  * Identity and logs
  *   INSTANCE_ID        replica id, in replies and audit events             auth-service-<6 random hex>
- *   LOG_LEVEL          fatal | error | warn | info | debug | trace          info
+ *   LOG_LEVEL          fatal | error | warn | info | debug | trace | silent info
  *
  * NATS, two users (infra/nats/nats.conf): `auth-service` answers auth.verify, auth.session.>, audit.query
  * and may publish only into the requesters' inboxes; `audit-writer` (a second connection that answers
@@ -128,53 +127,50 @@ export interface AuthServiceConfig {
   drainTimeoutMs: number;
 }
 
+const ENV = {
+  AUDIT_MAX_AGE: envField.duration(30 * 86_400_000),
+  AUDIT_MAX_BYTES: envField.bytes(256 * 1e6),
+  AUDIT_DUPLICATE_WINDOW: envField.duration(120_000),
+  AUDIT_REPLICAS: envField.int(1, { min: 1, max: 5 }),
+  AUDIT_MAX_EVENTS_PER_KIND: envField.optionalInt({ min: 1 }),
+  AUDIT_QUERY_SCAN_MAX: envField.int(100_000, { min: 1 }),
+  AUDIT_QUERY_TIMEOUT: envField.duration(5_000),
+  AUTH_LOGIN_CLIENT_IDS: envField.optionalString(),
+  AUTH0_CLIENT_ID: envField.optionalString(),
+};
+
 export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig {
+  const { settings, e } = readServiceEnv(SERVICE_NAME, ENV, env);
   const stream: AuditStreamSettings = {
-    maxAgeMs: envDuration(env, 'AUDIT_MAX_AGE', 30 * 86_400_000),
-    maxBytes: envBytes(env, 'AUDIT_MAX_BYTES', 256 * 1e6),
+    maxAgeMs: e.AUDIT_MAX_AGE,
+    maxBytes: e.AUDIT_MAX_BYTES,
     maxEventsPerKind: 0,
-    duplicateWindowMs: envDuration(env, 'AUDIT_DUPLICATE_WINDOW', 120_000),
-    replicas: envInt(env, 'AUDIT_REPLICAS', 1, { min: 1, max: 5 }),
+    duplicateWindowMs: e.AUDIT_DUPLICATE_WINDOW,
+    replicas: e.AUDIT_REPLICAS,
   };
-  if (stream.duplicateWindowMs > stream.maxAgeMs) throw new Error('AUDIT_DUPLICATE_WINDOW must not exceed AUDIT_MAX_AGE');
-  if (stream.maxAgeMs < 1_000) throw new Error('AUDIT_MAX_AGE must be at least 1s');
+  if (stream.duplicateWindowMs > stream.maxAgeMs) throw new ConfigError('AUDIT_DUPLICATE_WINDOW must not exceed AUDIT_MAX_AGE');
+  if (stream.maxAgeMs < 1_000) throw new ConfigError('AUDIT_MAX_AGE must be at least 1s');
   const fitting = Math.floor(stream.maxBytes / (AUDIT_KINDS.length * AUDIT_EVENT_BUDGET_BYTES));
-  stream.maxEventsPerKind = envInt(env, 'AUDIT_MAX_EVENTS_PER_KIND', fitting, { min: 1 });
+  stream.maxEventsPerKind = e.AUDIT_MAX_EVENTS_PER_KIND ?? fitting;
   if (stream.maxEventsPerKind > fitting) {
-    throw new Error(
+    throw new ConfigError(
       `AUDIT_MAX_EVENTS_PER_KIND (${stream.maxEventsPerKind}) × ${AUDIT_KINDS.length} kinds × ${AUDIT_EVENT_BUDGET_BYTES} B does not fit in AUDIT_MAX_BYTES (${stream.maxBytes} B): ` +
         `the byte cap would then evict any kind, and a flood of refusals could push out logins. Lower it to at most ${fitting} or raise AUDIT_MAX_BYTES.`,
     );
   }
+  const clientIds = splitList(e.AUTH_LOGIN_CLIENT_IDS ?? e.AUTH0_CLIENT_ID ?? 'component-web');
+  if (clientIds.length === 0) throw new ConfigError("AUTH_LOGIN_CLIENT_IDS must name at least one client id (the component's, e.g. component-web)");
   return {
     service: SERVICE_NAME,
-    instance: envString(env, 'INSTANCE_ID', defaultInstanceId(SERVICE_NAME)),
-    logLevel: envString(env, 'LOG_LEVEL', 'info'),
+    ...settings,
     nats: natsConfigFromEnv(env, SERVICE_NAME),
     auditNats: natsConfigForUser(env, 'audit-writer'),
     auth: tokenVerifierOptionsFromEnv(env),
-    login: loginSettingsFromEnv(env),
-    audit: {
-      maxPending: envInt(env, 'AUDIT_MAX_PENDING', 10_000, { min: 1 }),
-      maxInFlight: envInt(env, 'AUDIT_MAX_IN_FLIGHT', 256, { min: 1 }),
-      ackTimeoutMs: envDuration(env, 'AUDIT_ACK_TIMEOUT', 5_000),
-      flushTimeoutMs: envDuration(env, 'AUDIT_FLUSH_TIMEOUT', 5_000),
-    },
+    login: { clientIds },
     stream,
     query: {
-      scanMax: envInt(env, 'AUDIT_QUERY_SCAN_MAX', 100_000, { min: 1 }),
-      timeoutMs: envDuration(env, 'AUDIT_QUERY_TIMEOUT', 5_000),
+      scanMax: e.AUDIT_QUERY_SCAN_MAX,
+      timeoutMs: e.AUDIT_QUERY_TIMEOUT,
     },
-    drainTimeoutMs: envDuration(env, 'DRAIN_TIMEOUT', 10_000),
   };
-}
-
-function loginSettingsFromEnv(env: Env): LoginSettings {
-  const raw = env.AUTH_LOGIN_CLIENT_IDS?.trim() || env.AUTH0_CLIENT_ID?.trim() || 'component-web';
-  const clientIds = raw
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
-  if (clientIds.length === 0) throw new Error('AUTH_LOGIN_CLIENT_IDS must name at least one client id (the component\'s, e.g. component-web)');
-  return { clientIds };
 }

@@ -1,11 +1,10 @@
 import { BusError, type SessionEndedEvent, type SessionReportedEvent } from '@auth-bus/contracts';
 import { APP_LOGGER, AuditPublisher, type AppLogger } from '@auth-bus/service-kit';
-import { bearerFromHeaders, TokenVerifierService } from '@auth-bus/token-verifier';
+import { bearerFromHeaders, tokenHash as shortTokenHash, TokenVerifierService } from '@auth-bus/token-verifier';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MsgHdrs } from 'nats';
 import { auditEventId } from '../audit/audit-event-ids';
 import { UserLoginPolicy } from '../verify/user-login.policy';
-import { shortTokenHash } from '../verify/verify.service';
 
 /**
  * Session events from host-relay. A reported session is verified (the browser's word counts

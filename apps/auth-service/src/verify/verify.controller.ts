@@ -1,5 +1,5 @@
 import { AuthVerifyRequest, SUBJECTS, type VerifiedIdentity } from '@auth-bus/contracts';
-import { BusPayloadPipe } from '@auth-bus/contracts/nest';
+import { BusPayloadPipe } from '@auth-bus/service-kit';
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { VerifyService } from './verify.service';

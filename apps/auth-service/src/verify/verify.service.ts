@@ -1,15 +1,10 @@
 import { BusError, type AuthVerifyRequest, type VerifiedIdentity } from '@auth-bus/contracts';
 import { AuditPublisher, SERVICE_RUNTIME, type ServiceRuntime } from '@auth-bus/service-kit';
-import { bearerFromHeaders, TokenVerifierService, type VerifiedToken } from '@auth-bus/token-verifier';
+import { bearerFromHeaders, tokenHash as shortTokenHash, TokenVerifierService, type VerifiedToken } from '@auth-bus/token-verifier';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MsgHdrs } from 'nats';
-import { createHash } from 'node:crypto';
 import { auditEventId } from '../audit/audit-event-ids';
 import { UserLoginPolicy } from './user-login.policy';
-
-export function shortTokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
-}
 
 /**
  * `auth.verify`: the token in the `Authorization` header → the identity it proves, or

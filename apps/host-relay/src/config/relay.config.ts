@@ -1,6 +1,5 @@
 import { MAX_BODY_BYTES } from '@auth-bus/contracts';
-import { defaultInstanceId, deploymentMode, natsConfigFromEnv, type NatsConfig } from '@auth-bus/service-kit';
-import { z } from 'zod';
+import { ConfigError, deploymentMode, envField, natsConfigFromEnv, parseOrigins, readEnv, type NatsConfig } from '@auth-bus/service-kit/config';
 
 /**
  * host-relay configuration: every variable, its default and what it does. All come from the
@@ -20,9 +19,10 @@ export const DEFAULT_ALLOWED_ORIGINS = [
   'http://127.0.0.1:3001',
 ];
 
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => envField.int(fallback, { min, max });
 
-const EnvSchema = z.object({
+/** Every variable (read with service-kit's `readEnv`: empty = unset, a bad value names the variable). */
+const ENV = {
   // ---- mode ----------------------------------------------------------------------------
   /**
    * `production` turns on production mode; `development` (or unset) is development; any other
@@ -31,13 +31,13 @@ const EnvSchema = z.object({
    * wildcard in it, or with a development NATS password; the local-origin convenience of
    * development (any `http://localhost:<port>`) is off.
    */
-  AUTH_BUS_ENV: z.string().optional(),
+  AUTH_BUS_ENV: envField.optionalString(),
 
   // ---- listener ------------------------------------------------------------------------
   /** TCP port for HTTP and the WebSocket (`/ws`). `PORT` is accepted as a fallback. */
-  RELAY_PORT: int(0, 65535).default(8888),
+  RELAY_PORT: int(8888, 0, 65535),
   /** Interface to bind; `0.0.0.0` in containers, `127.0.0.1` to keep it local. */
-  RELAY_HOST: z.string().min(1).default('0.0.0.0'),
+  RELAY_HOST: envField.string('0.0.0.0'),
   /**
    * Browser origins allowed to open the WebSocket and to pass CORS, comma-separated, exact
    * match (`scheme://host[:port]`); no wildcards or patterns. Requests from any other origin
@@ -46,9 +46,9 @@ const EnvSchema = z.object({
    * (e.g. your own `streamlit run` on :8501), and defaults to DEFAULT_ALLOWED_ORIGINS.
    * Production mode has no default: list the origins of your Streamlit app and component-web.
    */
-  RELAY_ALLOWED_ORIGINS: z.string().optional(),
+  RELAY_ALLOWED_ORIGINS: envField.optionalString(),
   /** Express `trust proxy` setting: set to `true` (or a hop count) behind a reverse proxy so rate limits see the client IP. */
-  RELAY_TRUST_PROXY: z.string().default('false'),
+  RELAY_TRUST_PROXY: envField.string('false'),
 
   // ---- NATS (read by natsConfigFromEnv from @auth-bus/service-kit, like the services) ----
   // NATS_URL       server URL(s), comma-separated (default nats://127.0.0.1:$NATS_PORT, port 4222)
@@ -56,31 +56,31 @@ const EnvSchema = z.object({
   // NATS_PASSWORD  its password (default NATS_HOST_RELAY_PASSWORD, then the development value
   //                from infra/nats/nats.env.sample)
   /** This replica's name in logs and in NATS monitoring (`host-relay:<instance>`); default `host-relay-<random>`. */
-  INSTANCE_ID: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/).optional(),
+  INSTANCE_ID: envField.instanceId('host-relay'),
   /** Deadline of every bus request made for a browser or HTTP client; after it the caller gets TIMEOUT (504). */
-  RELAY_REQUEST_TIMEOUT_MS: int(50, 60_000).default(3000),
+  RELAY_REQUEST_TIMEOUT_MS: int(3000, 50, 60_000),
 
   // ---- WebSocket limits ----------------------------------------------------------------
   /** Largest frame the relay reads; bigger frames get a PAYLOAD_TOO_LARGE error frame and the socket stays open. */
-  RELAY_MAX_FRAME_BYTES: int(256, 16 * 1024 * 1024).default(MAX_BODY_BYTES),
+  RELAY_MAX_FRAME_BYTES: int(MAX_BODY_BYTES, 256, 16 * 1024 * 1024),
   /** Hard ceiling enforced by the WebSocket library: a frame above it closes the socket (1009). Must be ≥ RELAY_MAX_FRAME_BYTES. */
-  RELAY_WS_MAX_PAYLOAD_BYTES: int(256, 64 * 1024 * 1024).default(256 * 1024),
+  RELAY_WS_MAX_PAYLOAD_BYTES: int(256 * 1024, 256, 64 * 1024 * 1024),
   /** Sustained frames per second allowed per connection (token bucket); excess frames get RATE_LIMITED. */
-  RELAY_WS_RATE_PER_SEC: z.coerce.number().positive().default(20),
+  RELAY_WS_RATE_PER_SEC: envField.positive(20),
   /** Burst size of that bucket (frames that may arrive at once). */
-  RELAY_WS_BURST: int(1).default(40),
+  RELAY_WS_BURST: int(40, 1),
   /** Web requests one connection may have waiting on the bus at the same time; more get RATE_LIMITED. */
-  RELAY_WS_MAX_IN_FLIGHT: int(1).default(8),
+  RELAY_WS_MAX_IN_FLIGHT: int(8, 1),
   /** Interval of WebSocket pings; a socket that has not answered the previous ping is dropped. */
-  RELAY_WS_HEARTBEAT_MS: int(100).default(30_000),
+  RELAY_WS_HEARTBEAT_MS: int(30_000, 100),
   /** Time a new socket has to send `hello` before it is closed (4408). */
-  RELAY_WS_HELLO_TIMEOUT_MS: int(100).default(10_000),
+  RELAY_WS_HELLO_TIMEOUT_MS: int(10_000, 100),
   /** Open WebSockets the relay accepts in total; further handshakes get 503. */
-  RELAY_WS_MAX_CONNECTIONS: int(1).default(1000),
+  RELAY_WS_MAX_CONNECTIONS: int(1000, 1),
   /** Open WebSockets accepted from one client address (see RELAY_TRUST_PROXY); further handshakes get 429. */
-  RELAY_WS_MAX_CONNECTIONS_PER_IP: int(1).default(100),
+  RELAY_WS_MAX_CONNECTIONS_PER_IP: int(100, 1),
   /** A client that leaves this many bytes unread in its send buffer is disconnected (it is not reading). */
-  RELAY_WS_MAX_BUFFERED_BYTES: int(1024).default(1024 * 1024),
+  RELAY_WS_MAX_BUFFERED_BYTES: int(1024 * 1024, 1024),
 
   // ---- session reports (what reaches auth-service and the audit trail) -------------------
   // Every `session.reported` / `session.ended` the relay publishes becomes one audit event, and
@@ -94,11 +94,11 @@ const EnvSchema = z.object({
   // RELAY_SESSION_REPEAT_WINDOW_MS (a page change, a reconnect) is acknowledged without
   // publishing or taking a token.
   /** Session events one address may publish at once (bucket size). */
-  RELAY_SESSION_REPORT_BURST: int(1, 10_000).default(10),
+  RELAY_SESSION_REPORT_BURST: int(10, 1, 10_000),
   /** Sustained session events per minute per address (refill rate of that bucket). */
-  RELAY_SESSION_REPORTS_PER_MINUTE: z.coerce.number().positive().max(600_000).default(6),
+  RELAY_SESSION_REPORTS_PER_MINUTE: envField.positive(6, { max: 600_000 }),
   /** How long a published session+token counts as known for its address (repeats are free and not re-published). */
-  RELAY_SESSION_REPEAT_WINDOW_MS: int(0, 86_400_000).default(600_000),
+  RELAY_SESSION_REPEAT_WINDOW_MS: int(600_000, 0, 86_400_000),
 
   // ---- token trials on protected routes (each refused call is an api.denied audit event) ----
   // A call to a protected route (HTTP gateway or WebSocket web.request) with a token that is not
@@ -111,30 +111,30 @@ const EnvSchema = z.object({
   // 20 + 10 per minute refused-token audit events (≈ 14,400 a day); a real client with a valid
   // token is charged once and then never limited by this.
   /** Unverified tokens one address may have checked at once (bucket size). */
-  RELAY_AUTH_TRIAL_BURST: int(1, 100_000).default(20),
+  RELAY_AUTH_TRIAL_BURST: int(20, 1, 100_000),
   /** Sustained unverified tokens (or token-less protected calls) per minute per address. */
-  RELAY_AUTH_TRIALS_PER_MINUTE: z.coerce.number().positive().max(6_000_000).default(10),
+  RELAY_AUTH_TRIALS_PER_MINUTE: envField.positive(10, { max: 6_000_000 }),
   /** How long a token the services accepted stays known (free) for the address that sent it. */
-  RELAY_AUTH_KNOWN_TOKEN_MS: int(0, 86_400_000).default(600_000),
+  RELAY_AUTH_KNOWN_TOKEN_MS: int(600_000, 0, 86_400_000),
 
   // ---- HTTP limits ---------------------------------------------------------------------
   /** Largest HTTP request body; bigger bodies get 413 PAYLOAD_TOO_LARGE. */
-  RELAY_HTTP_MAX_BODY_BYTES: int(0, 16 * 1024 * 1024).default(MAX_BODY_BYTES),
+  RELAY_HTTP_MAX_BODY_BYTES: int(MAX_BODY_BYTES, 0, 16 * 1024 * 1024),
   /** Sustained HTTP requests per second per client IP (token bucket) on the gateway routes; 0 turns the limit off. */
-  RELAY_HTTP_RATE_PER_SEC: z.coerce.number().min(0).default(200),
+  RELAY_HTTP_RATE_PER_SEC: envField.number(200, { min: 0 }),
   /** Burst size of that bucket. */
-  RELAY_HTTP_BURST: int(1).default(400),
+  RELAY_HTTP_BURST: int(400, 1),
 
   // ---- health --------------------------------------------------------------------------
   /** Deadline of each probe request made by `/readyz`. */
-  RELAY_READY_TIMEOUT_MS: int(50, 30_000).default(1000),
+  RELAY_READY_TIMEOUT_MS: int(1000, 50, 30_000),
   /** How long a `/readyz` result is reused, so that frequent probes do not load the services. */
-  RELAY_READY_CACHE_MS: int(0, 60_000).default(2000),
+  RELAY_READY_CACHE_MS: int(2000, 0, 60_000),
 
   // ---- logs ----------------------------------------------------------------------------
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+  LOG_LEVEL: envField.logLevel(),
+};
 
 export interface RelayConfig {
   /** AUTH_BUS_ENV=production. */
@@ -170,32 +170,12 @@ export interface RelayConfig {
 /** Injection token of the loaded configuration. */
 export const RELAY_CONFIG = Symbol('RELAY_CONFIG');
 
-function parseOrigins(value: string): string[] {
-  const origins = value
-    .split(',')
-    .map((o) => o.trim().replace(/\/+$/, ''))
-    .filter(Boolean);
-  for (const origin of origins) {
-    if (origin.includes('*')) {
-      throw new Error(`RELAY_ALLOWED_ORIGINS: wildcards and patterns are refused ("${origin}"); list each origin exactly (scheme://host[:port])`);
-    }
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      throw new Error(`RELAY_ALLOWED_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
-    }
-    if (url.origin !== origin) throw new Error(`RELAY_ALLOWED_ORIGINS: "${origin}" is not an origin (expected "${url.origin}")`);
-  }
-  return origins;
-}
-
 function parseTrustProxy(value: string): boolean | number {
   if (value === 'true') return true;
   if (value === 'false' || value === '') return false;
   const hops = Number(value);
   if (Number.isInteger(hops) && hops >= 0) return hops;
-  throw new Error('RELAY_TRUST_PROXY: expected true, false or a hop count');
+  throw new ConfigError('Invalid host-relay configuration: RELAY_TRUST_PROXY: expected true, false or a hop count');
 }
 
 /** AUTH_BUS_ENV=production (service-kit's one rule for every part: `development` or `production`, any case; anything else is refused). */
@@ -207,28 +187,22 @@ export function isProductionMode(env: NodeJS.ProcessEnv): boolean {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
   const source = { ...env };
   if (source.RELAY_PORT === undefined && source.PORT !== undefined) source.RELAY_PORT = source.PORT;
-  // Empty values mean "not set", as in most .env tooling.
-  for (const key of Object.keys(source)) if (source[key] === '') delete source[key];
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid host-relay configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = readEnv('host-relay', ENV, source);
+  const invalid = (message: string) => new ConfigError(`Invalid host-relay configuration: ${message}`);
   if (e.RELAY_WS_MAX_PAYLOAD_BYTES < e.RELAY_MAX_FRAME_BYTES) {
-    throw new Error('Invalid host-relay configuration: RELAY_WS_MAX_PAYLOAD_BYTES must be at least RELAY_MAX_FRAME_BYTES');
+    throw invalid('RELAY_WS_MAX_PAYLOAD_BYTES must be at least RELAY_MAX_FRAME_BYTES');
   }
   const production = isProductionMode(source);
+  if (production && e.RELAY_ALLOWED_ORIGINS === undefined) {
+    throw invalid('RELAY_ALLOWED_ORIGINS: production mode (AUTH_BUS_ENV=production) needs the browser origins listed explicitly (comma-separated scheme://host[:port])');
+  }
   let allowedOrigins: string[];
   try {
-    if (production && e.RELAY_ALLOWED_ORIGINS === undefined) {
-      throw new Error('RELAY_ALLOWED_ORIGINS: production mode (AUTH_BUS_ENV=production) needs the browser origins listed explicitly (comma-separated scheme://host[:port])');
-    }
     allowedOrigins = parseOrigins(e.RELAY_ALLOWED_ORIGINS ?? DEFAULT_ALLOWED_ORIGINS.join(','));
-    if (production && allowedOrigins.length === 0) throw new Error('RELAY_ALLOWED_ORIGINS: production mode needs at least one origin');
   } catch (err) {
-    throw new Error(`Invalid host-relay configuration: ${(err as Error).message}`);
+    throw invalid(`RELAY_ALLOWED_ORIGINS: ${(err as Error).message}`);
   }
+  if (production && allowedOrigins.length === 0) throw invalid('RELAY_ALLOWED_ORIGINS: production mode needs at least one origin');
   // natsConfigFromEnv refuses a development (or empty) password in production, naming the variable.
   const nats = natsConfigFromEnv(source, 'host-relay');
   return {
@@ -238,7 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     allowedOrigins,
     allowLoopbackOrigins: !production,
     trustProxy: parseTrustProxy(e.RELAY_TRUST_PROXY),
-    instance: e.INSTANCE_ID ?? defaultInstanceId('host-relay'),
+    instance: e.INSTANCE_ID,
     nats,
     requestTimeoutMs: e.RELAY_REQUEST_TIMEOUT_MS,
     ws: {

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, envBool, envBytes, envDuration, envInt, envList, loadDotEnv, parseBytes, parseDuration } from './env';
+import { ConfigError, loadDotEnv, parseBytes, parseDuration } from './env';
+import { envBool, envBytes, envDuration, envInt, envList } from './env-schema';
 import { DEV_NATS_PASSWORDS, natsConfigFromEnv, natsPasswordVar } from './nats-config';
 
 describe('env helpers', () => {
@@ -28,8 +29,8 @@ describe('env helpers', () => {
     expect(envInt({}, 'X', 7)).toBe(7);
     expect(envInt({ X: ' ' }, 'X', 7)).toBe(7);
     expect(envInt({ X: '9' }, 'X', 7)).toBe(9);
-    expect(() => envInt({ X: 'nine' }, 'X', 7)).toThrow(/X must be an integer/);
-    expect(() => envInt({ X: '0' }, 'X', 7, { min: 1 })).toThrow(/X must be between 1/);
+    expect(() => envInt({ X: 'nine' }, 'X', 7)).toThrow(/X: must be an integer/);
+    expect(() => envInt({ X: '0' }, 'X', 7, { min: 1 })).toThrow(/X: must be between 1/);
     expect(envDuration({ T: '2s' }, 'T', 1)).toBe(2000);
     expect(() => envDuration({ T: 'soon' }, 'T', 1)).toThrow(/^T: /);
     expect(envBytes({ B: '1MB' }, 'B', 1)).toBe(1e6);

@@ -10,36 +10,6 @@ export class ConfigError extends Error {
   }
 }
 
-const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
-
-export function envString(env: Env, name: string, fallback: string): string {
-  return present(env[name]) ? env[name]!.trim() : fallback;
-}
-
-export function envInt(env: Env, name: string, fallback: number, { min = -Infinity, max = Infinity } = {}): number {
-  if (!present(env[name])) return fallback;
-  const value = Number(env[name]);
-  if (!Number.isInteger(value)) throw new ConfigError(`${name} must be an integer (got "${env[name]}")`);
-  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max} (got ${value})`);
-  return value;
-}
-
-export function envBool(env: Env, name: string, fallback: boolean): boolean {
-  if (!present(env[name])) return fallback;
-  const raw = env[name]!.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
-}
-
-export function envList(env: Env, name: string, fallback: string[]): string[] {
-  if (!present(env[name])) return fallback;
-  return env[name]!
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `1500` (ms), `500ms`, `30s`, `10m`, `2h`, `30d` → milliseconds. */
@@ -49,15 +19,6 @@ export function parseDuration(text: string): number {
   return Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]);
 }
 
-export function envDuration(env: Env, name: string, fallbackMs: number): number {
-  if (!present(env[name])) return fallbackMs;
-  try {
-    return parseDuration(env[name]!);
-  } catch (err) {
-    throw new ConfigError(`${name}: ${(err as Error).message}`);
-  }
-}
-
 const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
 /** `1048576`, `256MB`, `1GiB` → bytes. */
@@ -65,15 +26,6 @@ export function parseBytes(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$/i.exec(text);
   if (!match) throw new ConfigError(`"${text}" is not a size (e.g. 1048576, 256MB, 1GiB)`);
   return Math.round(Number(match[1]) * BYTE_UNITS[(match[2] ?? 'b').toLowerCase()]);
-}
-
-export function envBytes(env: Env, name: string, fallback: number): number {
-  if (!present(env[name])) return fallback;
-  try {
-    return parseBytes(env[name]!);
-  } catch (err) {
-    throw new ConfigError(`${name}: ${(err as Error).message}`);
-  }
 }
 
 /**

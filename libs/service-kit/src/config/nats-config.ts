@@ -1,4 +1,5 @@
-import { ConfigError, envList, envString, type Env } from './env';
+import { ConfigError, type Env } from './env';
+import { envList, envString } from './env-schema';
 
 /**
  * Every NATS user of infra/nats/nats.conf, one per part (a test keeps the two in step).

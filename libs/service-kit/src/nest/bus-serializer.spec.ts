@@ -1,6 +1,4 @@
-import { BusError } from '../errors';
-import { decodeBody, encodeBody } from '../wire';
-import { ApiPingRequest } from '../schemas/api';
+import { BusError, decodeBody, encodeBody, ApiPingRequest } from '@auth-bus/contracts';
 import { BusDeserializer, UndecodableBody } from './bus-deserializer';
 import { BusPayloadPipe } from './bus-payload.pipe';
 import { BusSerializer } from './bus-serializer';

@@ -1,4 +1,24 @@
 import {
+  bearer,
+  BusError,
+  decodeBody,
+  encodeBody,
+  ErrorReplySchema,
+  EVENTS,
+  fromWireError,
+  HEADERS,
+  isErrorReply,
+  MAX_TOKEN_CHARS,
+  parseMessage,
+  RPC,
+  SUBJECTS,
+  type EventOf,
+  type EventSubject,
+  type ReplyOf,
+  type RequestOf,
+  type RpcSubject,
+} from '@auth-bus/contracts';
+import {
   ErrorCode as NatsErrorCode,
   headers as natsHeaders,
   NatsError,
@@ -7,11 +27,6 @@ import {
   type NatsConnection,
 } from 'nats';
 import type { z } from 'zod';
-import { BusError } from '../errors';
-import { SUBJECTS } from '../subjects';
-import { EVENTS, RPC, type EventOf, type EventSubject, type ReplyOf, type RequestOf, type RpcSubject } from '../registry';
-import { parseMessage } from '../validate';
-import { bearer, decodeBody, encodeBody, ErrorReplySchema, fromWireError, HEADERS, isErrorReply } from '../wire';
 
 export interface RequestOptions {
   /** Bearer token, sent as `Authorization: Bearer …` (never in the body). */
@@ -62,9 +77,29 @@ export interface BusClientOptions {
   idempotent?: (subject: string) => boolean;
   /** Called before each retry (metrics, logs, tests). */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Refuse, as UNAUTHENTICATED `malformed`, a token that cannot be an RFC 6750 bearer token
+   * before it goes into a header (internet-facing gateways: host-relay).
+   */
+  checkTokens?: boolean;
+  /** Told when `forward` gets a reply that breaks the contract (answered as INTERNAL). */
+  onContractBreach?: (subject: string, what: 'error reply' | 'reply') => void;
 }
 
-export interface PublishOptions {
+/** RFC 6750 `b64token`: what a bearer token may contain (no spaces, no CR/LF, nothing to inject into a header). */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** Refuses a token that cannot be a bearer token, before it goes into a NATS header. */
+export function checkTokenShape(token: string): void {
+  if (token.length > MAX_TOKEN_CHARS || !B64TOKEN.test(token)) {
+    throw BusError.unauthenticated('malformed');
+  }
+}
+
+/** The connection a client sends on: a fixed one, or a getter that throws UNAVAILABLE while there is none. */
+export type ConnectionSource = NatsConnection | (() => NatsConnection);
+
+export interface EventPublishOptions {
   token?: string;
   /** Sets `Nats-Msg-Id` so JetStream can drop duplicates. */
   messageId?: string;
@@ -109,12 +144,12 @@ function buildHeaders(options: { token?: string; messageId?: string; traceparent
  */
 export class BusClient {
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly source: ConnectionSource,
     private readonly options: BusClientOptions = {},
   ) {}
 
   get connection(): NatsConnection {
-    return this.nc;
+    return typeof this.source === 'function' ? this.source() : this.source;
   }
 
   async request<S extends RpcSubject>(subject: S, payload: RequestOf<S>, options: RequestOptions = {}): Promise<ReplyOf<S>> {
@@ -128,23 +163,48 @@ export class BusClient {
   }
 
   /**
+   * A request on any subject, for gateways that forward what a caller sent: the body is checked
+   * against the subject's request schema when the contract knows it, the reply against its reply
+   * schema; an error reply is thrown as the BusError it carries. A reply that breaks the
+   * contract becomes INTERNAL (the service's fault, not the caller's).
+   */
+  async forward(subject: string, body: unknown, options: RequestOptions = {}): Promise<unknown> {
+    const schemas = (RPC as Record<string, { request: z.ZodType; reply: z.ZodType } | undefined>)[subject];
+    const payload = schemas ? parseMessage(schemas.request, body, `${subject} request`) : body;
+    const { body: reply } = await this.requestRaw(subject, payload, options);
+    if (isErrorReply(reply)) {
+      const parsed = ErrorReplySchema.safeParse(reply);
+      if (!parsed.success) throw this.breach(subject, 'error reply');
+      throw fromWireError(parsed.data.error);
+    }
+    if (schemas && !schemas.reply.safeParse(reply).success) throw this.breach(subject, 'reply');
+    return reply;
+  }
+
+  private breach(subject: string, what: 'error reply' | 'reply'): BusError {
+    this.options.onContractBreach?.(subject, what);
+    return BusError.internal();
+  }
+
+  /**
    * A request on any subject without schema checks on the reply: for gateways that forward a
    * reply as it is. The body is still encoded in the wire format and failures are typed.
    */
   async requestRaw(subject: string, body: unknown, options: RequestOptions = {}): Promise<RawReply> {
     const timeout = options.timeout ?? 3000;
+    const headers = this.headers(options);
+    const nc = this.connection;
     const data = encodeBody(body);
-    const headers = buildHeaders(options);
     const idempotent = this.options.idempotent ?? ((s: string) => IDEMPOTENT_SUBJECTS.has(s));
     const retries = idempotent(subject) ? Math.max(0, options.retries ?? this.options.retries ?? 0) : 0;
     let delay = this.options.retryDelayMs ?? 50;
     for (let attempt = 1; ; attempt++) {
       let msg: Msg;
       try {
-        msg = await this.nc.request(subject, data, { timeout, headers });
+        msg = await nc.request(subject, data, { timeout, headers });
       } catch (err) {
         const error = busErrorFromNats(err, subject, timeout);
-        if (attempt > retries || !RETRYABLE_CODES.has(error.code) || this.nc.isClosed()) throw error;
+        if (attempt > retries || !RETRYABLE_CODES.has(error.code) || nc.isClosed()) throw error;
         this.options.onRetry?.({ subject, attempt, error });
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay *= 2;
@@ -154,12 +214,19 @@ export class BusClient {
     }
   }
 
-  publish<S extends EventSubject>(subject: S, payload: EventOf<S>, options: PublishOptions = {}): void {
+  publish<S extends EventSubject>(subject: S, payload: EventOf<S>, options: EventPublishOptions = {}): void {
     const body = parseMessage(EVENTS[subject] as z.ZodType, payload, `${subject} event`);
+    const headers = this.headers(options);
+    const nc = this.connection;
     try {
-      this.nc.publish(subject, encodeBody(body), { headers: buildHeaders(options) });
+      nc.publish(subject, encodeBody(body), { headers });
     } catch (err) {
       throw busErrorFromNats(err, subject, 0);
     }
+  }
+
+  private headers(options: { token?: string; messageId?: string; traceparent?: string }): MsgHdrs | undefined {
+    if (options.token !== undefined && this.options.checkTokens) checkTokenShape(options.token);
+    return buildHeaders(options);
   }
 }

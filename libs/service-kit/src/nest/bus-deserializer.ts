@@ -1,7 +1,6 @@
+import { BusError, decodeBody } from '@auth-bus/contracts';
 import type { ConsumerDeserializer, IncomingEvent, IncomingRequest } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { BusError } from '../errors';
-import { decodeBody } from '../wire';
 
 /**
  * Stands in for a body that could not be decoded. The deserializer cannot reply, so it hands

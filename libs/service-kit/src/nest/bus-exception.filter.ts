@@ -1,7 +1,6 @@
+import { BusError, toWireError, type WireError } from '@auth-bus/contracts';
 import { Catch, Logger, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
-import { BusError } from '../errors';
-import { toWireError, type WireError } from '../wire';
 
 /**
  * Turns anything a handler throws into the contract's error shape. BusErrors pass through with

@@ -1,6 +1,6 @@
+import { parseMessage } from '@auth-bus/contracts';
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
-import { parseMessage } from '../validate';
 import { UndecodableBody } from './bus-deserializer';
 
 /**

@@ -1,6 +1,6 @@
+import { BusError, encodeBody, errorReply, RPC, SUBJECTS } from '@auth-bus/contracts';
 import { NatsHarness } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
-import { BusError, encodeBody, errorReply, RPC, SUBJECTS } from '../src';
 import { BusClient, IDEMPOTENT_SUBJECTS, type RetryInfo } from '../src/client';
 
 /**

@@ -1,6 +1,6 @@
+import { BusError, decodeBody, encodeBody, errorReply, SUBJECTS } from '@auth-bus/contracts';
 import { NatsHarness } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
-import { BusError, decodeBody, encodeBody, errorReply, SUBJECTS } from '../src';
 import { BusClient } from '../src/client';
 
 /** The typed client against a real nats-server, with a hand-made responder standing in for a service. */

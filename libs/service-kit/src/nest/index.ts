@@ -2,4 +2,3 @@ export { BusSerializer } from './bus-serializer';
 export { BusDeserializer, UndecodableBody } from './bus-deserializer';
 export { BusPayloadPipe } from './bus-payload.pipe';
 export { BusExceptionFilter } from './bus-exception.filter';
-export { natsTransportOptions, type NatsTransportConfig } from './nats-transport.options';

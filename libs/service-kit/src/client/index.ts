@@ -1,11 +1,11 @@
 export {
   BusClient,
   busErrorFromNats,
+  checkTokenShape,
   IDEMPOTENT_SUBJECTS,
   type BusClientOptions,
   type RequestOptions,
-  type PublishOptions,
+  type EventPublishOptions,
   type RawReply,
   type RetryInfo,
 } from './bus-client';
-export { tokenHash } from './token-hash';

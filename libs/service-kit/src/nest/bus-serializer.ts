@@ -1,6 +1,6 @@
+import { encodeBody, errorReply } from '@auth-bus/contracts';
 import type { Serializer } from '@nestjs/microservices';
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
-import { encodeBody, errorReply } from '../wire';
 
 interface OutgoingPacket {
   id?: string;
