@@ -1,4 +1,4 @@
-import { BusClient } from '@auth-bus/contracts/client';
+import { BusClient } from '@auth-bus/service-kit/client';
 import { SUBJECTS } from '@auth-bus/contracts';
 import { DevIdpHarness, NatsHarness, readAuditStream, ServicesHarness, waitFor } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';

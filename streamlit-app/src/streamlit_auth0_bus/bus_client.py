@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 REPLY_MAX_BYTES = 1024 * 1024
 
 #: Subjects whose requests may be sent again without changing anything twice (the same set as
-#: ``IDEMPOTENT_SUBJECTS`` of ``libs/contracts/src/client/bus-client.ts``): they only read, or
+#: ``IDEMPOTENT_SUBJECTS`` of ``libs/service-kit/src/client/bus-client.ts``): they only read, or
 #: record what they did under a deterministic audit id that JetStream stores once.
 IDEMPOTENT_SUBJECTS: frozenset[str] = frozenset({"api.ping", "api.pong", "api.pong-scoped", "auth.verify", "audit.query"})
 
