@@ -90,14 +90,14 @@ const ENV = {
   // bucket shared by all its sockets. Each published session event takes a token; without one
   // the frame gets RATE_LIMITED and nothing is published. With the defaults one address can
   // cause at most 10 + 6 per minute audit events (≈ 8,650 a day) however many sockets it opens.
-  // Repeating a session+token already reported from the same address within
-  // RELAY_SESSION_REPEAT_WINDOW_MS (a page change, a reconnect) is acknowledged without
+  // Repeating a login (token) already reported from the same address within
+  // RELAY_SESSION_REPEAT_WINDOW_MS (a page change, a reconnect, a reload) is acknowledged without
   // publishing or taking a token.
   /** Session events one address may publish at once (bucket size). */
   RELAY_SESSION_REPORT_BURST: int(10, 1, 10_000),
   /** Sustained session events per minute per address (refill rate of that bucket). */
   RELAY_SESSION_REPORTS_PER_MINUTE: envField.positive(6, { max: 600_000 }),
-  /** How long a published session+token counts as known for its address (repeats are free and not re-published). */
+  /** How long a published login (token) counts as known for its address (repeats are free and not re-published). */
   RELAY_SESSION_REPEAT_WINDOW_MS: int(600_000, 0, 86_400_000),
 
   // ---- token trials on protected routes (each refused call is an api.denied audit event) ----

@@ -326,17 +326,20 @@ describe('FrameHandler session reports (what reaches the audit trail)', () => {
     expect(published).toHaveLength(4);
   });
 
-  it('acknowledges the same session and token seen again from the address (page change, reconnect) without publishing or charging', () => {
+  it('acknowledges the same login seen again from the address (page change, reconnect, reload) without publishing or charging', () => {
     const { another, published } = setup(budget);
+    // A reload is a new Streamlit session, so a new correlation id, with the same token: one
+    // developer reloading a page on 127.0.0.1 must never run out of budget.
     for (let i = 0; i < 10; i++) {
-      const s = another('10.0.0.9', 'st-1');
+      const s = another('10.0.0.9', `st-${i}`);
       s.send({ type: 'session.reported', token: TOKEN });
       expect(s.socket.last()).toEqual({ type: 'session.ack', state: 'reported' });
       expect(s.conn.token).toBe(TOKEN);
     }
     expect(published).toHaveLength(1);
-    const other = another('10.0.0.9', 'st-2');
-    other.send({ type: 'session.reported', token: TOKEN });
+    // Another login (another token) from that address is a new report, charged.
+    const other = another('10.0.0.9', 'st-x');
+    other.send({ type: 'session.reported', token: jwt('alice-again') });
     expect(published).toHaveLength(2);
   });
 

@@ -42,9 +42,14 @@ function toText(data: RawData): string {
   return Buffer.from(data as ArrayBuffer).toString('utf8');
 }
 
-/** What identifies one reported login for the repeat window: session id and token, hashed (no token kept beyond the socket). */
-function reportKey(sessionId: string, token: string): string {
-  return createHash('sha256').update(sessionId).update('\u0000').update(token).digest('base64url').slice(0, 22);
+/**
+ * What identifies one reported login for the repeat window: the token, hashed (no token kept
+ * beyond the socket). Not the session id: a reload is a new Streamlit session (a new correlation
+ * id) with the same login, and auth-service still audits that session when the Streamlit host
+ * verifies it (`auth.verify` with its correlation id).
+ */
+function reportKey(token: string): string {
+  return createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 
 /** The `id` of a frame, if it has a usable one, so that a refusal can be correlated. */
@@ -222,7 +227,7 @@ export class FrameHandler {
     checkJwtShape(token);
     const sessionId = conn.sessionId!;
     const address = this.addressOf(conn);
-    const key = reportKey(sessionId, token);
+    const key = reportKey(token);
     const verdict = this.sessionReports.report(address, key);
     if (verdict === 'limited') this.refuseSessionEvent(conn, address, 'session.reported');
     if (verdict === 'publish') {

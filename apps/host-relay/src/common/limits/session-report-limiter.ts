@@ -14,15 +14,15 @@ export type ReportVerdict = 'publish' | 'repeat' | 'limited';
 
 interface AddressState {
   bucket: TokenBucket;
-  /** Keys (hashes of session id + token) published recently from this address → when they stop counting as known. */
+  /** Keys (hashes of the token) published recently from this address → when they stop counting as known. */
   recent: Map<string, number>;
 }
 
 /**
  * The budget of session events (`session.reported` / `session.ended`, each one an audit event
  * in auth-service) per client address, shared by all the address's sockets: a token bucket of
- * `burst` refilled at `perMinute`. A session+token already published from the same address
- * within `repeatWindowMs` (the same login seen again after a page change or a reconnect) is a
+ * `burst` refilled at `perMinute`. A login (token) already published from the same address
+ * within `repeatWindowMs` (seen again after a page change, a reconnect or a reload) is a
  * repeat: acknowledged, not published again, free. So one address can cause at most
  * `burst + perMinute × minutes` audit events, however many sockets it opens.
  *
