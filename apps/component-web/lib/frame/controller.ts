@@ -10,9 +10,9 @@ import {
 import { hostView, parseFrameArgs, type ActionSpec, type FrameArgs } from './args';
 import { EventSender } from './events';
 import { refreshDelayMs } from './format';
-import { acceptPopupMessage, type FrameHandoff } from './popup-message';
+import { acceptPopupMessage, type Handoff } from '../shared/popup-message';
 import { RelayClient, type RelayState, type WebSocketLike } from './relay';
-import type { SessionStore } from './store';
+import type { SessionStore } from './session-store';
 
 /**
  * The component frame's behaviour, free of React and of the DOM so that it can be unit-tested:
@@ -323,7 +323,7 @@ export class FrameController {
     return true;
   }
 
-  private acceptSession(session: ComponentSessionT, cause: 'login' | 'refresh', handoff: FrameHandoff | null = null): void {
+  private acceptSession(session: ComponentSessionT, cause: 'login' | 'refresh', handoff: Handoff | null = null): void {
     if (!this.initialized || this.disposed) return;
     if (this.state.session?.token.value === session.token.value) {
       if (this.state.busy) this.update({ busy: null });

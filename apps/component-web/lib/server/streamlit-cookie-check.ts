@@ -1,4 +1,4 @@
-import { AUTH_COOKIE_PATH, FRAME_COOKIE_PATH } from './routes';
+import { AUTH_COOKIE_PATH, FRAME_COOKIE_PATH } from '../shared/routes';
 
 /**
  * Does any cookie of component-web also ride on Streamlit's requests? Cookies ignore ports: a
@@ -6,7 +6,7 @@ import { AUTH_COOKIE_PATH, FRAME_COOKIE_PATH } from './routes';
  * :4010 too — on every WebSocket handshake of `/_stcore/stream`. Streamlit's server (uvicorn +
  * `websockets`) refuses a handshake with a header line over 8,192 bytes, and the page stays blank.
  * The SDK's session cookie holds the access, ID and refresh tokens: 5–13 KB with a big provider
- * token. component-web scopes its cookies to its own paths (lib/auth0.ts); this check says when a
+ * token. component-web scopes its cookies to its own paths (lib/server/auth0.ts); this check says when a
  * setting (or a change) would bring them back to Streamlit's paths. Plain module, no Next.js:
  * the launcher (`npm start`) imports it.
  */
