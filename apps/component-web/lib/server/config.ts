@@ -167,9 +167,9 @@ const CSP_WILDCARD = /^([a-z][a-z0-9+.-]*:)\/\/(\*\.)?[A-Za-z0-9.-]+(:(\d+|\*))?
 /**
  * Origins from a space- or comma-separated list of `variable` (duplicates dropped). Anything that
  * is not an origin of one of `protocols` throws a ConfigError naming the variable and the item;
- * a CSP wildcard (`http://localhost:*`) only when `wildcards` allows it (`where`: why not, for the message).
+ * a CSP wildcard (`http://localhost:*`) only when `wildcards` allows it.
  */
-export function parseOrigins(list: string, protocols: string[], variable = 'origins', { wildcards = false, where = '' } = {}): string[] {
+export function parseOrigins(list: string, protocols: string[], variable = 'origins', { wildcards = false } = {}): string[] {
   const out: string[] = [];
   const expected = `${protocols.map((p) => `${p}//`).join(' or ')}host[:port]`;
   for (const item of list.split(/[\s,]+/)) {
@@ -177,7 +177,7 @@ export function parseOrigins(list: string, protocols: string[], variable = 'orig
     let origin: string;
     if (item.includes('*')) {
       const match = CSP_WILDCARD.exec(item);
-      if (!wildcards) throw new ConfigError(variable, `${variable} must list each origin exactly${where} (${expected}); "${item}" is a wildcard`);
+      if (!wildcards) throw new ConfigError(variable, `${variable} must list each origin exactly (${expected}); "${item}" is a wildcard`);
       if (!match || !protocols.includes(match[1])) throw new ConfigError(variable, `${variable}: "${item}" is not an origin or a wildcard of one (${expected})`);
       origin = item.replace(/\/$/, '');
     } else {
@@ -263,11 +263,12 @@ function settingsOf(e: ParsedEnv): ComponentWebSettings {
   const domain = e.AUTH0_DOMAIN ?? `http://localhost:${e.DEV_IDP_PORT ?? 4400}`;
   const appBaseUrl = (e.APP_BASE_URL ?? `http://localhost:${e.COMPONENT_WEB_PORT ?? 3001}`).replace(/\/+$/, '');
   const clientSecret = e.AUTH0_CLIENT_SECRET ?? 'component-web-dev-secret';
-  const streamlitOrigins = parseOrigins(e.STREAMLIT_ORIGINS ?? `http://localhost:${streamlitPort} http://127.0.0.1:${streamlitPort}`, ['http:', 'https:'], 'STREAMLIT_ORIGINS', {
-    wildcards: !production,
-    where: ' in production (AUTH_BUS_ENV=production)',
-  });
+  const streamlitList = e.STREAMLIT_ORIGINS ?? `http://localhost:${streamlitPort} http://127.0.0.1:${streamlitPort}`;
   if (production) {
+    const wildcard = streamlitList.split(/[\s,]+/).find((o) => o.includes('*'));
+    if (wildcard) {
+      throw new ConfigError('STREAMLIT_ORIGINS', `STREAMLIT_ORIGINS must list the Streamlit origins explicitly in production (AUTH_BUS_ENV=production); "${wildcard}" is a wildcard`);
+    }
     if (!e.AUTH0_SECRET) {
       throw new ConfigError('AUTH0_SECRET', 'AUTH0_SECRET must be set in production (AUTH_BUS_ENV=production): a random 32-byte hex key shared by every component-web replica (openssl rand -hex 32)');
     }
@@ -275,6 +276,7 @@ function settingsOf(e: ParsedEnv): ComponentWebSettings {
       throw new ConfigError('AUTH0_CLIENT_SECRET', 'AUTH0_CLIENT_SECRET is the development default; set the client secret of your identity provider (AUTH_BUS_ENV=production)');
     }
   }
+  const streamlitOrigins = parseOrigins(streamlitList, ['http:', 'https:'], 'STREAMLIT_ORIGINS', { wildcards: !production });
   return {
     domain,
     issuerOrigin: toOrigin(domain),
