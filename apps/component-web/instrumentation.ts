@@ -1,13 +1,13 @@
 /**
  * Runs once when the server starts (Next.js instrumentation): a configuration that cannot work
- * (lib/config.ts — e.g. a wildcard in STREAMLIT_ORIGINS or a development secret with
+ * (lib/server/config.ts — e.g. a wildcard in STREAMLIT_ORIGINS or a development secret with
  * AUTH_BUS_ENV=production) stops component-web at start, with the variable to change, instead of
  * failing the first request. It also warns when a cookie of component-web would reach
- * Streamlit's WebSocket (lib/streamlit-cookie-check.ts).
+ * Streamlit's WebSocket (lib/server/streamlit-cookie-check.ts).
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { loadConfig, ConfigError } = await import('./lib/config');
+  const { loadConfig, ConfigError } = await import('./lib/server/config');
   try {
     loadConfig();
   } catch (err) {
@@ -16,6 +16,6 @@ export async function register(): Promise<void> {
     process.exit(1);
   }
   // would any of our cookies ride on Streamlit's WebSocket handshake? (issue 14)
-  const { streamlitCookieCheck } = await import('./lib/streamlit-cookie-check');
+  const { streamlitCookieCheck } = await import('./lib/server/streamlit-cookie-check');
   for (const line of streamlitCookieCheck()) console.warn(line);
 }

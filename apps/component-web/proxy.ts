@@ -1,10 +1,10 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { auth0 } from './lib/auth0';
-import { config as componentWebConfig } from './lib/config';
-import { buildCsp, createNonce } from './lib/csp';
-import { legacyRootCookieDeletions } from './lib/legacy-cookies';
-import { serverOnlyLoginRequest } from './lib/login-request';
-import { FRAME_PATH, SELF_CSP_PATHS } from './lib/routes';
+import { auth0 } from './lib/server/auth0';
+import { config as componentWebConfig } from './lib/server/config';
+import { buildCsp, createNonce } from './lib/server/csp';
+import { legacyRootCookieDeletions } from './lib/server/legacy-cookies';
+import { serverOnlyLoginRequest } from './lib/server/login-request';
+import { FRAME_PATH, SELF_CSP_PATHS } from './lib/shared/routes';
 
 /**
  * Next.js 16 proxy (formerly middleware): mounts the @auth0/nextjs-auth0 routes under `/auth/*`

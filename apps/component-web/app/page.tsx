@@ -1,4 +1,4 @@
-import { FRAME_PATH } from '../lib/routes';
+import { FRAME_PATH } from '../lib/shared/routes';
 
 export const dynamic = 'force-dynamic';
 

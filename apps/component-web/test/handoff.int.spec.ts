@@ -226,8 +226,10 @@ describe('login hand-off across two component-web processes, bound to the browse
       expect(refusal).toMatch(/^refused/);
       // carol: a ~7 KB access token — the SDK session is ~11 KB, over the 10 KiB that Chromium
       // allows partitioned cookies per frame site: the frame's cookie must not hold the tokens
+      const servedBefore = balancer.served.length;
       const login = await logIn('carol@example.com', 'carol-password');
-      await waitFor(() => balancer.served.filter((s) => s.path === '/api/session/adopt').at(-1)?.status === 204 || undefined, { what: 'the adopt' });
+      // carol's adopt (not an earlier test's): the reload must not overtake it
+      await waitFor(() => balancer.served.slice(servedBefore).find((s) => s.path === '/api/session/adopt' && s.status === 204), { what: 'the adopt' });
       // reload: a new Streamlit session that knows nobody; the frame restores alice from its cookie
       await loadHost();
       const mount = await waitFor(async () => (await statusEvents()).find((e) => e.data.cause === 'mount'), { what: 'the mount event', timeout: 15_000 });

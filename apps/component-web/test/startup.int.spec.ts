@@ -32,6 +32,11 @@ describe('component-web start-up', () => {
     expect(await refusal({ ...PRODUCTION, AUTH0_CLIENT_SECRET: 'component-web-dev-secret' })).toMatch(/refusing to start: AUTH0_CLIENT_SECRET is the development default/);
   });
 
+  it('refuses to start with a value that cannot work, naming the variable (development too)', async () => {
+    expect(await refusal({ RELAY_ORIGINS: 'ws://localhost:8888 http://localhost:8888' })).toMatch(/refusing to start: RELAY_ORIGINS: "http:\/\/localhost:8888" is not an origin/);
+    expect(await refusal({ ...PRODUCTION, AUTH_BUS_ENV: 'prod' })).toMatch(/refusing to start: AUTH_BUS_ENV must be development or production/);
+  });
+
   it('says once that the development provider runs over plain HTTP, instead of the SDK warning per client', async () => {
     const web = await ComponentWebHarness.start({ auth0Domain: 'http://localhost:4400' });
     try {

@@ -6,7 +6,7 @@ import { Streamlit, type RenderData } from 'streamlit-component-lib/dist/streaml
 import { FrameController, type FrameState, type FrameUrls } from '../../lib/frame/controller';
 import { formatRemaining } from '../../lib/frame/format';
 import type { WebSocketLike } from '../../lib/frame/relay';
-import { browserStore, memoryStore, type SessionStore } from '../../lib/frame/store';
+import { browserStore, memoryStore, type SessionStore } from '../../lib/frame/session-store';
 
 interface FrameProps {
   urls: Omit<FrameUrls, 'popupFeatures'>;

@@ -1,5 +1,5 @@
 import { headers } from 'next/headers';
-import { config } from '../../lib/config';
+import { config } from '../../lib/server/config';
 import {
   LOGIN_PATH,
   LOGOUT_PATH,
@@ -11,7 +11,7 @@ import {
   REFRESH_PATH,
   ADOPT_PATH,
   FORGET_PATH,
-} from '../../lib/routes';
+} from '../../lib/shared/routes';
 import { Frame } from './frame';
 
 // Rendered per request: the CSP nonce is per request, and the URLs come from run-time config.

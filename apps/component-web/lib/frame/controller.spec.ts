@@ -1,7 +1,7 @@
 import { POPUP_MESSAGE_SOURCE, type ComponentEventValue } from '@auth-bus/contracts';
 import { FrameController, type FrameDeps, type WindowLike } from './controller';
 import { FakeSocket, FakeTimers, sessionFor } from './fakes';
-import { memoryStore } from './store';
+import { memoryStore } from './session-store';
 
 const ORIGIN = 'http://localhost:3001';
 const ALL = ['onStatusUpdate', 'onActionResult', 'onError'];

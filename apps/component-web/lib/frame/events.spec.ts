@@ -1,5 +1,6 @@
+import { sessionFor } from './fakes';
 import type { ComponentEventValue } from '@auth-bus/contracts';
-import { EventSender } from './events';
+import { EventSender, mountStatusCause } from './events';
 
 describe('EventSender', () => {
   it('sends only allowed names, with an increasing seq', () => {
@@ -25,5 +26,18 @@ describe('EventSender', () => {
     expect(events.emit('onStatusUpdate', { user: null, token: null, cause: 'bogus' })).toBe(false);
     warn.mockRestore();
     expect(sent).toEqual([]);
+  });
+});
+
+describe('mountStatusCause', () => {
+  const session = sessionFor(1_700_000_000_000);
+  it('tells the host at mount only when what it believes differs from what the frame has', () => {
+    expect(mountStatusCause(session, { loggedIn: false }, false)).toBe('mount');
+    expect(mountStatusCause(session, { loggedIn: true, tokenValue: 'other' }, false)).toBe('mount');
+    expect(mountStatusCause(session, { loggedIn: true, tokenValue: session.token.value }, false)).toBeNull();
+    expect(mountStatusCause(session, { loggedIn: true }, false)).toBeNull();
+    expect(mountStatusCause(null, { loggedIn: true, tokenValue: 'old' }, false)).toBe('mount');
+    expect(mountStatusCause(null, { loggedIn: true, tokenValue: 'old' }, true)).toBe('expired');
+    expect(mountStatusCause(null, { loggedIn: false }, true)).toBeNull();
   });
 });

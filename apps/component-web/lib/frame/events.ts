@@ -1,5 +1,7 @@
-import { ComponentEventValue } from '@auth-bus/contracts';
-import type { EventName } from './args';
+import { ComponentEventValue, type ComponentSession } from '@auth-bus/contracts';
+import type { EventName, hostView } from './args';
+
+export type StatusCause = 'login' | 'logout' | 'refresh' | 'mount' | 'expired';
 
 /**
  * Sends `{name, data, seq}` to the Streamlit host with `Streamlit.setComponentValue`, but only
@@ -43,4 +45,25 @@ export class EventSender {
     this.setComponentValue(parsed.data);
     return true;
   }
+
+  /** `onStatusUpdate`: the session (or `null`s) and why. */
+  status(session: ComponentSession | null, cause: StatusCause): boolean {
+    return this.emit('onStatusUpdate', { user: session?.user ?? null, token: session?.token ?? null, cause });
+  }
+
+  /** `onError`: a code and a short message. */
+  error(code: string, message: string): boolean {
+    return this.emit('onError', { code, message: message.slice(0, 500) });
+  }
+}
+
+/**
+ * At mount the host hears of the session only when what it believes (`initial_state`) differs
+ * from what the frame has: the frame has a session the host does not know, or the host believes
+ * in one the frame no longer has. Null: nothing to say.
+ */
+export function mountStatusCause(session: ComponentSession | null, host: ReturnType<typeof hostView>, expiredOnLoad: boolean): StatusCause | null {
+  if (session) return !host.loggedIn || (host.tokenValue !== undefined && host.tokenValue !== session.token.value) ? 'mount' : null;
+  if (host.loggedIn) return expiredOnLoad ? 'expired' : 'mount';
+  return null;
 }

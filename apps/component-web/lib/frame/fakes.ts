@@ -1,4 +1,5 @@
 import type { ComponentSession } from '@auth-bus/contracts';
+import type { Clock } from './clock';
 import type { WebSocketLike } from './relay';
 
 /** Test doubles for the frame's unit tests (not used by the app). */
@@ -72,6 +73,11 @@ export class FakeTimers {
       next[1].fn();
     }
     this.now = end;
+  }
+
+  /** The same timers as a `Clock` for the frame's modules. */
+  get clock(): Clock {
+    return { now: () => this.now, setTimeout: this.setTimeout, clearTimeout: this.clearTimeout };
   }
 
   get pending(): number {

@@ -1,5 +1,4 @@
-import { popupPage, popupResponse } from '../../../lib/popup-page';
-import { LOGOUT_OUTCOME } from '../../../lib/popup-messages';
+import { LOGOUT_OUTCOME, popupPage, popupResponse } from '../../../lib/server/popup-page';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,9 +1,10 @@
 import type { SessionData } from '@auth0/nextjs-auth0/types';
 import { NextResponse, type NextRequest } from 'next/server';
-import { config } from '../../../../lib/config';
-import { writeFrameSession } from '../../../../lib/frame-cookie';
-import { isFrameRequest } from '../../../../lib/frame-session';
-import { HANDOFF_MAX_SEALED_CHARS, HandoffError, openHandoff } from '../../../../lib/handoff';
+import { auth0Frame } from '../../../../lib/server/auth0';
+import { config } from '../../../../lib/server/config';
+import { writeFrameSession } from '../../../../lib/server/frame-cookie';
+import { isFrameRequest } from '../../../../lib/server/frame-request';
+import { HANDOFF_MAX_SEALED_CHARS, HandoffError, openHandoff } from '../../../../lib/server/handoff-seal';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,8 +15,8 @@ function refuse(status: number, code: string, message: string): Response {
 }
 
 /**
- * The frame adopts the session its login popup just created (see lib/frame-session.ts and
- * lib/handoff.ts): it presents the popup's one-time secret and sealed session — which only that
+ * The frame adopts the session its login popup just created (see lib/server/frame-cookie.ts
+ * and lib/server/handoff-seal.ts): it presents the popup's one-time secret and sealed session — which only that
  * popup/frame pair ever held; the access token alone is not enough — and gets the session as its
  * partitioned cookie `__cwf`. Works on any replica that shares AUTH0_SECRET.
  */
@@ -40,6 +41,6 @@ export async function POST(request: NextRequest): Promise<Response> {
     return refuse(403, 'FORBIDDEN', 'Nothing to adopt: the login hand-off is missing, expired or not yours');
   }
   const response = new NextResponse(null, { status: 204, headers: NO_STORE });
-  await writeFrameSession(request, response, session);
+  await writeFrameSession(auth0Frame, request, response, session);
   return response;
 }

@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { FRAME_SESSION_COOKIE } from '../../../../lib/auth0';
-import { config } from '../../../../lib/config';
-import { FRAME_COOKIE_ATTRIBUTES, isFrameRequest, sessionCookies } from '../../../../lib/frame-session';
+import { config } from '../../../../lib/server/config';
+import { clearFrameSession } from '../../../../lib/server/frame-cookie';
+import { isFrameRequest } from '../../../../lib/server/frame-request';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,7 +11,6 @@ export async function POST(request: NextRequest): Promise<Response> {
     return Response.json({ error: { code: 'FORBIDDEN', message: 'Only the component frame may do this' } }, { status: 403 });
   }
   const response = new NextResponse(null, { status: 204, headers: { 'cache-control': 'no-store' } });
-  const names = new Set([FRAME_SESSION_COOKIE, ...sessionCookies(request.cookies.getAll(), FRAME_SESSION_COOKIE).map((c) => c.name)]);
-  for (const name of names) response.cookies.set({ name, value: '', maxAge: 0, ...FRAME_COOKIE_ATTRIBUTES });
+  clearFrameSession(request, response);
   return response;
 }

@@ -1,9 +1,9 @@
 import { NextRequest, NextResponse } from 'next/server';
-import { auth0Frame, FRAME_SESSION_COOKIE } from '../../../../lib/auth0';
-import { config } from '../../../../lib/config';
-import { writeFrameSession } from '../../../../lib/frame-cookie';
-import { isFrameRequest, sessionCookies } from '../../../../lib/frame-session';
-import { toComponentSession } from '../../../../lib/session';
+import { auth0Frame } from '../../../../lib/server/auth0';
+import { config } from '../../../../lib/server/config';
+import { FRAME_SESSION_COOKIE, sessionCookies, writeFrameSession } from '../../../../lib/server/frame-cookie';
+import { isFrameRequest } from '../../../../lib/server/frame-request';
+import { toComponentSession } from '../../../../lib/server/sdk-session';
 
 export const dynamic = 'force-dynamic';
 
@@ -28,7 +28,7 @@ function withCookies(request: NextRequest, carrier: NextResponse): NextRequest {
 /**
  * Silent refresh for the frame: the SDK's `getAccessToken({ refresh: true })` (refresh-token
  * grant at the provider) on the frame's partitioned copy of the session (`__cwf`, see
- * lib/frame-session.ts). Answers with a fresh `ComponentSession`; 401 when there is no session.
+ * lib/server/frame-cookie.ts). Answers with a fresh `ComponentSession`; 401 when there is no session.
  *
  * `?restore=1`: the frame's page loaded with nothing in its own storage — refused, as Chromium
  * does for a frame on another site than the Streamlit page, or just empty — and asks for the
@@ -45,7 +45,7 @@ export async function POST(request: NextRequest): Promise<Response> {
   }
   const carrier = new NextResponse(null);
   try {
-    // (the frame's cookie holds no access token — lib/frame-cookie.ts — so this always refreshes)
+    // (the frame's cookie holds no access token — lib/server/frame-cookie.ts — so this always refreshes)
     const fresh = await auth0Frame.getAccessToken(request, carrier, { refresh: true });
     const stored = await auth0Frame.getSession(withCookies(request, carrier));
     const session = toComponentSession(
@@ -56,7 +56,7 @@ export async function POST(request: NextRequest): Promise<Response> {
     );
     if (!session) return error(401, 'UNAUTHENTICATED', 'Session expired — log in again', 'missing');
     const response = NextResponse.json(session, { headers: NO_STORE });
-    await writeFrameSession(request, response, stored!);
+    await writeFrameSession(auth0Frame, request, response, stored!);
     return response;
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'unknown';

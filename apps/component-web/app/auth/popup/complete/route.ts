@@ -1,13 +1,12 @@
-import { auth0 } from '../../../../lib/auth0';
-import { config } from '../../../../lib/config';
-import { popupPage, popupResponse } from '../../../../lib/popup-page';
-import { loginOutcomeWithHandoff } from '../../../../lib/popup-messages';
+import { auth0 } from '../../../../lib/server/auth0';
+import { config } from '../../../../lib/server/config';
+import { loginOutcomeWithHandoff, popupPage, popupResponse } from '../../../../lib/server/popup-page';
 
 export const dynamic = 'force-dynamic';
 
 /**
  * The login popup's hand-off page for a session that already exists (the callback normally
- * answers with this page itself, see lib/auth0.ts): reads the SDK session (user, access token,
+ * answers with this page itself, see lib/server/auth0.ts): reads the SDK session (user, access token,
  * ID token, expiry) and posts it, with the frame's sealed hand-off, to the frame.
  */
 export async function GET(request: Request): Promise<Response> {

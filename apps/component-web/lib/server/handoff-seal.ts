@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Handoff } from '../shared/popup-message';
 
 /**
- * The login hand-off from the popup to the frame (see lib/frame-session.ts for why there is one),
+ * The login hand-off from the popup to the frame (see lib/server/frame-cookie.ts for why there is one),
  * with no state in any component-web process (issue 18) and bound to the browser that logged in
  * (issue 13.8).
  *
@@ -37,14 +38,6 @@ export class HandoffError extends Error {
     super(`login hand-off refused: ${code}`);
     this.name = 'HandoffError';
   }
-}
-
-/** What the popup passes to the frame next to the session. */
-export interface Handoff {
-  /** Random, 32 bytes, base64url: proves the adopting request comes from this popup's frame. */
-  secret: string;
-  /** `h1.<base64url(iv | tag | ciphertext)>` */
-  sealed: string;
 }
 
 function key(appSecret: string): Buffer {

@@ -1,14 +1,14 @@
 import { Auth0Client } from '@auth0/nextjs-auth0/server';
 import { NextResponse } from 'next/server';
 import { config } from './config';
-import { POPUP_HEADERS, popupPage } from './popup-page';
-import { loginOutcomeWithHandoff } from './popup-messages';
-import { AUTH_COOKIE_PATH, FRAME_COOKIE_PATH, POPUP_COMPLETE_PATH } from './routes';
+import { AUTH_COOKIE_PATH, FRAME_COOKIE_PATH, POPUP_COMPLETE_PATH } from '../shared/routes';
+import { FRAME_SESSION_COOKIE } from './frame-cookie';
+import { loginOutcomeWithHandoff, POPUP_HEADERS, popupPage } from './popup-page';
 
 /**
  * The one `@auth0/nextjs-auth0` v4 client of component-web. It mounts `/auth/login`,
  * `/auth/callback`, `/auth/logout` (through `proxy.ts`) against dev-idp by default, or against a
- * real Auth0 tenant when AUTH0_DOMAIN & co. say so (see lib/config.ts).
+ * real Auth0 tenant when AUTH0_DOMAIN & co. say so (see lib/server/config.ts).
  *
  * Cookie paths (issue 14): cookies ignore ports, so a cookie of `localhost` with path `/` also
  * rides on every request to Streamlit on `localhost:4010` — its WebSocket handshake included,
@@ -53,7 +53,7 @@ const shared = {
  * The SDK warns "allowInsecureRequests is enabled in a production environment" from every client
  * it builds (two clients, in the proxy's and the routes' bundles: four times per start), because
  * `next start` always runs with NODE_ENV=production. The switch is only ever on for a plain-HTTP
- * provider on this machine (lib/config.ts), so that one warning is dropped and component-web says
+ * provider on this machine (lib/server/config.ts), so that one warning is dropped and component-web says
  * it once per process, in its own words.
  */
 function quietInsecureWarning<T>(build: () => T): T {
@@ -82,7 +82,7 @@ export const auth0 = quietInsecureWarning(
       ...shared,
       session: { cookie: { ...sessionCookie, path: AUTH_COOKIE_PATH } },
       // The callback answers with the popup's hand-off page itself (no second round trip): it
-      // posts the session — or the failure — and the frame's sealed hand-off (lib/handoff.ts) to
+      // posts the session — or the failure — and the frame's sealed hand-off (lib/server/handoff-seal.ts) to
       // the frame, and closes. Nothing is kept in this process.
       async onCallback(error, _ctx, session) {
         if (error) console.warn(`[component-web] login callback failed: ${error.code ?? error.name}`);
@@ -91,9 +91,6 @@ export const auth0 = quietInsecureWarning(
       },
     }),
 );
-
-/** Name of the frame's own (partitioned) copy of the session cookie; see lib/frame-session.ts. */
-export const FRAME_SESSION_COOKIE = '__cwf';
 
 /**
  * The same client reading and writing the frame's copy of the session (cookie `__cwf`, set

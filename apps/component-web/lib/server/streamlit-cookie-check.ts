@@ -1,4 +1,5 @@
-import { AUTH_COOKIE_PATH, FRAME_COOKIE_PATH } from './routes';
+import { AUTH_COOKIE_PATH, FRAME_COOKIE_PATH } from '../shared/routes';
+import { readSettings, type Env } from './config';
 
 /**
  * Does any cookie of component-web also ride on Streamlit's requests? Cookies ignore ports: a
@@ -6,9 +7,9 @@ import { AUTH_COOKIE_PATH, FRAME_COOKIE_PATH } from './routes';
  * :4010 too — on every WebSocket handshake of `/_stcore/stream`. Streamlit's server (uvicorn +
  * `websockets`) refuses a handshake with a header line over 8,192 bytes, and the page stays blank.
  * The SDK's session cookie holds the access, ID and refresh tokens: 5–13 KB with a big provider
- * token. component-web scopes its cookies to its own paths (lib/auth0.ts); this check says when a
+ * token. component-web scopes its cookies to its own paths (lib/server/auth0.ts); this check says when a
  * setting (or a change) would bring them back to Streamlit's paths. Plain module, no Next.js:
- * the launcher (`npm start`) imports it.
+ * instrumentation.ts runs it at start.
  */
 
 /** Streamlit's (uvicorn + websockets) limit for one request header line, the `Cookie:` line included. */
@@ -30,8 +31,6 @@ export interface StreamlitCookieWarning {
   streamlitUrl: string;
   message: string;
 }
-
-type Env = Record<string, string | undefined>;
 
 /** The cookies component-web sets (SDK session and transaction cookies, the frame's copy). */
 export function componentWebCookies(env: Env = process.env): ComponentWebCookie[] {
@@ -104,15 +103,13 @@ export function streamlitCookieWarnings(options: {
 }
 
 /**
- * The check `npm start` runs: component-web's cookies (from the environment it is started with)
- * against the Streamlit URLs (STREAMLIT_ORIGINS, or the local default). Returns the lines to print.
+ * The check run at start: component-web's cookies (from the environment it is started with)
+ * against the Streamlit URLs (STREAMLIT_ORIGINS, or the local default; read by lib/server/config.ts).
+ * Returns the lines to print.
  */
 export function streamlitCookieCheck(env: Env = process.env): string[] {
-  const streamlitPort = /^\d+$/.test(env.STREAMLIT_PORT ?? '') ? env.STREAMLIT_PORT : '4010';
-  const webPort = /^\d+$/.test(env.COMPONENT_WEB_PORT ?? '') ? env.COMPONENT_WEB_PORT : '3001';
-  const streamlitUrls = (env.STREAMLIT_ORIGINS?.trim() || `http://localhost:${streamlitPort} http://127.0.0.1:${streamlitPort}`)
-    .split(/[\s,]+/)
-    .filter((o) => o && !o.includes('*'));
-  const appBaseUrl = env.APP_BASE_URL?.trim() || `http://localhost:${webPort}`;
-  return streamlitCookieWarnings({ appBaseUrl, streamlitUrls, cookies: componentWebCookies(env) }).map((w) => `[component-web] warning: ${w.message}`);
+  const settings = readSettings(env);
+  // (a development wildcard such as http://localhost:* names no host to check)
+  const streamlitUrls = settings.streamlitOrigins.filter((o) => !o.includes('*'));
+  return streamlitCookieWarnings({ appBaseUrl: settings.appBaseUrl, streamlitUrls, cookies: componentWebCookies(env) }).map((w) => `[component-web] warning: ${w.message}`);
 }

@@ -1,4 +1,4 @@
-import { toComponentSession } from './session';
+import { toComponentSession } from './sdk-session';
 
 describe('toComponentSession', () => {
   it('hands over user, access token, ID token and expiry — never the refresh token', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { PopupMessage } from '@auth-bus/contracts';
-import type { Handoff } from './handoff';
+import { errorMessage, LOGOUT_MESSAGE, loginMessage, type PopupMessageWithHandoff } from '../shared/popup-message';
+import { sealHandoff } from './handoff-seal';
+import { toComponentSession, type SdkSessionLike } from './sdk-session';
 
 /**
  * The tiny HTML page that ends a popup flow: it posts one `PopupMessage` to `window.opener`
@@ -48,17 +49,55 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export interface PopupPageOptions {
+/** What a popup page says: the message for the frame, and the text for a human. */
+export interface PopupOutcome {
   /**
-   * The message; a login's carries the frame's one-time hand-off (lib/handoff.ts) next to the
-   * contract's fields — it travels only in this postMessage to the popup's own origin.
+   * The message; a login's carries the frame's one-time hand-off (lib/server/handoff-seal.ts) next
+   * to the contract's fields — it travels only in this postMessage to the popup's own origin.
    */
-  message: PopupMessage & { handoff?: Handoff };
+  message: PopupMessageWithHandoff;
   title: string;
   text: string;
+  /** The access token handed over (login only). */
+  accessToken?: string;
 }
 
-export function popupPage({ message, title, text }: PopupPageOptions): string {
+const ERROR_TEXT: Record<string, string> = {
+  authorization_error: 'The identity provider refused the login.',
+  missing_state: 'The login could not be completed (missing state). Please try again.',
+  invalid_state: 'The login took too long or was started elsewhere. Please try again.',
+};
+
+/** What the login popup tells the frame, from an SDK session or an error code. */
+export function loginOutcome(sdkSession: SdkSessionLike | null, errorCode?: string | null): PopupOutcome {
+  const session = errorCode ? null : toComponentSession(sdkSession);
+  if (session) {
+    return {
+      message: loginMessage(session),
+      title: 'Logged in',
+      text: `Logged in${session.user.name ? ` as ${session.user.name}` : ''}.`,
+      accessToken: session.token.value,
+    };
+  }
+  const why = errorCode
+    ? (ERROR_TEXT[errorCode] ?? 'The login failed. Please try again.')
+    : 'No login session was found. Please try again.';
+  return { message: errorMessage(why), title: 'Login failed', text: why };
+}
+
+/**
+ * The login outcome with the frame's hand-off attached: the full SDK session (refresh token
+ * included), sealed with a key derived from AUTH0_SECRET, plus its one-time secret.
+ */
+export function loginOutcomeWithHandoff(sdkSession: (SdkSessionLike & object) | null, errorCode: string | null, appSecret: string): PopupOutcome {
+  const outcome = loginOutcome(sdkSession, errorCode);
+  if (!outcome.accessToken || !sdkSession || outcome.message.kind !== 'login') return outcome;
+  return { ...outcome, message: { ...outcome.message, handoff: sealHandoff(sdkSession, appSecret) } };
+}
+
+export const LOGOUT_OUTCOME: PopupOutcome = { message: LOGOUT_MESSAGE, title: 'Logged out', text: 'You are logged out.' };
+
+export function popupPage({ message, title, text }: Pick<PopupOutcome, 'message' | 'title' | 'text'>): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta name="referrer" content="no-referrer"><link rel="icon" href="data:,"><title>${escapeHtml(title)}</title>

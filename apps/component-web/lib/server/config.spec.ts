@@ -61,9 +61,43 @@ describe('component-web config', () => {
     expect(tenant).toMatchObject({ allowInsecureRequests: false, issuerOrigin: 'https://tenant.eu.auth0.com' });
   });
 
-  it('parses origin lists, dropping what is not an origin of the right kind', () => {
-    expect(parseOrigins('http://a:1 https://b/path, ftp://c nonsense http://a:1', ['http:', 'https:'])).toEqual(['http://a:1', 'https://b']);
-    expect(parseOrigins('ws://r:8888 http://x', ['ws:', 'wss:'])).toEqual(['ws://r:8888']);
+  it('parses origin lists, refusing — by name — anything that is not an origin of the right kind', () => {
+    expect(parseOrigins('http://a:1 https://b/, http://a:1', ['http:', 'https:'], 'STREAMLIT_ORIGINS')).toEqual(['http://a:1', 'https://b']);
+    expect(parseOrigins('ws://r:8888 wss://r', ['ws:', 'wss:'], 'RELAY_ORIGINS')).toEqual(['ws://r:8888', 'wss://r']);
+    const refusal = (list: string, protocols: string[], options?: { wildcards?: boolean }) => {
+      try {
+        parseOrigins(list, protocols, 'STREAMLIT_ORIGINS', options);
+      } catch (err) {
+        return err instanceof ConfigError ? `${err.variable}: ${err.message}` : `other: ${String(err)}`;
+      }
+      return 'accepted';
+    };
+    expect(refusal('http://a:1 nonsense', ['http:'])).toBe('STREAMLIT_ORIGINS: STREAMLIT_ORIGINS: "nonsense" is not an origin (http://host[:port])');
+    expect(refusal('ftp://c', ['http:', 'https:'])).toMatch(/^STREAMLIT_ORIGINS: .*"ftp:\/\/c" is not an origin/);
+    expect(refusal('https://b/path', ['https:'])).toMatch(/"https:\/\/b\/path" is not an origin \(expected "https:\/\/b"\)/);
+    expect(refusal('http://localhost:*', ['http:'])).toMatch(/^STREAMLIT_ORIGINS: .*"http:\/\/localhost:\*" is a wildcard/);
+    expect(refusal('http://localhost:* https://*.example.com', ['http:', 'https:'], { wildcards: true })).toBe('accepted');
+    expect(refusal('ws://*.example.com', ['http:'], { wildcards: true })).toMatch(/is not an origin or a wildcard of one/);
+  });
+
+  it('refuses at start, naming the variable, a value that cannot work', () => {
+    const refusal = (env: Record<string, string | undefined>) => {
+      try {
+        loadConfig({ COMPONENT_WEB_DATA_DIR: dir, ...env });
+      } catch (err) {
+        return err instanceof ConfigError ? `${err.variable}: ${err.message}` : `other: ${String(err)}`;
+      }
+      return 'accepted';
+    };
+    expect(refusal({ COMPONENT_WEB_PORT: '30o1' })).toBe('COMPONENT_WEB_PORT: COMPONENT_WEB_PORT must be a port number (got "30o1")');
+    expect(refusal({ RELAY_PORT: '70000' })).toMatch(/^RELAY_PORT: RELAY_PORT must be a port number \(1–65535\)/);
+    expect(refusal({ APP_BASE_URL: 'localhost:3001' })).toMatch(/^APP_BASE_URL: APP_BASE_URL must be an http\(s\) URL/);
+    expect(refusal({ AUTH0_DOMAIN: 'not a domain' })).toMatch(/^AUTH0_DOMAIN: /);
+    expect(refusal({ RELAY_ORIGINS: 'http://localhost:8888' })).toMatch(/^RELAY_ORIGINS: .*"http:\/\/localhost:8888" is not an origin \(ws:\/\/ or wss:\/\/host\[:port\]\)/);
+    expect(refusal({ STREAMLIT_ORIGINS: 'http://localhost:4010 localhost:8501' })).toMatch(/^STREAMLIT_ORIGINS: /);
+    expect(refusal({ AUTH_BUS_ENV: 'prod' })).toMatch(/^AUTH_BUS_ENV: AUTH_BUS_ENV must be development or production \(got "prod"\)/);
+    // empty means unset; case and blanks do not matter
+    expect(refusal({ COMPONENT_WEB_PORT: '', APP_BASE_URL: '  ', AUTH_BUS_ENV: 'Development' })).toBe('accepted');
   });
 
   it('lets any local Streamlit port frame the component in development, only the listed origins in production', () => {
@@ -78,7 +112,7 @@ describe('component-web config', () => {
       AUTH0_SECRET: 'ef'.repeat(32),
       AUTH0_CLIENT_SECRET: 'tenant-secret',
     };
-    expect(loadConfig({ ...prodEnv, NODE_ENV: 'development', AUTH_BUS_ENV: 'dev' }).production).toBe(false);
+    expect(loadConfig({ ...prodEnv, NODE_ENV: 'development', AUTH_BUS_ENV: 'development' }).production).toBe(false);
     const prod = loadConfig(prodEnv);
     expect(prod.frameAncestors).toEqual(['https://apps.example.com']);
   });
@@ -97,6 +131,7 @@ describe('component-web config', () => {
     expect(refusal({ ...prodEnv, AUTH0_SECRET: undefined, COMPONENT_WEB_DATA_DIR: dir })).toMatch(/^AUTH0_SECRET: AUTH0_SECRET must be set/);
     expect(refusal({ ...prodEnv, AUTH0_CLIENT_SECRET: undefined })).toMatch(/^AUTH0_CLIENT_SECRET: .*development default/);
     expect(refusal({ ...prodEnv, AUTH0_CLIENT_SECRET: 'component-web-dev-secret' })).toMatch(/^AUTH0_CLIENT_SECRET:/);
+    expect(refusal({ ...prodEnv, AUTH0_CLIENT_SECRET: 'my-client-dev-secret' })).toMatch(/^AUTH0_CLIENT_SECRET:/); // the rule every part applies
     expect(refusal(prodEnv)).toBe('accepted');
     // development keeps working with every default
     expect(refusal({ COMPONENT_WEB_DATA_DIR: dir, STREAMLIT_ORIGINS: 'http://localhost:*' })).toBe('accepted');

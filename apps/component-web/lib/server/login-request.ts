@@ -1,5 +1,5 @@
 import { NextRequest } from 'next/server';
-import { LOGIN_PATH, POPUP_COMPLETE_PATH } from './routes';
+import { LOGIN_PATH, POPUP_COMPLETE_PATH } from '../shared/routes';
 
 /**
  * The SDK forwards every query parameter of `/auth/login` to the provider's authorization

@@ -1,13 +1,6 @@
-import { isFrameRequest, renameSessionCookie, sessionCookies } from './frame-session';
+import { isFrameRequest } from './frame-request';
 
-describe('frame session hand-off', () => {
-  it('renames session cookies and their chunks', () => {
-    expect(renameSessionCookie('__session', '__session', '__cwf')).toBe('__cwf');
-    expect(renameSessionCookie('__session__1', '__session', '__cwf')).toBe('__cwf__1');
-    expect(renameSessionCookie('__sessionx', '__session', '__cwf')).toBeNull();
-    expect(sessionCookies([{ name: '__cwf', value: '' }, { name: '__cwf__0', value: '' }, { name: '__txn_x', value: '' }], '__cwf').map((c) => c.name)).toEqual(['__cwf', '__cwf__0']);
-  });
-
+describe('frame requests', () => {
   it('serves only same-origin calls with the frame header', () => {
     const req = (headers: Record<string, string>) => new Request('http://localhost:3001/api/session/refresh', { method: 'POST', headers });
     expect(isFrameRequest(req({ 'x-auth-bus-frame': '1', origin: 'http://localhost:3001', 'sec-fetch-site': 'same-origin' }), 'http://localhost:3001')).toBe(true);

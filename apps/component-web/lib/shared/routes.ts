@@ -13,12 +13,12 @@ export const POPUP_COMPLETE_PATH = '/auth/popup/complete';
 export const POPUP_LOGGED_OUT_PATH = '/auth/logged-out';
 /** Silent refresh (same-origin POST from the frame). */
 export const REFRESH_PATH = '/api/session/refresh';
-/** The frame adopts its popup's session / forgets it (partitioned cookie, lib/frame-session.ts). */
+/** The frame adopts its popup's session / forgets it (partitioned cookie, lib/server/frame-cookie.ts). */
 export const ADOPT_PATH = '/api/session/adopt';
 export const FORGET_PATH = '/api/session/forget';
 export const HEALTH_PATH = '/api/health';
 
-/** Path of the SDK's session and transaction cookies (never `/`: see lib/auth0.ts). */
+/** Path of the SDK's session and transaction cookies (never `/`: see lib/server/auth0.ts). */
 export const AUTH_COOKIE_PATH = '/auth';
 /** Path of the frame's partitioned copy of the session (`__cwf`). */
 export const FRAME_COOKIE_PATH = '/api/session';
