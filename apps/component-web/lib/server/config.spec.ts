@@ -40,6 +40,18 @@ describe('component-web config', () => {
     });
   });
 
+  it('takes the provider from the one variable every part reads, and a trailing slash is not a trap (issue 14)', () => {
+    // Keycloak's issuer has no trailing slash; the SDK compares the discovered issuer with what it
+    // was given, so `…/realms/auth-bus/` failed at login with OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED.
+    const keycloak = 'http://localhost:8080/realms/auth-bus';
+    expect(loadConfig({ COMPONENT_WEB_DATA_DIR: dir, AUTH0_DOMAIN: `${keycloak}/` }).domain).toBe(keycloak);
+    expect(loadConfig({ COMPONENT_WEB_DATA_DIR: dir, OIDC_ISSUER: `${keycloak}/` }).domain).toBe(keycloak);
+    expect(loadConfig({ COMPONENT_WEB_DATA_DIR: dir, OIDC_ISSUER: keycloak, AUTH0_DOMAIN: 'tenant.eu.auth0.com' }).domain).toBe(keycloak);
+    expect(loadConfig({ COMPONENT_WEB_DATA_DIR: dir, AUTH0_ISSUER_BASE_URL: 'https://tenant.eu.auth0.com/' }).domain).toBe('https://tenant.eu.auth0.com');
+    expect(loadConfig({ COMPONENT_WEB_DATA_DIR: dir, AUTH0_DOMAIN: 'tenant.eu.auth0.com' }).domain).toBe('tenant.eu.auth0.com');
+    expect(() => loadConfig({ COMPONENT_WEB_DATA_DIR: dir, OIDC_ISSUER: 'not a url' })).toThrow(/OIDC_ISSUER/);
+  });
+
   it('generates a development AUTH0_SECRET once, kept on disk with mode 0600', () => {
     const a = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });
     const b = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });

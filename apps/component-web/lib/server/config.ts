@@ -9,8 +9,11 @@ import { z } from 'zod';
  * value that cannot work stops component-web at start (instrumentation.ts) with a `ConfigError`
  * naming the variable. Empty means unset. Every variable is also listed in `.env.sample`.
  *
- * - AUTH0_DOMAIN          The identity provider: an Auth0 tenant domain (`tenant.eu.auth0.com`)
- *                         or a full http(s) URL. Default `http://localhost:4400` (dev-idp; the
+ * - OIDC_ISSUER           The identity provider, the same variable the services read (aliases,
+ *   (AUTH_ISSUER,         first set wins, as there): an Auth0 tenant domain (`tenant.eu.auth0.com`)
+ *   AUTH0_ISSUER_BASE_URL, or a full http(s) URL (Keycloak: `http://host/realms/NAME`). Trailing
+ *   AUTH0_DOMAIN)         slashes are dropped: the SDK compares the discovered issuer with what it
+ *                         is given, and providers differ on the slash. Default `http://localhost:4400` (dev-idp; the
  *                         port follows DEV_IDP_PORT, as the local defaults below follow
  *                         COMPONENT_WEB_PORT, RELAY_PORT and STREAMLIT_PORT — each a port number).
  * - AUTH0_CLIENT_ID       Default `component-web` (dev-idp's development client).
@@ -115,6 +118,9 @@ const EnvSchema = z.object({
   RELAY_PORT: port,
   STREAMLIT_PORT: port,
   DEV_IDP_PORT: port,
+  OIDC_ISSUER: optional(providerDomain),
+  AUTH_ISSUER: optional(providerDomain),
+  AUTH0_ISSUER_BASE_URL: optional(providerDomain),
   AUTH0_DOMAIN: optional(providerDomain),
   AUTH0_CLIENT_ID: optional(z.string()),
   AUTH0_CLIENT_SECRET: optional(z.string()),
@@ -260,7 +266,8 @@ function settingsOf(e: ParsedEnv): ComponentWebSettings {
   // local defaults follow the system's port variables (tools/dev, README)
   const streamlitPort = e.STREAMLIT_PORT ?? 4010;
   const relayPort = e.RELAY_PORT ?? 8888;
-  const domain = e.AUTH0_DOMAIN ?? `http://localhost:${e.DEV_IDP_PORT ?? 4400}`;
+  const provider = e.OIDC_ISSUER ?? e.AUTH_ISSUER ?? e.AUTH0_ISSUER_BASE_URL ?? e.AUTH0_DOMAIN;
+  const domain = provider ? provider.replace(/\/+$/, '') : `http://localhost:${e.DEV_IDP_PORT ?? 4400}`;
   const appBaseUrl = (e.APP_BASE_URL ?? `http://localhost:${e.COMPONENT_WEB_PORT ?? 3001}`).replace(/\/+$/, '');
   const clientSecret = e.AUTH0_CLIENT_SECRET ?? 'component-web-dev-secret';
   const streamlitList = e.STREAMLIT_ORIGINS ?? `http://localhost:${streamlitPort} http://127.0.0.1:${streamlitPort}`;
