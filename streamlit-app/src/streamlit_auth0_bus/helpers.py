@@ -205,9 +205,12 @@ def login_bar(
     if host.last_error is not None:
         session.logout(AuthProblem.from_error(host.last_error, "invalid"))
 
-    findings = _self_check(settings)
-    st.session_state[DIAGNOSIS_KEY] = [f.message for f in findings]
     user = session.user()
+    # A verified login proves the frame loaded; relay trouble after that arrives as the frame's
+    # RELAY_UNAVAILABLE event. So the probes (an HTTP round trip to component-web and to the
+    # relay) run only while nobody is logged in, and never delay the rerun that shows the name.
+    findings = _self_check(settings) if user is None else []
+    st.session_state[DIAGNOSIS_KEY] = [f.message for f in findings]
     if show_status:
         for finding in findings:
             st.error(finding.message, icon=":material/link_off:")

@@ -69,3 +69,31 @@ def test_delegated_request_button_hands_an_action_request_to_the_frame() -> None
     action = args(at)["action_request"]
     assert action["path"] == "/api/pong" and action["method"] == "GET" and action["useauth"] is True
     assert action["id"].startswith("req-") and action == at.session_state["auth0_bus.action_request"]
+
+
+def test_the_self_check_probes_only_while_nobody_is_logged_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probes are HTTP round trips; the rerun that shows a fresh login must not wait on them."""
+    import time
+
+    from streamlit_auth0_bus import diagnostics
+    from streamlit_auth0_bus.session import SESSION_KEY, VerifiedUser
+
+    calls: list[str | None] = []
+
+    def counting(settings: Any, page_origin: str | None, **_: Any) -> list[Any]:
+        calls.append(page_origin)
+        return []
+
+    monkeypatch.setenv("COMPONENT_SELF_CHECK", "true")
+    monkeypatch.setattr(diagnostics, "diagnose", counting)
+    monkeypatch.setattr("streamlit_auth0_bus.helpers.diagnose", counting)
+    at = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
+    assert not at.exception
+    assert len(calls) == 1, "logged out: the bar checks why the component might not work"
+    at.session_state[SESSION_KEY] = VerifiedUser(
+        sub="auth0|alice", permissions=("read:messages",), expiry=int(time.time()) + 600,
+        issuer="http://localhost:4400/", verified_by="test", verified_at=time.time(), name="Alice Example",
+    )
+    at.run()
+    assert not at.exception
+    assert len(calls) == 1, "logged in: no probe on the rerun"
