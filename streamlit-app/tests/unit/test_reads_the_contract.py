@@ -12,6 +12,7 @@ import json
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,12 +25,8 @@ SOURCES = sorted([*(STREAMLIT_APP / "src" / "streamlit_auth0_bus").rglob("*.py")
 INDEX = json.loads((STREAMLIT_APP / "src" / "streamlit_auth0_bus" / "schemas" / "index.json").read_text(encoding="utf-8"))
 
 
-def _leaves(tree: object) -> Iterator[str]:
-    if isinstance(tree, str):
-        yield tree
-    elif isinstance(tree, dict):
-        for value in tree.values():
-            yield from _leaves(value)
+def _leaves(tree: Any) -> list[str]:
+    return [tree] if isinstance(tree, str) else [leaf for value in tree.values() for leaf in _leaves(value)]
 
 
 SUBJECT_NAMES = sorted({*_leaves(INDEX["subjects"]), *INDEX["audit_stream"]["subjects"], *INDEX["subject_schemas"]})
