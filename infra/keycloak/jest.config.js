@@ -1,1 +1,2 @@
-module.exports = { ...require('../../jest.preset.js'), displayName: 'keycloak', rootDir: __dirname };
+// The workspace's Jest settings as a preset (a path, not a require: the file belongs to no project).
+module.exports = { preset: '../../jest.preset.js', displayName: 'keycloak', rootDir: __dirname };

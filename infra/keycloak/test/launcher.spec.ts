@@ -120,7 +120,7 @@ describe('prepareRealmImport', () => {
 });
 
 describe('the realm file agrees with the rest of the repository', () => {
-  const routes = readFileSync(join(ROOT, 'apps/component-web/lib/routes.ts'), 'utf8');
+  const routes = readFileSync(join(ROOT, 'apps/component-web/lib/shared/routes.ts'), 'utf8');
   const route = (name: string) => new RegExp(`export const ${name} = '([^']+)'`).exec(routes)?.[1];
   const webSample = readFileSync(join(ROOT, 'apps/component-web/.env.sample'), 'utf8');
   const sample = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(webSample)?.[1];

@@ -1,5 +1,5 @@
 import { NatsHarness, type NatsUser } from '@auth-bus/testing';
-import { type NatsConnection, type NatsError } from 'nats';
+import { type NatsError } from 'nats';
 
 /**
  * The per-service users of infra/nats/nats.conf, checked against a real nats-server:

@@ -1,5 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ERROR_CODES } from './errors';
+import { RPC } from './registry';
+import { SUBJECTS } from './subjects';
 import { buildJsonSchemaExport, JSON_SCHEMA_EXPORT_DIR, serializeExportFile } from './json-schema-export';
 
 const committedDir = join(__dirname, '..', '..', '..', JSON_SCHEMA_EXPORT_DIR);
@@ -21,5 +24,14 @@ describe('JSON Schema export', () => {
     const verify = expected['auth.verify.request.v1.json'] as Record<string, unknown>;
     expect(verify.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(verify.additionalProperties).toBe(false);
+  });
+
+  it('lists what clients in other languages must not copy: retryable subjects, error codes', () => {
+    const index = expected['index.json'] as Record<string, unknown>;
+    const idempotent = index.idempotent_subjects as string[];
+    // Only request-reply subjects can be retried; an event (fire and forget) never is.
+    expect(idempotent).toEqual(Object.keys(RPC).sort());
+    expect(idempotent).not.toContain(SUBJECTS.auth.sessionReported);
+    expect(index.error_codes).toEqual([...ERROR_CODES]);
   });
 });

@@ -7,9 +7,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from streamlit_auth0_bus import require_permission, try_call_api
+from streamlit_auth0_bus import get_contracts, require_permission, try_call_api
 
-KINDS = ["login.verified", "login.rejected", "logout", "api.allowed", "api.denied"]
+CONTRACTS = get_contracts()
+KINDS = CONTRACTS.audit_kinds
 WINDOWS = {
     "last 15 minutes": dt.timedelta(minutes=15),
     "last hour": dt.timedelta(hours=1),
@@ -38,7 +39,7 @@ if delta is not None:
     since = dt.datetime.now(dt.timezone.utc) - delta
     query["since"] = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
 
-reply = try_call_api("audit.query", query, spinner="Reading the audit stream…")
+reply = try_call_api(CONTRACTS.subject("audit", "query"), query, spinner="Reading the audit stream…")
 if reply is None:
     st.stop()
 

@@ -6,10 +6,12 @@ from typing import Any
 
 import streamlit as st
 
-from streamlit_auth0_bus import action_result, current_user, get_bus_client, request_action, try_call_api
+from streamlit_auth0_bus import action_result, current_user, get_bus_client, get_contracts, request_action, try_call_api
 from streamlit_auth0_bus.helpers import correlation_id, get_settings
 
 RESULT_KEY = "demo.last_result"
+# Subject names come from the contract (libs/contracts' export), like everywhere in the package.
+PING, PONG, PONG_SCOPED = (get_contracts().subject("api", name) for name in ("ping", "pong", "pongScoped"))
 
 st.title("Component Auth0 on a bus")
 user = current_user()
@@ -50,15 +52,15 @@ if clicked["nothing"]:
     st.session_state.pop(RESULT_KEY, None)
     st.write("Nothing happened — as promised.")
 elif clicked["ping"]:
-    reply = try_call_api("api.ping", spinner="Calling the public API (api.ping)…")
+    reply = try_call_api(PING, spinner=f"Calling the public API ({PING})…")
     if reply is not None:
         show_reply("ping", reply)
 elif clicked["pong"]:
-    reply = try_call_api("api.pong", spinner="Calling the secure API (api.pong)…")
+    reply = try_call_api(PONG, spinner=f"Calling the secure API ({PONG})…")
     if reply is not None:
         show_reply("pong", reply)
 elif clicked["scoped"]:
-    reply = try_call_api("api.pong-scoped", spinner="Calling the scoped API (api.pong-scoped)…")
+    reply = try_call_api(PONG_SCOPED, spinner=f"Calling the scoped API ({PONG_SCOPED})…")
     if reply is not None:
         show_reply("scoped", reply)
 elif clicked["relay"]:

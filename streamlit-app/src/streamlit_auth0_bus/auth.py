@@ -101,7 +101,7 @@ class BusVerifier:
         cid = safe_correlation_id(correlation_id)
         if cid:
             body["session_id"] = cid
-        identity: dict[str, Any] = self.client.request("auth.verify", body, token=token, timeout=self.timeout)
+        identity: dict[str, Any] = self.client.request(get_contracts().subject("auth", "verify"), body, token=token, timeout=self.timeout)
         return identity
 
 

@@ -40,6 +40,7 @@ import nats
 import nats.errors as nats_errors
 from nats.aio.client import Client as NatsConnection
 
+from ._contract_index import packaged_index
 from .config import Settings, load_settings
 from .contracts import Contracts, decode_body, encode_body, get_contracts
 from .errors import (
@@ -60,10 +61,10 @@ log = logging.getLogger(__name__)
 #: Largest reply accepted (NATS's ``max_payload`` in infra/nats/nats.conf).
 REPLY_MAX_BYTES = 1024 * 1024
 
-#: Subjects whose requests may be sent again without changing anything twice (the same set as
-#: ``IDEMPOTENT_SUBJECTS`` of ``libs/service-kit/src/client/bus-client.ts``): they only read, or
-#: record what they did under a deterministic audit id that JetStream stores once.
-IDEMPOTENT_SUBJECTS: frozenset[str] = frozenset({"api.ping", "api.pong", "api.pong-scoped", "auth.verify", "audit.query"})
+#: Subjects whose requests may be sent again without changing anything twice, from the packaged
+#: contract (``idempotent_subjects``; ``IDEMPOTENT_SUBJECTS`` of ``@auth-bus/service-kit/client``). A client
+#: retries by its own contract's list (:attr:`Contracts.idempotent_subjects`).
+IDEMPOTENT_SUBJECTS: frozenset[str] = frozenset(packaged_index()["idempotent_subjects"])
 
 _TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
 _VIOLATION_RE = re.compile(r'permissions violation for publish to "?([^"\s]+)"?', re.IGNORECASE)
@@ -162,7 +163,7 @@ class BusClient:
         """Sends a request and returns the validated reply.
 
         Args:
-            subject: a request–reply subject of the contract (``api.pong``, ``auth.verify`` …).
+            subject: a request–reply subject of the contract (:meth:`Contracts.subject`).
             payload: the request body (``None`` means ``{}``); validated before it is sent.
             token: bearer token, sent as ``Authorization: Bearer …`` in the NATS headers.
             timeout: deadline in seconds (default ``BUS_TIMEOUT_MS``), per attempt.
@@ -186,7 +187,7 @@ class BusClient:
         if deadline <= 0:
             raise InvalidMessageError("timeout must be positive")
 
-        attempts = 1 + (max(0, self.retries if retries is None else retries) if subject in IDEMPOTENT_SUBJECTS else 0)
+        attempts = 1 + (max(0, self.retries if retries is None else retries) if subject in self.contracts.idempotent_subjects else 0)
         delay = self.retry_delay
         for attempt in range(1, attempts + 1):
             try:

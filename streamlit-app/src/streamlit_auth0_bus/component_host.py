@@ -31,7 +31,7 @@ from typing import Any
 
 from .config import Settings, load_settings
 from .contracts import Contracts, get_contracts
-from .errors import InvalidMessageError
+from .errors import BusError, InvalidMessageError
 
 __all__ = [
     "COMPONENT_NAME",
@@ -133,7 +133,7 @@ class ComponentHost:
         self._renderer = renderer
         self._state = state
         self.contracts = contracts or get_contracts()
-        self.last_error: InvalidMessageError | None = None
+        self.last_error: BusError | None = None
 
     # -- state --
 

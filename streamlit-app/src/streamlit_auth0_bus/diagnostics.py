@@ -218,22 +218,33 @@ def _get(url: str, timeout: float, headers: Mapping[str, str] | None = None) -> 
         conn.close()
 
 
+def _get_or_finding(
+    part: str, variable: str, url: str, timeout: float, headers: Mapping[str, str], unreachable: Callable[[str], str]
+) -> tuple[int, dict[str, str]] | Finding:
+    """``_get``, or the finding that ``part`` is not reachable (``unreachable`` words it, given the error)."""
+    try:
+        return _get(url, timeout, headers)
+    except (OSError, http.client.HTTPException) as exc:
+        return Finding(part, unreachable(_short(exc)) + _FROM_SERVER, variable)
+
+
 def probe_component(settings: Settings, page_origin: str | None, timeout: float = PROBE_TIMEOUT) -> list[Finding]:
     """component-web: reachable, willing to be framed by ``page_origin``, letting the frame reach the relay."""
     if settings.component_mode == "release":
         return []  # served by Streamlit itself, from the page's own origin
     url = settings.component_url
-    try:
-        status, headers = _get(url, timeout, {"Accept": "text/html"})
-    except (OSError, http.client.HTTPException) as exc:
-        return [
-            Finding(
-                "component-web",
-                f"The login component cannot load: component-web is not reachable at {url} ({_short(exc)}). "
-                "Start it (`npm start` runs everything) or set **COMPONENT_URL** to where it runs. " + _FROM_SERVER,
-                "COMPONENT_URL",
-            )
-        ]
+    got = _get_or_finding(
+        "component-web",
+        "COMPONENT_URL",
+        url,
+        timeout,
+        {"Accept": "text/html"},
+        lambda error: f"The login component cannot load: component-web is not reachable at {url} ({error}). "
+        "Start it (`npm start` runs everything) or set **COMPONENT_URL** to where it runs. ",
+    )
+    if isinstance(got, Finding):
+        return [got]
+    status, headers = got
     if status >= 400:
         return [
             Finding(
@@ -289,17 +300,18 @@ def probe_relay(settings: Settings, frame_origin: str | None, timeout: float = P
     WebSocket and its HTTP routes, and refuses a listed-out origin with 403)."""
     relay = settings.relay_url
     headers = {"Origin": frame_origin} if frame_origin else {}
-    try:
-        status, _ = _get(_health_url(relay), timeout, headers)
-    except (OSError, http.client.HTTPException) as exc:
-        return [
-            Finding(
-                "host-relay",
-                f"The login component cannot reach host-relay at {relay} ({_short(exc)}). Start it "
-                "(`npm start` runs everything) or set **RELAY_URL** to its WebSocket. " + _FROM_SERVER,
-                "RELAY_URL",
-            )
-        ]
+    got = _get_or_finding(
+        "host-relay",
+        "RELAY_URL",
+        _health_url(relay),
+        timeout,
+        headers,
+        lambda error: f"The login component cannot reach host-relay at {relay} ({error}). Start it "
+        "(`npm start` runs everything) or set **RELAY_URL** to its WebSocket. ",
+    )
+    if isinstance(got, Finding):
+        return [got]
+    status, _ = got
     if status == 403 and frame_origin:
         return [
             Finding(

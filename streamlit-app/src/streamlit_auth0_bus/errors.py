@@ -1,7 +1,15 @@
 """Typed errors that mirror the bus contract's error codes.
 
 Every failure the package reports is a :class:`BusError` whose ``code`` is one of the
-contract's closed set of codes (``libs/contracts/src/errors.ts``). A failed reply on the wire is
+contract's closed set of codes. The set, the HTTP status of each code and the reasons of an
+UNAUTHENTICATED error are read from the packaged contract export (``schemas/index.json``,
+written by ``npm run contracts:export`` from ``libs/contracts/src/errors.ts``), and one subclass
+per code is made from that list when this module is imported — Python never keeps its own copy.
+
+The subclasses are bound to stable public names (``UNAUTHENTICATED`` → :data:`UnauthenticatedError`,
+``PAYLOAD_TOO_LARGE`` → :data:`PayloadTooLargeError`; ``TIMEOUT`` → :data:`BusTimeoutError`,
+because ``TimeoutError`` is a builtin). Catch, raise and ``isinstance`` them as usual; annotate
+with :class:`BusError`. A failed reply on the wire is
 ``{"error": {"code", "message", "reason"?, "permission"?}}``; :func:`from_wire` turns it into
 the matching subclass, :meth:`BusError.to_wire` does the reverse.
 """
@@ -9,11 +17,14 @@ the matching subclass, :meth:`BusError.to_wire` does the reverse.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
+
+from ._contract_index import packaged_index
 
 __all__ = [
     "ERROR_CODES",
     "HTTP_STATUS_BY_CODE",
+    "AUTH_FAILURE_REASONS",
     "BusError",
     "UnauthenticatedError",
     "ForbiddenError",
@@ -25,35 +36,19 @@ __all__ = [
     "TimeoutError_",
     "UnavailableError",
     "InternalError",
+    "error_class_name",
     "error_class_for",
     "from_wire",
 ]
 
 #: The closed set of codes, in the contract's order.
-ERROR_CODES: tuple[str, ...] = (
-    "UNAUTHENTICATED",
-    "FORBIDDEN",
-    "INVALID_MESSAGE",
-    "NOT_FOUND",
-    "PAYLOAD_TOO_LARGE",
-    "RATE_LIMITED",
-    "TIMEOUT",
-    "UNAVAILABLE",
-    "INTERNAL",
-)
+ERROR_CODES: Final[tuple[str, ...]] = tuple(packaged_index()["error_codes"])
 
 #: HTTP status for each code (the same table as the TypeScript side).
-HTTP_STATUS_BY_CODE: dict[str, int] = {
-    "UNAUTHENTICATED": 401,
-    "FORBIDDEN": 403,
-    "INVALID_MESSAGE": 400,
-    "NOT_FOUND": 404,
-    "PAYLOAD_TOO_LARGE": 413,
-    "RATE_LIMITED": 429,
-    "TIMEOUT": 504,
-    "UNAVAILABLE": 503,
-    "INTERNAL": 500,
-}
+HTTP_STATUS_BY_CODE: Final[dict[str, int]] = {code: int(status) for code, status in packaged_index()["http_status_by_code"].items()}
+
+#: Why a token was not accepted: the values of ``reason`` on an UNAUTHENTICATED error.
+AUTH_FAILURE_REASONS: Final[tuple[str, ...]] = tuple(packaged_index()["auth_failure_reasons"])
 
 _MAX_MESSAGE = 500
 
@@ -98,79 +93,43 @@ class BusError(Exception):
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, reason={self.reason!r}, permission={self.permission!r})"
 
 
-class UnauthenticatedError(BusError):
-    """No token, or a token that failed verification; ``reason`` says why (``expired``, ``bad_signature`` …)."""
-
-    code = "UNAUTHENTICATED"
+#: Class names that do not follow ``CODE_NAME`` → ``CodeNameError`` (builtins must not be shadowed).
+_NAME_EXCEPTIONS: Final[dict[str, str]] = {"TIMEOUT": "BusTimeoutError"}
 
 
-class ForbiddenError(BusError):
-    """A verified caller lacks a permission; ``permission`` names it."""
-
-    code = "FORBIDDEN"
-
-
-class InvalidMessageError(BusError):
-    """A message (request, reply, event or component value) does not match its schema."""
-
-    code = "INVALID_MESSAGE"
+def error_class_name(code: str) -> str:
+    """The public class name of a code: ``RATE_LIMITED`` → ``RateLimitedError``."""
+    return _NAME_EXCEPTIONS.get(code, "".join(part.capitalize() for part in code.split("_")) + "Error")
 
 
-class NotFoundError(BusError):
-    """Unknown subject or route."""
-
-    code = "NOT_FOUND"
-
-
-class PayloadTooLargeError(BusError):
-    """A body exceeds the contract's size limit."""
-
-    code = "PAYLOAD_TOO_LARGE"
-
-
-class RateLimitedError(BusError):
-    """Too many requests."""
-
-    code = "RATE_LIMITED"
+def _make_error_class(code: str) -> type[BusError]:
+    name = error_class_name(code)
+    namespace = {
+        "code": code,
+        "__module__": __name__,
+        "__qualname__": name,
+        "__doc__": f"A :class:`BusError` with code ``{code}`` (HTTP {HTTP_STATUS_BY_CODE[code]}).",
+    }
+    made: type[BusError] = type(name, (BusError,), namespace)
+    return made
 
 
-class BusTimeoutError(BusError):
-    """No reply within the deadline (a responder exists but did not answer in time)."""
+_CLASSES: Final[dict[str, type[BusError]]] = {code: _make_error_class(code) for code in ERROR_CODES}
 
-    code = "TIMEOUT"
-
+# The public names (a test checks that they are exactly the contract's codes). A code the
+# contract drops fails here at import; a code it adds still gets a class (error_class_for).
+UnauthenticatedError: Final = _CLASSES["UNAUTHENTICATED"]
+ForbiddenError: Final = _CLASSES["FORBIDDEN"]
+InvalidMessageError: Final = _CLASSES["INVALID_MESSAGE"]
+NotFoundError: Final = _CLASSES["NOT_FOUND"]
+PayloadTooLargeError: Final = _CLASSES["PAYLOAD_TOO_LARGE"]
+RateLimitedError: Final = _CLASSES["RATE_LIMITED"]
+BusTimeoutError: Final = _CLASSES["TIMEOUT"]
+UnavailableError: Final = _CLASSES["UNAVAILABLE"]
+InternalError: Final = _CLASSES["INTERNAL"]
 
 #: Alias kept for symmetry with the contract's code name (``TimeoutError`` is a builtin).
-TimeoutError_ = BusTimeoutError
-
-
-class UnavailableError(BusError):
-    """The bus is not connected, or no service answers on the subject."""
-
-    code = "UNAVAILABLE"
-
-
-class InternalError(BusError):
-    """An unexpected failure; the message is generic by design."""
-
-    code = "INTERNAL"
-
-
-_CLASSES: dict[str, type[BusError]] = {
-    cls.code: cls
-    for cls in (
-        UnauthenticatedError,
-        ForbiddenError,
-        InvalidMessageError,
-        NotFoundError,
-        PayloadTooLargeError,
-        RateLimitedError,
-        BusTimeoutError,
-        UnavailableError,
-        InternalError,
-    )
-}
-assert set(_CLASSES) == set(ERROR_CODES)
+TimeoutError_: Final = BusTimeoutError
 
 
 def error_class_for(code: str) -> type[BusError]:
