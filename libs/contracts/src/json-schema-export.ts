@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AuthFailureReasonSchema, ERROR_CODES, HTTP_STATUS_BY_CODE } from './errors';
-import { RPC, SCHEMAS, SUBJECT_SCHEMAS } from './registry';
+import { IDEMPOTENT_SUBJECTS, SCHEMAS, SUBJECT_SCHEMAS } from './registry';
 import { ROUTES } from './routes';
 import { AUDIT_STREAM, QUEUE_GROUPS, SUBJECTS } from './subjects';
 import { HEADERS, MAX_BODY_BYTES, MAX_TOKEN_CHARS } from './wire';
@@ -28,9 +28,8 @@ export function buildJsonSchemaExport(): Record<string, unknown> {
     subjects: SUBJECTS,
     subject_schemas: SUBJECT_SCHEMAS,
     // Requests a client may send again after UNAVAILABLE/TIMEOUT (the Python client reads them
-    // here): every request-reply subject, as each only reads or records under a deterministic
-    // audit id. The same set as service-kit's IDEMPOTENT_SUBJECTS, which its retry spec pins to RPC.
-    idempotent_subjects: Object.keys(RPC).sort(),
+    // here): the registry's IDEMPOTENT_SUBJECTS, which service-kit's BusClient retries too.
+    idempotent_subjects: [...IDEMPOTENT_SUBJECTS].sort(),
     queue_groups: QUEUE_GROUPS,
     audit_stream: AUDIT_STREAM,
     headers: HEADERS,

@@ -22,6 +22,20 @@ export const RPC = {
   [SUBJECTS.audit.query]: { request: AuditQueryRequest, reply: AuditQueryReply },
 } as const;
 export type RpcSubject = keyof typeof RPC;
+
+/**
+ * Request–reply subjects whose requests may be sent again without changing anything twice:
+ * each one only reads (api.*, audit.query), or records what it did under a deterministic audit
+ * id that JetStream stores once (auth.verify). Clients in every language retry only these (the
+ * JSON export carries the list as `idempotent_subjects`). A subject that writes must not be added.
+ */
+export const IDEMPOTENT_SUBJECTS: ReadonlySet<RpcSubject> = new Set<RpcSubject>([
+  SUBJECTS.api.ping,
+  SUBJECTS.api.pong,
+  SUBJECTS.api.pongScoped,
+  SUBJECTS.auth.verify,
+  SUBJECTS.audit.query,
+]);
 export type RequestOf<S extends RpcSubject> = z.input<(typeof RPC)[S]['request']>;
 export type ReplyOf<S extends RpcSubject> = z.infer<(typeof RPC)[S]['reply']>;
 

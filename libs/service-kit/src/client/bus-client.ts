@@ -7,11 +7,11 @@ import {
   EVENTS,
   fromWireError,
   HEADERS,
+  IDEMPOTENT_SUBJECTS,
   isErrorReply,
   MAX_TOKEN_CHARS,
   parseMessage,
   RPC,
-  SUBJECTS,
   type EventOf,
   type EventSubject,
   type ReplyOf,
@@ -41,18 +41,8 @@ export interface RequestOptions {
   retries?: number;
 }
 
-/**
- * Subjects whose requests may be sent again without changing anything twice: every one only
- * reads (api.*), or records what it did under a deterministic audit id that JetStream stores
- * once (auth.verify). A new subject that writes must not be added here.
- */
-export const IDEMPOTENT_SUBJECTS: ReadonlySet<string> = new Set([
-  SUBJECTS.api.ping,
-  SUBJECTS.api.pong,
-  SUBJECTS.api.pongScoped,
-  SUBJECTS.auth.verify,
-  SUBJECTS.audit.query,
-]);
+/** The contract's retryable subjects, re-exported where the retry option is documented. */
+export { IDEMPOTENT_SUBJECTS };
 
 /** Failures worth another attempt: nobody answered, or the bus was away. Never a service's own answer. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'TIMEOUT']);
@@ -195,7 +185,7 @@ export class BusClient {
     const headers = this.headers(options);
     const nc = this.connection;
     const data = encodeBody(body);
-    const idempotent = this.options.idempotent ?? ((s: string) => IDEMPOTENT_SUBJECTS.has(s));
+    const idempotent = this.options.idempotent ?? ((s: string) => IDEMPOTENT_SUBJECTS.has(s as RpcSubject));
     const retries = idempotent(subject) ? Math.max(0, options.retries ?? this.options.retries ?? 0) : 0;
     let delay = this.options.retryDelayMs ?? 50;
     for (let attempt = 1; ; attempt++) {
