@@ -2,7 +2,7 @@ import { BusError, SUBJECTS } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/service-kit/client';
 import { DevIdpHarness, NatsHarness, readAuditStream, ServicesHarness, waitFor, type TokenResponse } from '@auth-bus/testing';
 import { tokenHash } from '@auth-bus/token-verifier';
-import type { NatsConnection } from 'nats';
+import { connect, type NatsConnection } from 'nats';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -141,6 +141,39 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
     expect(events.some((m) => m.event.kind === 'session.revoked' && m.event.sub === 'auth0|alice' && m.event.target_sub === 'auth0|bob' && m.event.reason === 'offboarding')).toBe(true);
     expect(events.some((m) => m.event.kind === 'session.revoked' && m.event.target_sub === 'auth0|alice')).toBe(false);
   }, 90_000);
+
+  it('only the revoking parties can write the bucket: a verifier\'s credentials cannot add or remove a revocation', async () => {
+    const api = await nats.connectAs('api-service');
+    try {
+      const kv = await api.jetstream().views.kv('REVOCATIONS', { bindOnly: true });
+      await expect(kv.put('token.0123456789abcdef', JSON.stringify({ kind: 'token', token_hash: '0123456789abcdef', revoked_at: 1, by: 'x' }))).rejects.toThrow();
+      await expect(kv.delete(`user.${Buffer.from('auth0|bob').toString('base64url')}`)).rejects.toThrow();
+      const jsm = await api.jetstreamManager({ checkAPI: false });
+      await expect(jsm.streams.purge('KV_REVOCATIONS')).rejects.toThrow();
+    } finally {
+      await api.close();
+    }
+    const revoker = await connect({ servers: nats.url, user: 'revoker', pass: nats.password('revoker'), inboxPrefix: '_INBOX_revoker', timeout: 5_000 });
+    try {
+      const jsm = await revoker.jetstreamManager({ checkAPI: false });
+      await expect(jsm.streams.purge('KV_REVOCATIONS')).rejects.toThrow();
+      await expect(jsm.streams.delete('KV_REVOCATIONS')).rejects.toThrow();
+    } finally {
+      await revoker.close();
+    }
+    // Nothing changed: bob's revoked token is still refused, the fake one was never stored.
+    await refusedEverywhere(bobAfter.access_token);
+    const writer = await nats.connectAs('audit-writer');
+    try {
+      const kv = await writer.jetstream().views.kv('REVOCATIONS', { bindOnly: true });
+      const keys: string[] = [];
+      for await (const k of await kv.keys()) keys.push(k);
+      expect(keys).toContain(`token.${tokenHash(aliceRevokedToken.access_token)}`);
+      expect(keys).not.toContain('token.0123456789abcdef');
+    } finally {
+      await writer.close();
+    }
+  }, 60_000);
 
   it('revocations hold after a nats-server restart and after every service restarts', async () => {
     await nats.restart(500);
