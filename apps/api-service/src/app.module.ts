@@ -13,7 +13,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot(runtime, config.audit),
-        TokenVerifierModule.forRoot(config.auth, { listener: ApiAuditListener }),
+        // Revocations (issue 21): every replica follows the REVOCATIONS bucket; refused as `revoked`.
+        TokenVerifierModule.forRoot(config.auth, { listener: ApiAuditListener, revocations: { source: runtime.bus, logger: runtime.logger } }),
         PingModule,
         PongModule,
       ],

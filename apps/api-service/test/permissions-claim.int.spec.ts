@@ -1,4 +1,4 @@
-import { BusError, SUBJECTS } from '@auth-bus/contracts';
+import { BusError, REVOCATIONS_BUCKET, SUBJECTS } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/service-kit/client';
 import { DevIdpHarness, NatsHarness, ServicesHarness, waitFor } from '@auth-bus/testing';
 import { LocalIssuer } from '@auth-bus/token-verifier/testing';
@@ -17,6 +17,11 @@ describe('api-service provider settings (real NATS, built service)', () => {
 
   beforeAll(async () => {
     nats = await NatsHarness.start();
+    // No auth-service here: create the REVOCATIONS bucket it would create (as its audit-writer
+    // user), or api-service fails closed with UNAVAILABLE (issue 21).
+    const writer = await nats.connectAs('audit-writer');
+    await writer.jetstream().views.kv(REVOCATIONS_BUCKET, { history: 1 });
+    await writer.close();
     issuer = await LocalIssuer.start();
     relay = await nats.connectAs('host-relay');
     bus = new BusClient(relay);

@@ -32,6 +32,7 @@ export const AuthFailureReasonSchema = z.enum([
   'not_access_token',
   'jwks_unavailable',
   'not_a_user_token',
+  'revoked',
 ]);
 export type AuthFailureReason = z.infer<typeof AuthFailureReasonSchema>;
 
@@ -118,6 +119,7 @@ export const UNAUTHENTICATED_MESSAGES: Record<AuthFailureReason, string> = {
   not_access_token: 'The token is not an access token for this API',
   jwks_unavailable: "The issuer's signing keys could not be fetched",
   not_a_user_token: 'The token was not issued to a user through the login client (machine tokens cannot log in)',
+  revoked: 'The token has been revoked',
 };
 
 export function isBusError(value: unknown): value is BusError {

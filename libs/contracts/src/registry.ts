@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ApiPingReply, ApiPingRequest, ApiPongReply, ApiPongRequest, ApiPongScopedReply, ApiPongScopedRequest } from './schemas/api';
 import { AuditEvent, AuditQueryReply, AuditQueryRequest } from './schemas/audit';
-import { AuthVerifyRequest, SessionEndedEvent, SessionReportedEvent, VerifiedIdentity } from './schemas/auth';
+import { AuthRevokeReply, AuthRevokeRequest, AuthVerifyRequest, RevocationRecord, SessionEndedEvent, SessionReportedEvent, VerifiedIdentity } from './schemas/auth';
 import {
   ClientFrame,
   ComponentEventValue,
@@ -19,6 +19,7 @@ export const RPC = {
   [SUBJECTS.api.pong]: { request: ApiPongRequest, reply: ApiPongReply },
   [SUBJECTS.api.pongScoped]: { request: ApiPongScopedRequest, reply: ApiPongScopedReply },
   [SUBJECTS.auth.verify]: { request: AuthVerifyRequest, reply: VerifiedIdentity },
+  [SUBJECTS.auth.revoke]: { request: AuthRevokeRequest, reply: AuthRevokeReply },
   [SUBJECTS.audit.query]: { request: AuditQueryRequest, reply: AuditQueryReply },
 } as const;
 export type RpcSubject = keyof typeof RPC;
@@ -61,6 +62,9 @@ export const SCHEMAS: Record<string, z.ZodType> = {
   'api.pong-scoped.reply.v1': ApiPongScopedReply,
   'auth.verify.request.v1': AuthVerifyRequest,
   'auth.verify.reply.v1': VerifiedIdentity,
+  'auth.revoke.request.v1': AuthRevokeRequest,
+  'auth.revoke.reply.v1': AuthRevokeReply,
+  'auth.revocation.v1': RevocationRecord,
   'auth.session.reported.v1': SessionReportedEvent,
   'auth.session.ended.v1': SessionEndedEvent,
   'audit.event.v1': AuditEvent,
@@ -80,6 +84,7 @@ export const SUBJECT_SCHEMAS: Record<string, { request?: string; reply?: string;
   [SUBJECTS.api.pong]: { request: 'api.pong.request.v1', reply: 'api.pong.reply.v1' },
   [SUBJECTS.api.pongScoped]: { request: 'api.pong-scoped.request.v1', reply: 'api.pong-scoped.reply.v1' },
   [SUBJECTS.auth.verify]: { request: 'auth.verify.request.v1', reply: 'auth.verify.reply.v1' },
+  [SUBJECTS.auth.revoke]: { request: 'auth.revoke.request.v1', reply: 'auth.revoke.reply.v1' },
   [SUBJECTS.audit.query]: { request: 'audit.query.request.v1', reply: 'audit.query.reply.v1' },
   [SUBJECTS.auth.sessionReported]: { event: 'auth.session.reported.v1' },
   [SUBJECTS.auth.sessionEnded]: { event: 'auth.session.ended.v1' },

@@ -17,6 +17,8 @@ export const SUBJECTS = {
     verify: 'auth.verify',
     sessionReported: 'auth.session.reported',
     sessionEnded: 'auth.session.ended',
+    /** Request–reply: revoke the caller's own tokens, or (with `admin:sessions`) anyone's. */
+    revoke: 'auth.revoke',
   },
   audit: {
     /** Request–reply query of recent audit events (needs the `read:audit` permission). */
@@ -34,6 +36,14 @@ export const SUBJECT_FAMILIES = {
   audit: 'audit.>',
   auditEvents: 'audit.events.>',
 } as const;
+
+/**
+ * The JetStream KV bucket of revocations (issue 21). Keys: `user.<base64url(sub)>` (every token
+ * of that user issued at or before `revoked_at`) and `token.<token hash>` (one token). Entries
+ * expire with the bucket's TTL, set longer than any access token can live (see
+ * auth-service's AUTH_REVOCATION_TTL), so an expired entry can no longer cover a valid token.
+ */
+export const REVOCATIONS_BUCKET = 'REVOCATIONS';
 
 /** NATS queue groups: every replica of a service joins the same one and shares the load. */
 export const QUEUE_GROUPS = {

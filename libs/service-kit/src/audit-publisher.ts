@@ -10,6 +10,8 @@ export type AuditInput = {
   id?: string;
   at?: string;
   sub?: string;
+  /** session.revoked: whose tokens were revoked. */
+  target_sub?: string;
   session_id?: string;
   token_hash?: string;
   reason?: string;
@@ -168,6 +170,7 @@ export class AuditPublisher {
       at: input.at ?? new Date().toISOString(),
       kind: input.kind,
       sub: input.sub,
+      target_sub: input.target_sub,
       session_id: input.session_id,
       token_hash: input.token_hash,
       reason: input.reason,

@@ -46,7 +46,7 @@ export const DEV_IDP_DEFAULTS = {
 } as const;
 
 export const DEV_IDP_USERS = {
-  alice: { email: 'alice@example.com', password: 'alice-password', sub: 'auth0|alice', name: 'Alice Example', permissions: ['read:messages', 'read:audit'] },
+  alice: { email: 'alice@example.com', password: 'alice-password', sub: 'auth0|alice', name: 'Alice Example', permissions: ['read:messages', 'read:audit', 'admin:sessions'] },
   bob: { email: 'bob@example.com', password: 'bob-password', sub: 'auth0|bob', name: 'Bob Example', permissions: [] as string[] },
   carol: { email: 'carol@example.com', password: 'carol-password', sub: 'auth0|carol', name: 'Carol Example', permissions: ['read:messages'] },
 } as const;

@@ -14,6 +14,7 @@ export * from './token-rejection';
 export * from './jwt-inspect';
 export * from './jwks-key-store';
 export * from './jwt-access.strategy';
+export * from './revocation-index';
 export * from './token-verifier.service';
 export * from './bearer';
 export * from './token-hash';

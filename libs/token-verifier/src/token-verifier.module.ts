@@ -3,6 +3,7 @@ import type { AuthDecisionListener } from './auth-decision.listener';
 import { BusAuthGuard } from './bus-auth.guard';
 import { JwksKeyStore } from './jwks-key-store';
 import { JwtAccessStrategy } from './jwt-access.strategy';
+import { RevocationIndex, type RevocationIndexLogger, type RevocationSource } from './revocation-index';
 import { resolveTokenVerifierOptions, type TokenVerifierOptions } from './token-verifier.options';
 import { TokenVerifierService } from './token-verifier.service';
 import { AUTH_DECISION_LISTENER, TOKEN_VERIFIER_OPTIONS } from './tokens';
@@ -13,6 +14,11 @@ export interface TokenVerifierModuleExtras {
    * from global modules) or an instance.
    */
   listener?: Type<AuthDecisionListener> | AuthDecisionListener;
+  /**
+   * Enforce the REVOCATIONS bucket: the index follows it on every connection of `source` (the
+   * service's BusConnection). Every service that verifies tokens for others sets it.
+   */
+  revocations?: { source: RevocationSource; logger?: RevocationIndexLogger };
 }
 
 /**
@@ -29,6 +35,19 @@ export class TokenVerifierModule {
             : { provide: AUTH_DECISION_LISTENER, useValue: extras.listener },
         ]
       : [];
+    const source = extras.revocations;
+    const revocations: Provider[] = source
+      ? [
+          {
+            provide: RevocationIndex,
+            useFactory: () => {
+              const index = new RevocationIndex({ logger: source.logger });
+              index.follow(source.source);
+              return index;
+            },
+          },
+        ]
+      : [];
     return {
       module: TokenVerifierModule,
       global: true,
@@ -39,8 +58,16 @@ export class TokenVerifierModule {
         TokenVerifierService,
         BusAuthGuard,
         ...listener,
+        ...revocations,
       ],
-      exports: [TOKEN_VERIFIER_OPTIONS, TokenVerifierService, BusAuthGuard, JwksKeyStore, ...(listener.length ? [AUTH_DECISION_LISTENER] : [])],
+      exports: [
+        TOKEN_VERIFIER_OPTIONS,
+        TokenVerifierService,
+        BusAuthGuard,
+        JwksKeyStore,
+        ...(listener.length ? [AUTH_DECISION_LISTENER] : []),
+        ...(revocations.length ? [RevocationIndex] : []),
+      ],
     };
   }
 }

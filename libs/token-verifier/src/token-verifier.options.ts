@@ -38,6 +38,11 @@ export interface TokenVerifierOptions {
   /** Longest time a successful verification is reused (ms); never past the token's own expiry. */
   cacheTtlMs?: number;
   /**
+   * How long a protected call waits for the revocation list to load before it is refused with
+   * UNAVAILABLE (ms; only with revocations enabled).
+   */
+  revocationWaitMs?: number;
+  /**
    * The names of the settings the values came from, for error messages that say what to change
    * (e.g. `{ issuer: 'AUTH0_DOMAIN' }`).
    */
@@ -75,6 +80,7 @@ export const TOKEN_VERIFIER_DEFAULTS = {
   jwksTimeoutMs: 5_000,
   cacheMaxEntries: 10_000,
   cacheTtlMs: 5 * 60_000,
+  revocationWaitMs: 3_000,
 } as const;
 
 export const MAX_CLOCK_TOLERANCE_SEC = 300;
@@ -122,6 +128,7 @@ export function resolveTokenVerifierOptions(options: TokenVerifierOptions): Reso
     jwksTimeoutMs: positive('jwksTimeoutMs', options.jwksTimeoutMs ?? TOKEN_VERIFIER_DEFAULTS.jwksTimeoutMs),
     cacheMaxEntries: positive('cacheMaxEntries', options.cacheMaxEntries ?? TOKEN_VERIFIER_DEFAULTS.cacheMaxEntries, true),
     cacheTtlMs: positive('cacheTtlMs', options.cacheTtlMs ?? TOKEN_VERIFIER_DEFAULTS.cacheTtlMs, true),
+    revocationWaitMs: positive('revocationWaitMs', options.revocationWaitMs ?? TOKEN_VERIFIER_DEFAULTS.revocationWaitMs, true),
     settingNames: names,
   };
 }

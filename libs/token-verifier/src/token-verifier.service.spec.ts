@@ -5,6 +5,9 @@ import { hs256Token, LocalIssuer, resign, generateRsaKey, tamperPayload, unsigne
 import { TokenVerifierModule } from './token-verifier.module';
 import type { TokenVerifierOptions } from './token-verifier.options';
 import { TokenVerifierService } from './token-verifier.service';
+import { RevocationIndex } from './revocation-index';
+import { JwtAccessStrategy } from './jwt-access.strategy';
+import { resolveTokenVerifierOptions } from './token-verifier.options';
 
 async function verifierFor(issuer: LocalIssuer, options: Partial<TokenVerifierOptions> = {}) {
   const moduleRef = await Test.createTestingModule({
@@ -265,6 +268,58 @@ describe('TokenVerifierService', () => {
       await verifier.verify(token);
       const tampered = tamperPayload(token, (p) => ({ ...p, permissions: ['admin'] }));
       expect(await reasonOf(verifier.verify(tampered))).toBe('bad_signature');
+    });
+  });
+
+  describe('with a revocation index', () => {
+    function withIndex(index: RevocationIndex, options: Partial<TokenVerifierOptions> = {}) {
+      const resolved = resolveTokenVerifierOptions({ issuer: issuer.issuer, audience: issuer.audience, ...options });
+      return new TokenVerifierService(resolved, new JwtAccessStrategy(resolved, new JwksKeyStore(resolved)), index);
+    }
+    const loaded = () => {
+      const index = new RevocationIndex();
+      (index as unknown as { markLoaded(): void }).markLoaded();
+      return index;
+    };
+
+    it('refuses a revoked token as `revoked`, also when it was cached before, and purges it from the cache', async () => {
+      const index = loaded();
+      const verifier = withIndex(index);
+      const token = issuer.accessToken('local|bob', { iat: Math.floor(Date.now() / 1000) - 10 });
+      const other = issuer.accessToken('local|carol');
+      await verifier.verify(token);
+      await verifier.verify(other);
+      expect(verifier.cacheSize).toBe(2);
+      index.apply({ kind: 'user', sub: 'local|bob', revoked_at: Math.floor(Date.now() / 1000), by: 'local|bob' });
+      index.onRevocation?.({ kind: 'user', sub: 'local|bob', revoked_at: 1, by: 'x' });
+      expect(verifier.cacheSize).toBe(1);
+      expect(await reasonOf(verifier.verify(token))).toBe('revoked');
+      await expect(verifier.verify(other)).resolves.toMatchObject({ sub: 'local|carol' });
+    });
+
+    it('refuses a cached token revoked by its hash (no purge needed: every hit is checked)', async () => {
+      const index = loaded();
+      const verifier = withIndex(index);
+      const token = issuer.accessToken('local|bob');
+      const identity = await verifier.verify(token);
+      index.apply({ kind: 'token', token_hash: identity.tokenHash, revoked_at: 1, by: 'revoke-cli' });
+      expect(await reasonOf(verifier.verify(token))).toBe('revoked');
+    });
+
+    it('accepts a token issued after a user revocation', async () => {
+      const index = loaded();
+      const verifier = withIndex(index);
+      const now = Math.floor(Date.now() / 1000);
+      index.apply({ kind: 'user', sub: 'local|bob', revoked_at: now - 5, by: 'local|bob' });
+      await expect(verifier.verify(issuer.accessToken('local|bob', { iat: now }))).resolves.toMatchObject({ sub: 'local|bob' });
+      expect(await reasonOf(verifier.verify(issuer.accessToken('local|bob', { iat: now - 6 })))).toBe('revoked');
+    });
+
+    it('fails closed: UNAVAILABLE while the revocation list has not loaded', async () => {
+      const verifier = withIndex(new RevocationIndex(), { revocationWaitMs: 50 });
+      await expect(verifier.verify(issuer.accessToken('local|bob'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      // A missing token is still refused as missing, not UNAVAILABLE.
+      expect(await reasonOf(verifier.verify(undefined))).toBe('missing');
     });
   });
 });

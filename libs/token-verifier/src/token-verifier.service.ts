@@ -1,5 +1,6 @@
 import { BusError, MAX_TOKEN_CHARS } from '@auth-bus/contracts';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { RevocationIndex } from './revocation-index';
 import { JwtAccessStrategy } from './jwt-access.strategy';
 import { rejectionReason, toUnauthenticated } from './token-rejection';
 import type { ResolvedTokenVerifierOptions } from './token-verifier.options';
@@ -23,6 +24,11 @@ export interface TokenVerifierStats {
  * tolerance — the same instant at which the full check would say `expired`) and the cache TTL,
  * in a bounded LRU. Refusals are never cached, so every rule still applies to every token the
  * cache has not accepted; concurrent first checks of one token share one verification.
+ *
+ * With a RevocationIndex (issue 21) every answer — cache hit or full check — is also checked
+ * against the revocations held in memory (`revoked`); a revocation arriving later purges the
+ * cached verifications it covers. Until the index has loaded, protected calls wait up to
+ * `revocationWaitMs` for it and are then refused with UNAVAILABLE (fail closed).
  */
 @Injectable()
 export class TokenVerifierService {
@@ -34,8 +40,15 @@ export class TokenVerifierService {
   constructor(
     @Inject(TOKEN_VERIFIER_OPTIONS) private readonly options: ResolvedTokenVerifierOptions,
     private readonly strategy: JwtAccessStrategy,
+    @Optional() @Inject(RevocationIndex) private readonly revocations?: RevocationIndex,
   ) {
     this.cache = new VerificationCache(options.cacheMaxEntries);
+    if (revocations) {
+      revocations.onRevocation = (record) => {
+        const removed = this.cache.deleteWhere((t) => revocations.isRevoked(t.tokenHash, t.sub, t.iat));
+        if (removed) this.logger.debug?.(`Revocation of ${record.kind} purged ${removed} cached verification(s)`);
+      };
+    }
   }
 
   get stats(): Readonly<TokenVerifierStats> {
@@ -69,9 +82,15 @@ export class TokenVerifierService {
       this.counters.rejected++;
       throw BusError.unauthenticated('malformed');
     }
+    if (this.revocations && !this.revocations.ready) return this.afterRevocationsLoad(token);
     const digest = tokenDigest(token);
     const hit = this.cache.get(digest, Date.now());
     if (hit) {
+      if (this.revocations?.isRevoked(hit.tokenHash, hit.sub, hit.iat)) {
+        this.cache.delete(digest);
+        this.counters.rejected++;
+        throw BusError.unauthenticated('revoked');
+      }
       this.counters.hits++;
       return hit;
     }
@@ -93,12 +112,27 @@ export class TokenVerifierService {
       this.logger.debug?.(`Token ${tokenHashOfDigest(digest)} refused: ${rejectionReason(err)}`);
       throw error;
     }
-    this.counters.verified++;
     const identity = toVerifiedToken(claims, tokenHashOfDigest(digest), this.options.permissionsClaim);
+    if (this.revocations?.isRevoked(identity.tokenHash, identity.sub, identity.iat)) {
+      this.counters.rejected++;
+      this.logger.debug?.(`Token ${identity.tokenHash} refused: revoked`);
+      throw BusError.unauthenticated('revoked');
+    }
+    this.counters.verified++;
     const now = Date.now();
     const expiresAt = Math.min(now + this.options.cacheTtlMs, (identity.exp + this.options.clockToleranceSec) * 1000);
     this.cache.set(digest, identity, expiresAt, now);
     return identity;
+  }
+
+  /** Waits (bounded) for the revocation list to load, then checks; UNAVAILABLE if it does not. */
+  private async afterRevocationsLoad(token: string): Promise<VerifiedToken> {
+    const loaded = await this.revocations!.whenReady(this.options.revocationWaitMs);
+    if (!loaded) {
+      this.counters.rejected++;
+      throw BusError.unavailable('The revocation list is not loaded yet; try again shortly');
+    }
+    return this.check(token);
   }
 
   /** Forgets every cached verification (e.g. after a key is revoked). */

@@ -40,6 +40,18 @@ export class VerificationCache<V> {
     this.entries.delete(key);
   }
 
+  /** Removes every entry whose value matches (e.g. the tokens a revocation covers). */
+  deleteWhere(matches: (value: V) => boolean): number {
+    let removed = 0;
+    for (const [key, entry] of this.entries) {
+      if (matches(entry.value)) {
+        this.entries.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   clear(): void {
     this.entries.clear();
   }

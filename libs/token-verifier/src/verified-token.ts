@@ -21,6 +21,8 @@ export interface VerifiedToken {
   readonly grantTypes: readonly string[];
   /** Expiry, seconds since the epoch. */
   readonly exp: number;
+  /** Issued at, seconds since the epoch (a user revocation covers tokens issued at or before it). */
+  readonly iat?: number;
   readonly iss: string;
   /** Short SHA-256 handle of the token (16 hex), for logs and audit; never the token. */
   readonly tokenHash: string;
@@ -50,6 +52,7 @@ export function toVerifiedToken(claims: Record<string, unknown>, tokenHash: stri
     clientId: str(claims.azp, 256) ?? str(claims.client_id, 256),
     grantTypes: Object.freeze(stringsAt(claims, 'gty', { count: 16, length: 64 })),
     exp: claims.exp as number,
+    iat: typeof claims.iat === 'number' && Number.isFinite(claims.iat) ? claims.iat : undefined,
     iss: claims.iss as string,
     tokenHash,
   });

@@ -54,4 +54,20 @@ describe('table format', () => {
     expect(row).toContain('abcdefabcdefabcd');
     expect(row.indexOf('api-service-1')).toBe(tableHeader().indexOf('SEEN BY'));
   });
+
+  it('shows who revoked whom for session.revoked, with the kind in full', () => {
+    const row = tableRow({
+      id: 'e2',
+      at: '2026-01-31T11:59:00.000Z',
+      kind: 'session.revoked',
+      sub: 'auth0|alice',
+      target_sub: 'auth0|bob',
+      reason: 'offboarding',
+      service: 'auth-service',
+      instance: 'auth-1',
+    });
+    expect(row).toContain('session.revoked ');
+    expect(row).toContain('auth0|alice→auth0|bob');
+    expect(tableRow({ id: 'e3', at: '2026-01-31T11:59:00.000Z', kind: 'session.revoked', token_hash: 'abcdefabcdefabcd', service: 'revoke-cli', instance: 'r' })).toContain('operator→token');
+  });
 });

@@ -2,10 +2,11 @@ import type { AuditEvent } from '@auth-bus/contracts';
 
 const COLUMNS: Array<{ title: string; width: number; value: (e: AuditEvent) => string }> = [
   { title: 'TIME (UTC)', width: 19, value: (e) => e.at.replace('T', ' ').slice(0, 19) },
-  { title: 'KIND', width: 14, value: (e) => e.kind },
+  { title: 'KIND', width: 15, value: (e) => e.kind },
   // api.* events may stand for several identical calls (coalesced): how many.
   { title: 'CALLS', width: 5, value: (e) => (e.kind.startsWith('api.') ? String(e.count ?? 1) : '-') },
-  { title: 'USER', width: 22, value: (e) => e.sub ?? '-' },
+  // session.revoked: who revoked (an operator with the revoke command when absent) → whose tokens.
+  { title: 'USER', width: 22, value: (e) => (e.kind === 'session.revoked' ? `${e.sub ?? 'operator'}→${e.target_sub ?? 'token'}` : (e.sub ?? '-')) },
   { title: 'SESSION', width: 18, value: (e) => e.session_id ?? '-' },
   { title: 'TOKEN', width: 16, value: (e) => e.token_hash ?? '-' },
   { title: 'SUBJECT', width: 15, value: (e) => e.subject ?? '-' },

@@ -7,12 +7,12 @@ describe('loadAuthServiceConfig', () => {
     expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], user: 'auth-service', pass: 'auth-service-dev-password' });
     expect(config.auth).toMatchObject({ issuer: 'http://localhost:4400/', audience: ['http://localhost:8888/api'], permissionsClaim: 'permissions' });
     expect(config.login).toEqual({ clientIds: ['component-web'] });
-    expect(config.stream).toEqual({ maxAgeMs: 30 * 86_400_000, maxBytes: 256e6, maxEventsPerKind: 100_000, duplicateWindowMs: 120_000, replicas: 1 });
+    expect(config.stream).toEqual({ maxAgeMs: 30 * 86_400_000, maxBytes: 256e6, maxEventsPerKind: 83_333, duplicateWindowMs: 120_000, replicas: 1 });
   });
 
   it('keeps every kind within the byte cap, so a flood of one kind never evicts another', () => {
-    // Default: what fits at 512 B an event for the five kinds.
-    expect(loadAuthServiceConfig({ AUDIT_MAX_BYTES: '64MB' }).stream.maxEventsPerKind).toBe(25_000);
+    // Default: what fits at 512 B an event for the six kinds (session.revoked since issue 21).
+    expect(loadAuthServiceConfig({ AUDIT_MAX_BYTES: '64MB' }).stream.maxEventsPerKind).toBe(20_833);
     expect(loadAuthServiceConfig({ AUDIT_MAX_EVENTS_PER_KIND: '1000' }).stream.maxEventsPerKind).toBe(1000);
     expect(() => loadAuthServiceConfig({ AUDIT_MAX_BYTES: '1MB', AUDIT_MAX_EVENTS_PER_KIND: '1000' })).toThrow(/AUDIT_MAX_EVENTS_PER_KIND.*AUDIT_MAX_BYTES/);
     expect(() => loadAuthServiceConfig({ AUDIT_MAX_EVENTS_PER_KIND: '0' })).toThrow(/AUDIT_MAX_EVENTS_PER_KIND/);
@@ -37,6 +37,12 @@ describe('loadAuthServiceConfig', () => {
     expect(auth0.login.clientIds).toEqual(['AbC123']);
     expect(() => loadAuthServiceConfig({ AUTH_LOGIN_CLIENT_IDS: ' , ' })).toThrow(/AUTH_LOGIN_CLIENT_IDS/);
     expect(() => loadAuthServiceConfig({ OIDC_ISSUER: 'auth-bus' })).toThrow(/OIDC_ISSUER/);
+  });
+
+  it('keeps revocations for 24h5m by default (the longest usual token lifetime plus the largest clock tolerance)', () => {
+    expect(loadAuthServiceConfig({}).revocationTtlMs).toBe(86_400_000 + 300_000);
+    expect(loadAuthServiceConfig({ AUTH_REVOCATION_TTL: '48h' }).revocationTtlMs).toBe(48 * 3_600_000);
+    expect(() => loadAuthServiceConfig({ AUTH_REVOCATION_TTL: 'soon' })).toThrow(/AUTH_REVOCATION_TTL/);
   });
 
   it('refuses a duplicate window longer than the retention', () => {

@@ -109,6 +109,12 @@ export interface LoginSettings {
  *   AUDIT_QUERY_SCAN_MAX   stored events one query reads at most             100000
  *   AUDIT_QUERY_TIMEOUT    deadline of one query's scan                      5s
  *
+ * Revocations (the REVOCATIONS KV bucket, created at start by the `audit-writer` connection)
+ *   AUTH_REVOCATION_TTL    how long a revocation is kept: at least the longest 24h5m
+ *                          access-token lifetime plus the clock tolerance, so it
+ *                          outlives every token it covers (Auth0's default API
+ *                          token lifetime is 24h; +5 min = the largest tolerance)
+ *
  * Shutdown
  *   DRAIN_TIMEOUT          wait for in-flight requests on SIGTERM            10s
  */
@@ -124,6 +130,8 @@ export interface AuthServiceConfig {
   audit: AuditSettings;
   stream: AuditStreamSettings;
   query: AuditQuerySettings;
+  /** How long the REVOCATIONS bucket keeps an entry (ms). */
+  revocationTtlMs: number;
   drainTimeoutMs: number;
 }
 
@@ -137,6 +145,7 @@ const ENV = {
   AUDIT_QUERY_TIMEOUT: envField.duration(5_000),
   AUTH_LOGIN_CLIENT_IDS: envField.optionalString(),
   AUTH0_CLIENT_ID: envField.optionalString(),
+  AUTH_REVOCATION_TTL: envField.duration(86_400_000 + 300_000),
 };
 
 export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig {
@@ -167,6 +176,7 @@ export function loadAuthServiceConfig(env: Env = process.env): AuthServiceConfig
     auditNats: natsConfigForUser(env, 'audit-writer'),
     auth: tokenVerifierOptionsFromEnv(env),
     login: { clientIds },
+    revocationTtlMs: e.AUTH_REVOCATION_TTL,
     stream,
     query: {
       scanMax: e.AUDIT_QUERY_SCAN_MAX,

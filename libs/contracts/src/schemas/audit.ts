@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InstanceId, SessionId, Sub, Timestamp, TokenHash } from './common';
 
-export const AuditKind = z.enum(['login.verified', 'login.rejected', 'logout', 'api.allowed', 'api.denied']);
+export const AuditKind = z.enum(['login.verified', 'login.rejected', 'logout', 'api.allowed', 'api.denied', 'session.revoked']);
 export type AuditKind = z.infer<typeof AuditKind>;
 export const AUDIT_KINDS = AuditKind.options;
 
@@ -15,6 +15,8 @@ export const AuditEvent = z
     at: Timestamp,
     kind: AuditKind,
     sub: Sub.optional(),
+    /** For `session.revoked`: whose tokens were revoked (`sub` is who revoked them; absent when an operator used the revoke command). */
+    target_sub: Sub.optional(),
     session_id: SessionId.optional(),
     token_hash: TokenHash.optional(),
     /** Why a login or call was refused (an auth failure reason or `missing_permission`). */

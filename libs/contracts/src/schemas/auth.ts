@@ -74,3 +74,49 @@ export const SessionEndedEvent = z
   })
   .strict();
 export type SessionEndedEvent = z.infer<typeof SessionEndedEvent>;
+
+/**
+ * `auth.revoke` — the caller's token rides in `Authorization`. Without `sub` (or with the
+ * caller's own) every token of the caller issued up to now is revoked; another user's `sub`,
+ * or a `token_hash`, needs the `admin:sessions` permission.
+ */
+export const AuthRevokeRequest = z
+  .object({
+    sub: Sub.optional(),
+    token_hash: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    reason: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((r) => !(r.sub && r.token_hash), { message: 'give sub or token_hash, not both' });
+export type AuthRevokeRequest = z.infer<typeof AuthRevokeRequest>;
+
+export const AuthRevokeReply = z
+  .object({
+    kind: z.enum(['user', 'token']),
+    sub: Sub.optional(),
+    token_hash: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    /** Tokens issued at or before this instant (seconds since the epoch) are refused. */
+    revoked_at: z.number().int().positive(),
+  })
+  .strict();
+export type AuthRevokeReply = z.infer<typeof AuthRevokeReply>;
+
+/** The admin permission that lets a user revoke anyone's sessions. */
+export const ADMIN_SESSIONS_PERMISSION = 'admin:sessions';
+
+/**
+ * A value of the REVOCATIONS bucket (JSON). `revoked_at` in seconds since the epoch: a `user`
+ * revocation covers that user's tokens whose `iat` is at or before it.
+ */
+export const RevocationRecord = z
+  .object({
+    kind: z.enum(['user', 'token']),
+    sub: Sub.optional(),
+    token_hash: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    revoked_at: z.number().int().positive(),
+    reason: z.string().max(200).optional(),
+    /** Who revoked: a user's sub, or `revoke-cli`. */
+    by: z.string().min(1).max(256),
+  })
+  .strict();
+export type RevocationRecord = z.infer<typeof RevocationRecord>;
