@@ -12,7 +12,7 @@ describe('loadConfig', () => {
     expect(c.issuer).toBe('http://localhost:4400/');
     expect(c.keysDir).toBe('/srv/dev-idp/.keys');
     expect(c.usersFile).toBe('/srv/dev-idp/seed/users.json');
-    expect(c.apis).toEqual([{ identifier: 'http://localhost:8888/api', name: 'Component Auth0 API', permissions: ['read:messages', 'read:audit'] }]);
+    expect(c.apis).toEqual([{ identifier: 'http://localhost:8888/api', name: 'Component Auth0 API', permissions: ['read:messages', 'read:audit', 'admin:sessions'] }]);
     const web = c.clients.find((x) => x.clientId === 'component-web')!;
     expect(web).toMatchObject({
       clientSecret: 'component-web-dev-secret',
@@ -60,6 +60,9 @@ describe('loadConfig', () => {
     expect(c.clients[0].clientSecret).toBe('s3');
     expect(c.clients[0].postLogoutRedirectUris).toEqual(['http://a.test/', 'http://a.test/bye']);
     expect(c.clients[1]).toMatchObject({ clientSecret: 'm2', clientGrants: { 'https://api.test/': ['a:b', 'c:d'] } });
+    // The machine client never gets admin:sessions unless named, and only API permissions.
+    expect(loadConfig({ DEV_IDP_API_PERMISSIONS: 'a:b admin:sessions' }, ROOT).clients[1].clientGrants).toEqual({ 'http://localhost:8888/api': ['a:b'] });
+    expect(loadConfig({ DEV_IDP_API_PERMISSIONS: 'a:b admin:sessions', DEV_IDP_M2M_PERMISSIONS: 'admin:sessions x:y' }, ROOT).clients[1].clientGrants).toEqual({ 'http://localhost:8888/api': ['admin:sessions'] });
     expect(c.ttl.accessToken).toBe(120);
   });
 

@@ -103,7 +103,7 @@ const ENV = {
   DEV_IDP_ALLOW_PRODUCTION: envField.bool(false),
   DEV_IDP_API_AUDIENCE: envField.url().default('http://localhost:8888/api'),
   DEV_IDP_API_NAME: envField.string('Component Auth0 API'),
-  DEV_IDP_API_PERMISSIONS: envField.list(['read:messages', 'read:audit'], /[\s,]+/),
+  DEV_IDP_API_PERMISSIONS: envField.list(['read:messages', 'read:audit', 'admin:sessions'], /[\s,]+/),
   DEV_IDP_DEFAULT_AUDIENCE: envField.optionalString(),
   DEV_IDP_COMPONENT_WEB_CLIENT_ID: envField.string('component-web'),
   DEV_IDP_COMPONENT_WEB_SECRET: envField.string('component-web-dev-secret'),
@@ -112,6 +112,7 @@ const ENV = {
   DEV_IDP_COMPONENT_WEB_WEB_ORIGINS: envField.urls().optional(),
   DEV_IDP_M2M_CLIENT_ID: envField.string('dev-m2m'),
   DEV_IDP_M2M_SECRET: envField.string('dev-m2m-secret'),
+  DEV_IDP_M2M_PERMISSIONS: envField.optionalString(),
   DEV_IDP_CLIENTS_FILE: envField.optionalString(),
   DEV_IDP_ACCESS_TOKEN_TTL: seconds(86_400),
   DEV_IDP_ID_TOKEN_TTL: seconds(36_000),
@@ -217,7 +218,7 @@ export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
   const apiIdentifier = e.DEV_IDP_API_AUDIENCE;
   // DEV_IDP_API_NAME — display name of the API. Default "Component Auth0 API".
   const apiName = e.DEV_IDP_API_NAME;
-  // DEV_IDP_API_PERMISSIONS — the API's RBAC permissions. Default `read:messages read:audit`.
+  // DEV_IDP_API_PERMISSIONS — the API's RBAC permissions. Default `read:messages read:audit admin:sessions` (admin:sessions: revoke anyone's sessions, issue 21).
   const apiPermissions = e.DEV_IDP_API_PERMISSIONS;
   // DEV_IDP_DEFAULT_AUDIENCE — tenant default audience, used when a request has no `audience`.
   // Default: none (like a new Auth0 tenant: no audience = opaque access token for /userinfo,
@@ -244,6 +245,12 @@ export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
   const m2mId = e.DEV_IDP_M2M_CLIENT_ID;
   // DEV_IDP_M2M_SECRET — default `dev-m2m-secret`.
   const m2mSecret = e.DEV_IDP_M2M_SECRET;
+  // DEV_IDP_M2M_PERMISSIONS — what the machine client is granted on the API (space or comma
+  // separated, within DEV_IDP_API_PERMISSIONS). Default: every API permission but
+  // `admin:sessions` — no machine revokes people's sessions unless told to.
+  const m2mPermissions = e.DEV_IDP_M2M_PERMISSIONS
+    ? splitList(e.DEV_IDP_M2M_PERMISSIONS, /[\s,]+/).filter((p) => apiPermissions.includes(p))
+    : apiPermissions.filter((p) => p !== 'admin:sessions');
 
   const clients: ClientConfig[] = [
     {
@@ -266,7 +273,7 @@ export function loadConfig(env: Env, appRoot: string): DevIdpConfig {
       redirectUris: [],
       postLogoutRedirectUris: [],
       webOrigins: [],
-      clientGrants: { [apiIdentifier]: apiPermissions },
+      clientGrants: { [apiIdentifier]: m2mPermissions },
     },
   ];
 

@@ -125,7 +125,7 @@ describe('authorization code + PKCE login', () => {
     expect(header).toMatchObject({ alg: 'RS256', typ: 'JWT' });
     const at = await verify(tokens.access_token, API);
     expect(at.aud).toEqual([API, `${idp.issuer}userinfo`]);
-    expect(at).toMatchObject({ iss: idp.issuer, sub: 'auth0|alice', azp: WEB.clientId, permissions: ['read:messages', 'read:audit'] });
+    expect(at).toMatchObject({ iss: idp.issuer, sub: 'auth0|alice', azp: WEB.clientId, permissions: ['read:messages', 'read:audit', 'admin:sessions'] });
     expect(String(at.scope).split(' ')).toEqual(expect.arrayContaining(['openid', 'profile', 'email']));
     expect(at.exp! - at.iat!).toBe(86_400);
     expect(at).not.toHaveProperty('client_id');
@@ -221,7 +221,7 @@ describe('authorization code + PKCE login', () => {
   it('shows the consent page when the client asks for prompt=consent', async () => {
     const granted = await idp.login('alice', { prompt: 'consent' });
     expect(granted.pages).toEqual(['login', 'consent']);
-    expect((await verify(granted.tokens.access_token, API)).permissions).toEqual(['read:messages', 'read:audit']);
+    expect((await verify(granted.tokens.access_token, API)).permissions).toEqual(['read:messages', 'read:audit', 'admin:sessions']);
     const denied = await authorize({ issuer: idp.issuer, ...DEV_IDP_USERS.alice, prompt: 'consent', consent: 'deny' });
     expect(denied.params.get('error')).toBe('access_denied');
   });
@@ -282,7 +282,7 @@ describe('refresh tokens', () => {
     const first = await idp.tokenFor('alice');
     const renewed = await idp.refresh(first.refresh_token!);
     const at = await verify(renewed.access_token, API);
-    expect(at).toMatchObject({ sub: 'auth0|alice', azp: WEB.clientId, permissions: ['read:messages', 'read:audit'] });
+    expect(at).toMatchObject({ sub: 'auth0|alice', azp: WEB.clientId, permissions: ['read:messages', 'read:audit', 'admin:sessions'] });
     expect(at.aud).toEqual([API, `${idp.issuer}userinfo`]);
     expect((await verify(renewed.id_token!, WEB.clientId)).email).toBe('alice@example.com');
     // the (possibly rotated) refresh token keeps working

@@ -48,7 +48,7 @@ def test_verify_returns_the_identity(bus: BusClient, tokens: dict[str, Tokens], 
     identity = bus.request("auth.verify", {"caller": "streamlit-host", "session_id": "pytest-1"}, token=tokens["alice"].access_token)
     claims = claims_of(tokens["alice"].access_token)
     assert identity["sub"] == "auth0|alice"
-    assert set(identity["permissions"]) == {"read:messages", "read:audit"}
+    assert set(identity["permissions"]) == {"read:messages", "read:audit", "admin:sessions"}
     assert identity["exp"] == claims["exp"]
     assert identity["iss"] == dev_idp.issuer
     assert identity["instance"] == auth_service.instance
