@@ -237,7 +237,7 @@ SCOPE = "openid profile email offline_access"
 
 #: dev-idp's seed users (apps/dev-idp/seed/users.json; passwords as in libs/testing's DEV_IDP_USERS).
 USERS: dict[str, dict[str, Any]] = {
-    "alice": {"email": "alice@example.com", "password": "alice-password", "sub": "auth0|alice", "name": "Alice Example", "permissions": ["read:messages", "read:audit"]},
+    "alice": {"email": "alice@example.com", "password": "alice-password", "sub": "auth0|alice", "name": "Alice Example", "permissions": ["read:messages", "read:audit", "admin:sessions"]},
     "bob": {"email": "bob@example.com", "password": "bob-password", "sub": "auth0|bob", "name": "Bob Example", "permissions": []},
 }
 
