@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ApiPingReply, ApiPingRequest, ApiPongReply, ApiPongRequest, ApiPongScopedReply, ApiPongScopedRequest } from './schemas/api';
 import { AuditEvent, AuditQueryReply, AuditQueryRequest } from './schemas/audit';
+import { BridgeReply, BridgeRequest } from './schemas/bridge';
 import { AuthVerifyRequest, SessionEndedEvent, SessionReportedEvent, VerifiedIdentity } from './schemas/auth';
 import {
   ClientFrame,
@@ -52,6 +53,8 @@ export const SCHEMAS: Record<string, z.ZodType> = {
   'audit.event.v1': AuditEvent,
   'audit.query.request.v1': AuditQueryRequest,
   'audit.query.reply.v1': AuditQueryReply,
+  'bridge.request.v1': BridgeRequest,
+  'bridge.reply.v1': BridgeReply,
   'component.client-frame.v1': ClientFrame,
   'component.server-frame.v1': ServerFrame,
   'component.session.v1': ComponentSession,

@@ -32,6 +32,8 @@ export const SUBJECT_FAMILIES = {
   auth: 'auth.>',
   authSession: 'auth.session.>',
   audit: 'audit.>',
+  /** http-bridge's routes, one subject each: `bridge.<route id>` (bridgeSubject). */
+  bridge: 'bridge.>',
   auditEvents: 'audit.events.>',
 } as const;
 
@@ -39,7 +41,17 @@ export const SUBJECT_FAMILIES = {
 export const QUEUE_GROUPS = {
   apiService: 'api-service',
   authService: 'auth-service',
+  httpBridge: 'http-bridge',
 } as const;
+
+/** A route id of the bridge's configuration file: lowercase letters, digits and `-`. */
+export const BRIDGE_ROUTE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The bus subject of one http-bridge route (`bridge.<route id>`). */
+export function bridgeSubject(routeId: string): string {
+  if (!BRIDGE_ROUTE_ID_PATTERN.test(routeId)) throw new Error(`Bad bridge route id "${routeId}": lowercase letters, digits and - only`);
+  return `bridge.${routeId}`;
+}
 
 /**
  * The JetStream stream that keeps the audit trail. It captures exactly one subject per audit

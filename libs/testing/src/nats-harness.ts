@@ -10,7 +10,7 @@ import { waitFor } from './wait-for';
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
 const natsInfra = require('../../../infra/nats/index.cjs');
 
-export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader' | 'audit-writer';
+export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader' | 'audit-writer' | 'http-bridge';
 
 const PASSWORD_VARS: Record<NatsUser, string> = {
   'host-relay': 'NATS_HOST_RELAY_PASSWORD',
@@ -19,6 +19,7 @@ const PASSWORD_VARS: Record<NatsUser, string> = {
   'streamlit-host': 'NATS_STREAMLIT_HOST_PASSWORD',
   'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
   'audit-writer': 'NATS_AUDIT_WRITER_PASSWORD',
+  'http-bridge': 'NATS_HTTP_BRIDGE_PASSWORD',
 };
 
 /** A NATS user's password: the environment's, else the default in infra/nats/nats.env.sample. */
