@@ -1,5 +1,16 @@
 import type { z } from 'zod';
-import { ApiPingReply, ApiPingRequest, ApiPongReply, ApiPongRequest, ApiPongScopedReply, ApiPongScopedRequest } from './schemas/api';
+import {
+  ApiNotesCreateReply,
+  ApiNotesCreateRequest,
+  ApiNotesListReply,
+  ApiNotesListRequest,
+  ApiPingReply,
+  ApiPingRequest,
+  ApiPongReply,
+  ApiPongRequest,
+  ApiPongScopedReply,
+  ApiPongScopedRequest,
+} from './schemas/api';
 import { AuditEvent, AuditQueryReply, AuditQueryRequest } from './schemas/audit';
 import { BridgeReply, BridgeRequest } from './schemas/bridge';
 import { AuthVerifyRequest, SessionEndedEvent, SessionReportedEvent, VerifiedIdentity } from './schemas/auth';
@@ -19,6 +30,8 @@ export const RPC = {
   [SUBJECTS.api.ping]: { request: ApiPingRequest, reply: ApiPingReply },
   [SUBJECTS.api.pong]: { request: ApiPongRequest, reply: ApiPongReply },
   [SUBJECTS.api.pongScoped]: { request: ApiPongScopedRequest, reply: ApiPongScopedReply },
+  [SUBJECTS.api.notesCreate]: { request: ApiNotesCreateRequest, reply: ApiNotesCreateReply },
+  [SUBJECTS.api.notesList]: { request: ApiNotesListRequest, reply: ApiNotesListReply },
   [SUBJECTS.auth.verify]: { request: AuthVerifyRequest, reply: VerifiedIdentity },
   [SUBJECTS.audit.query]: { request: AuditQueryRequest, reply: AuditQueryReply },
 } as const;
@@ -46,6 +59,10 @@ export const SCHEMAS: Record<string, z.ZodType> = {
   'api.pong.reply.v1': ApiPongReply,
   'api.pong-scoped.request.v1': ApiPongScopedRequest,
   'api.pong-scoped.reply.v1': ApiPongScopedReply,
+  'api.notes.create.request.v1': ApiNotesCreateRequest,
+  'api.notes.create.reply.v1': ApiNotesCreateReply,
+  'api.notes.list.request.v1': ApiNotesListRequest,
+  'api.notes.list.reply.v1': ApiNotesListReply,
   'auth.verify.request.v1': AuthVerifyRequest,
   'auth.verify.reply.v1': VerifiedIdentity,
   'auth.session.reported.v1': SessionReportedEvent,

@@ -12,6 +12,9 @@ export const SUBJECTS = {
     ping: 'api.ping',
     pong: 'api.pong',
     pongScoped: 'api.pong-scoped',
+    /** The caller's notes (issue 20 item 3): stored in the NOTES_BUCKET key-value bucket. */
+    notesCreate: 'api.notes.create',
+    notesList: 'api.notes.list',
   },
   auth: {
     verify: 'auth.verify',
@@ -36,6 +39,9 @@ export const SUBJECT_FAMILIES = {
   bridge: 'bridge.>',
   auditEvents: 'audit.events.>',
 } as const;
+
+/** The JetStream key-value bucket of api-service's notes (its stream is `KV_<bucket>`). */
+export const NOTES_BUCKET = 'notes';
 
 /** NATS queue groups: every replica of a service joins the same one and shares the load. */
 export const QUEUE_GROUPS = {

@@ -14,7 +14,14 @@ describe('route table mapping', () => {
   });
 
   it('marks the protected routes', () => {
-    expect(ROUTES.filter((r) => r.protected).map((r) => r.path)).toEqual(['/api/pong', '/api/pong-scoped']);
+    expect(ROUTES.filter((r) => r.protected).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/pong', 'GET /api/pong-scoped', 'POST /api/notes', 'GET /api/notes']);
+  });
+
+  it('maps one path to a subject per method', () => {
+    expect(resolveRoute('POST', '/api/notes').subject).toBe(SUBJECTS.api.notesCreate);
+    expect(resolveRoute('GET', '/api/notes').subject).toBe(SUBJECTS.api.notesList);
+    expect(() => resolveRoute('PUT', '/api/notes')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => resolveRoute('DELETE', '/api/notes')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 
   it.each([
