@@ -1,5 +1,5 @@
 import { bridgeSubject, decodeBody, encodeBody } from '@auth-bus/contracts';
-import { DevIdpHarness, freePort, ManagedProcess, NatsHarness, natsEnvFor, readAuditStream, ServicesHarness, waitFor, type TokenResponse } from '@auth-bus/testing';
+import { DevIdpHarness, freePort, ManagedProcess, NatsHarness, natsEnvFor, readAuditStream, RelayHarness, ServicesHarness, waitFor, type TokenResponse } from '@auth-bus/testing';
 import { headers as natsHeaders, type NatsConnection } from 'nats';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -54,6 +54,8 @@ describe('http-bridge (real NATS, real dev-idp, real upstream, built service)', 
   let alice: TokenResponse;
   let bob: TokenResponse;
   let dir: string;
+  let routesFile: string;
+  let gateway: RelayHarness | undefined;
 
   beforeAll(async () => {
     nats = await NatsHarness.start();
@@ -83,7 +85,7 @@ describe('http-bridge (real NATS, real dev-idp, real upstream, built service)', 
     const dead = await freePort();
     const base = `http://127.0.0.1:${upstream.port}`;
     dir = mkdtempSync(join(tmpdir(), 'http-bridge-test-'));
-    const routesFile = join(dir, 'routes.yaml');
+    routesFile = join(dir, 'routes.yaml');
     writeFileSync(
       routesFile,
       [
@@ -118,6 +120,7 @@ describe('http-bridge (real NATS, real dev-idp, real upstream, built service)', 
   afterAll(async () => {
     await relay?.close();
     await reader?.close();
+    await gateway?.stop();
     await bridge?.stop();
     await services?.stop();
     await idp?.stop();
@@ -262,5 +265,29 @@ describe('http-bridge (real NATS, real dev-idp, real upstream, built service)', 
     const denied = of('bridge.echo').filter((e) => e.kind === 'bridge.denied');
     expect(denied.map((e) => e.reason).sort()).toEqual(expect.arrayContaining(['malformed', 'missing']));
     expect(denied.find((e) => e.reason === 'missing')?.token_hash).toBeUndefined();
+  });
+
+  it("is reached through host-relay's HTTP gateway like a built-in route (the same routes file)", async () => {
+    gateway = await RelayHarness.start({ nats, allowedOrigins: ['http://localhost:3001'], env: { BRIDGE_ROUTES_FILE: routesFile } });
+    const before = upstream.hits.length;
+    const auth = { Authorization: `Bearer ${alice.access_token}` };
+    const ok = await fetch(`${gateway.url}/api/t/echo`, { headers: auth });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ method: 'GET', url: '/echo?fixed=1' });
+    const posted = await fetch(`${gateway.url}/api/t/echo`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"text":"via relay"}' });
+    expect(posted.status).toBe(200);
+    expect(await posted.json()).toMatchObject({ method: 'POST', body: '{"text":"via relay"}' });
+    const missing = await fetch(`${gateway.url}/api/t/missing`, { headers: auth });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ message: 'no such thing' });
+    expect(upstream.hits.length).toBe(before + 3);
+    const anonymous = await fetch(`${gateway.url}/api/t/echo`);
+    expect(anonymous.status).toBe(401);
+    expect((await fetch(`${gateway.url}/api/t/boom`, { headers: auth })).status).toBe(502);
+    expect(upstream.hits.length).toBe(before + 4);
+    // Only the file's paths: anything else is still NOT_FOUND, never a subject.
+    for (const path of ['/api/t/nope', '/api/bridge.echo', '/api/t/echo/..']) expect((await fetch(`${gateway.url}${path}`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${gateway.url}/api/t/missing`, { method: 'DELETE', headers: auth })).status).toBe(404);
+    expect(upstream.hits.length).toBe(before + 4);
   });
 });

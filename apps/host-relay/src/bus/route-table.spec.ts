@@ -24,6 +24,15 @@ describe('route table mapping', () => {
     expect(() => resolveRoute('DELETE', '/api/notes')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 
+  it('reaches http-bridge routes of the routes file after the built-in ones, nothing else', () => {
+    const bridge = [{ method: 'GET' as const, path: '/api/legacy/pong', subject: 'bridge.legacy-pong', protected: true }];
+    expect(resolveRoute('get', '/api/legacy/pong/', bridge).subject).toBe('bridge.legacy-pong');
+    expect(resolveRoute('GET', '/api/pong', bridge).subject).toBe(SUBJECTS.api.pong);
+    expect(() => resolveRoute('POST', '/api/legacy/pong', bridge)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => resolveRoute('GET', '/api/legacy/pong')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => resolveRoute('GET', '/api/legacy', bridge)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+
   it.each([
     ['GET', '/api/nope'],
     ['POST', '/api/ping'],

@@ -114,7 +114,7 @@ export class HttpGatewayHandler {
       }
       const client = clientIp(req, this.config.trustProxy);
       if (this.rate && !this.rate.tryTake(client)) throw new BusError('RATE_LIMITED', 'Too many requests from this client; slow down');
-      const route = resolveRoute(method, path);
+      const route = resolveRoute(method, path, this.config.bridgeRoutes);
       const header = req.headers.authorization;
       const token = parseBearer(header);
       if (header !== undefined && token === undefined) throw BusError.unauthenticated('malformed', 'The Authorization header is not "Bearer <token>"');

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { BridgeRoutes } from '../config/bridge-routes';
+import type { BridgeRoutes } from '@auth-bus/service-kit/config';
 import { BridgeController } from './bridge.controller';
 import { BRIDGE_ROUTES, BridgeService } from './bridge.service';
 

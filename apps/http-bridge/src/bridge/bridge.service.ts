@@ -3,7 +3,7 @@ import { AuditPublisher, SERVICE_RUNTIME, type AuditInput, type ServiceRuntime }
 import { bearerFromHeaders, hasPermission, tokenHash, TokenVerifierService, type VerifiedToken } from '@auth-bus/token-verifier';
 import { Inject, Injectable } from '@nestjs/common';
 import type { MsgHdrs } from 'nats';
-import type { BridgeRoute, BridgeRoutes } from '../config/bridge-routes';
+import type { BridgeRoute, BridgeRoutes } from '@auth-bus/service-kit/config';
 import { callUpstream, UpstreamFailure } from './upstream-client';
 
 export const BRIDGE_ROUTES = Symbol('BRIDGE_ROUTES');

@@ -1,7 +1,7 @@
 import { BusError, MAX_BODY_BYTES } from '@auth-bus/contracts';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { BridgeRoute } from '../config/bridge-routes';
+import type { BridgeRoute } from '@auth-bus/service-kit/config';
 
 /** The upstream's answer to one call (2xx or 4xx; everything else is thrown). */
 export interface UpstreamAnswer {

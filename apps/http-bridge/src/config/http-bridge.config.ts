@@ -1,8 +1,7 @@
 import type { AuditSettings } from '@auth-bus/service-kit';
-import { ConfigError, envString, natsConfigFromEnv, readServiceEnv, type Env, type NatsConfig } from '@auth-bus/service-kit/config';
+import { ConfigError, envString, loadBridgeRoutes, natsConfigFromEnv, readServiceEnv, type BridgeRoutes, type Env, type NatsConfig } from '@auth-bus/service-kit/config';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
 import { isAbsolute, join, resolve } from 'node:path';
-import { loadBridgeRoutes, type BridgeRoutes } from './bridge-routes';
 
 export const SERVICE_NAME = 'http-bridge';
 /** The routes file used when BRIDGE_ROUTES_FILE is not set: the article's API on the local machine. */

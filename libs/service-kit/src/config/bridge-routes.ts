@@ -1,8 +1,13 @@
-import { BRIDGE_ROUTE_ID_PATTERN, bridgeSubject, findRoute, MAX_BODY_BYTES } from '@auth-bus/contracts';
-import { ConfigError, parseBytes, parseDuration } from '@auth-bus/service-kit/config';
+import { BRIDGE_ROUTE_ID_PATTERN, bridgeSubject, findRoute, MAX_BODY_BYTES, type Route } from '@auth-bus/contracts';
+import { ConfigError, parseBytes, parseDuration } from './env';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+
+/**
+ * The routes file of apps/http-bridge (BRIDGE_ROUTES_FILE), read in one place: by http-bridge,
+ * which serves the routes, and by host-relay, whose gateways reach them like the built-in ones.
+ */
 
 /** How the caller's access token reaches the upstream: `Authorization: Bearer`, the article's `accesstoken` header, or not at all. */
 export const TOKEN_PASSING = ['bearer', 'accesstoken', 'none'] as const;
@@ -161,4 +166,9 @@ export function parseBridgeRoutes(text: string, file = 'routes file'): BridgeRou
     allowedOrigins: new Set(routes.map((r) => r.upstream.origin)),
     bySubject: new Map(routes.map((r) => [r.subject, r])),
   };
+}
+
+/** The bridge's routes as entries of the relay's route table (path → `bridge.<id>`). */
+export function bridgeRouteTable(routes: BridgeRoutes): Route[] {
+  return routes.routes.map((r) => ({ method: r.method, path: r.path, subject: r.subject, protected: !r.public }));
 }

@@ -1,9 +1,5 @@
-import { ConfigError } from '@auth-bus/service-kit/config';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULT_ROUTES_FILE, loadHttpBridgeConfig } from './http-bridge.config';
-import { loadBridgeRoutes, parseBridgeRoutes } from './bridge-routes';
+import { bridgeRouteTable, parseBridgeRoutes } from './bridge-routes';
+import { ConfigError } from './env';
 
 const ok = `routes:
   - id: legacy-pong
@@ -38,6 +34,13 @@ describe('bridge routes file', () => {
     expect(bySubject.get('bridge.notes-post')?.upstream.href).toBe('https://api.example.com/v1/notes');
   });
 
+  it('gives the relay a route table entry per route', () => {
+    expect(bridgeRouteTable(parseBridgeRoutes(ok))).toEqual([
+      { method: 'GET', path: '/api/legacy/pong', subject: 'bridge.legacy-pong', protected: true },
+      { method: 'POST', path: '/api/legacy/notes', subject: 'bridge.notes-post', protected: true },
+    ]);
+  });
+
   it('reads JSON too', () => {
     const { routes } = parseBridgeRoutes(JSON.stringify({ routes: [{ id: 'a', path: '/api/a', upstream: 'http://h/a', public: true, token: 'bearer' }] }));
     expect(routes[0]).toMatchObject({ public: true, token: 'none' });
@@ -64,15 +67,4 @@ describe('bridge routes file', () => {
     expect(problem('routes: []\n')).toMatch(/routes: at least one route/);
   });
 
-  it('names BRIDGE_ROUTES_FILE when the file cannot be read, and defaults to the sample routes', () => {
-    expect(() => loadBridgeRoutes('/nonexistent/routes.yaml')).toThrow(/BRIDGE_ROUTES_FILE: cannot read \/nonexistent\/routes.yaml \(ENOENT\)/);
-    expect(() => loadHttpBridgeConfig({ BRIDGE_ROUTES_FILE: '/nonexistent/routes.yaml' })).toThrow(/BRIDGE_ROUTES_FILE/);
-    const config = loadHttpBridgeConfig({});
-    expect(config.routesFile).toBe(DEFAULT_ROUTES_FILE);
-    expect(config.routes.routes.map((r) => r.path)).toEqual(['/api/legacy/ping', '/api/legacy/pong', '/api/legacy/pong-scoped']);
-    expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], user: 'http-bridge', pass: 'http-bridge-dev-password' });
-    const dir = mkdtempSync(join(tmpdir(), 'bridge-routes-'));
-    writeFileSync(join(dir, 'r.json'), JSON.stringify({ routes: [{ id: 'x', path: '/api/x', upstream: 'http://127.0.0.1:1/x' }] }));
-    expect(loadHttpBridgeConfig({ BRIDGE_ROUTES_FILE: join(dir, 'r.json') }).routes.routes[0].subject).toBe('bridge.x');
-  });
 });
