@@ -50,9 +50,13 @@ export const IDEMPOTENT_SUBJECTS: ReadonlySet<string> = new Set([
   SUBJECTS.api.ping,
   SUBJECTS.api.pong,
   SUBJECTS.api.pongScoped,
+  SUBJECTS.api.notesList,
   SUBJECTS.auth.verify,
   SUBJECTS.audit.query,
 ]);
+
+/** Request–reply subjects that write: sent once, never retried (api.notes.create would store a note twice). */
+export const NON_IDEMPOTENT_SUBJECTS: ReadonlySet<string> = new Set([SUBJECTS.api.notesCreate]);
 
 /** Failures worth another attempt: nobody answered, or the bus was away. Never a service's own answer. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'TIMEOUT']);
