@@ -40,8 +40,10 @@ export const Note = z
   .strict();
 export type Note = z.infer<typeof Note>;
 
-/** `api.notes.create` (`POST /api/notes`): a note of 1–2000 characters. */
-export const ApiNotesCreateRequest = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
+/** `api.notes.create` (`POST /api/notes`): a note of 1–2000 characters, not only white space (stored as sent). */
+export const ApiNotesCreateRequest = z
+  .object({ text: z.string().min(1).max(2000).regex(/\S/, 'must not be only white space') })
+  .strict();
 export type ApiNotesCreateRequest = z.infer<typeof ApiNotesCreateRequest>;
 export const ApiNotesCreateReply = Note;
 export type ApiNotesCreateReply = Note;
