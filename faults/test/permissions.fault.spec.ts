@@ -9,6 +9,8 @@ const PUBLISH_CANDIDATES = [
   'api.pong',
   'api.pong-scoped',
   'api.admin',
+  'bridge.legacy-pong',
+  'audit.events.bridge.allowed',
   'auth.verify',
   'auth.session.reported',
   'auth.session.ended',
@@ -121,7 +123,7 @@ describe('NATS permissions: every credential against every subject', () => {
   afterAll(async () => nats?.dispose());
 
   it('reads every user of the configuration', () => {
-    expect(users.map((u) => u.user).sort()).toEqual(['api-service', 'audit-reader', 'audit-writer', 'auth-service', 'host-relay', 'revoker', 'streamlit-host']);
+    expect(users.map((u) => u.user).sort()).toEqual(['api-service', 'audit-reader', 'audit-writer', 'auth-service', 'host-relay', 'http-bridge', 'revoker', 'streamlit-host']);
     for (const u of users) expect(u.publish.length + u.subscribe.length).toBeGreaterThan(0);
     // No responder may publish to whatever reply subject it is handed (issue 13 item 2).
     expect(users.filter((u) => u.allowResponses).map((u) => u.user)).toEqual([]);

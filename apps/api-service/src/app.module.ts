@@ -3,6 +3,7 @@ import { TokenVerifierModule } from '@auth-bus/token-verifier';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ApiAuditListener } from './audit/api-audit.listener';
 import type { ApiServiceConfig } from './config/api-service.config';
+import { NotesModule } from './notes/notes.module';
 import { PingModule } from './ping/ping.module';
 import { PongModule } from './pong/pong.module';
 
@@ -17,6 +18,7 @@ export class AppModule {
         TokenVerifierModule.forRoot(config.auth, { listener: ApiAuditListener, revocations: { source: runtime.bus, logger: runtime.logger } }),
         PingModule,
         PongModule,
+        NotesModule,
       ],
     };
   }

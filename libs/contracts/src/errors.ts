@@ -14,6 +14,7 @@ export const ErrorCodeSchema = z.enum([
   'TIMEOUT',
   'UNAVAILABLE',
   'INTERNAL',
+  'UPSTREAM_ERROR',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 export const ERROR_CODES = ErrorCodeSchema.options;
@@ -47,6 +48,8 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   TIMEOUT: 504,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  /** http-bridge: the upstream HTTP API answered 5xx, or could not be reached. */
+  UPSTREAM_ERROR: 502,
 };
 
 export interface BusErrorDetails {

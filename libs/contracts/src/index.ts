@@ -14,5 +14,6 @@ export * from './schemas/common';
 export * from './schemas/auth';
 export * from './schemas/api';
 export * from './schemas/audit';
+export * from './schemas/bridge';
 export * from './schemas/component';
 export * from './json-schema-export';

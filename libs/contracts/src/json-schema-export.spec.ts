@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from './errors';
-import { RPC } from './registry';
+import { IDEMPOTENT_SUBJECTS, NON_IDEMPOTENT_SUBJECTS } from './registry';
 import { SUBJECTS } from './subjects';
 import { buildJsonSchemaExport, JSON_SCHEMA_EXPORT_DIR, serializeExportFile } from './json-schema-export';
 
@@ -29,8 +29,9 @@ describe('JSON Schema export', () => {
   it('lists what clients in other languages must not copy: retryable subjects, error codes', () => {
     const index = expected['index.json'] as Record<string, unknown>;
     const idempotent = index.idempotent_subjects as string[];
-    // Only request-reply subjects can be retried; an event (fire and forget) never is.
-    expect(idempotent).toEqual(Object.keys(RPC).sort());
+    // Only request-reply subjects can be retried, never a write; an event (fire and forget) never is.
+    expect(idempotent).toEqual([...IDEMPOTENT_SUBJECTS].sort());
+    for (const write of NON_IDEMPOTENT_SUBJECTS) expect(idempotent).not.toContain(write);
     expect(idempotent).not.toContain(SUBJECTS.auth.sessionReported);
     expect(index.error_codes).toEqual([...ERROR_CODES]);
   });

@@ -5,8 +5,12 @@ import { SUBJECTS } from './subjects';
  * each maps to. host-relay's HTTP gateway and its WebSocket both use this table, so nothing
  * outside it is reachable from outside the bus.
  */
+/** HTTP methods a route may have; POST, PUT, PATCH and DELETE carry a JSON object body. */
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export const BODY_METHODS: readonly RouteMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
 export interface Route {
-  method: 'GET' | 'POST';
+  method: RouteMethod;
   path: string;
   subject: string;
   /** Whether the route needs a bearer token (the service checks it; the relay only forwards). */
@@ -17,7 +21,14 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/ping', subject: SUBJECTS.api.ping, protected: false },
   { method: 'GET', path: '/api/pong', subject: SUBJECTS.api.pong, protected: true },
   { method: 'GET', path: '/api/pong-scoped', subject: SUBJECTS.api.pongScoped, protected: true },
+  { method: 'POST', path: '/api/notes', subject: SUBJECTS.api.notesCreate, protected: true },
+  { method: 'GET', path: '/api/notes', subject: SUBJECTS.api.notesList, protected: true },
 ];
+
+/** Whether requests of this method carry a JSON body to forward (POST, PUT, PATCH, DELETE). */
+export function methodHasBody(method: string): boolean {
+  return (BODY_METHODS as readonly string[]).includes(method.toUpperCase());
+}
 
 export function findRoute(method: string, path: string): Route | undefined {
   const clean = path.split('?')[0].replace(/\/+$/, '') || '/';

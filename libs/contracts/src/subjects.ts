@@ -12,6 +12,9 @@ export const SUBJECTS = {
     ping: 'api.ping',
     pong: 'api.pong',
     pongScoped: 'api.pong-scoped',
+    /** The caller's notes (issue 20 item 3): stored in the NOTES_BUCKET key-value bucket. */
+    notesCreate: 'api.notes.create',
+    notesList: 'api.notes.list',
   },
   auth: {
     verify: 'auth.verify',
@@ -34,6 +37,8 @@ export const SUBJECT_FAMILIES = {
   auth: 'auth.>',
   authSession: 'auth.session.>',
   audit: 'audit.>',
+  /** http-bridge's routes, one subject each: `bridge.<route id>` (bridgeSubject). */
+  bridge: 'bridge.>',
   auditEvents: 'audit.events.>',
 } as const;
 
@@ -44,12 +49,24 @@ export const SUBJECT_FAMILIES = {
  * auth-service's AUTH_REVOCATION_TTL), so an expired entry can no longer cover a valid token.
  */
 export const REVOCATIONS_BUCKET = 'REVOCATIONS';
+/** The JetStream key-value bucket of api-service's notes (its stream is `KV_<bucket>`). */
+export const NOTES_BUCKET = 'notes';
 
 /** NATS queue groups: every replica of a service joins the same one and shares the load. */
 export const QUEUE_GROUPS = {
   apiService: 'api-service',
   authService: 'auth-service',
+  httpBridge: 'http-bridge',
 } as const;
+
+/** A route id of the bridge's configuration file: lowercase letters, digits and `-`. */
+export const BRIDGE_ROUTE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The bus subject of one http-bridge route (`bridge.<route id>`). */
+export function bridgeSubject(routeId: string): string {
+  if (!BRIDGE_ROUTE_ID_PATTERN.test(routeId)) throw new Error(`Bad bridge route id "${routeId}": lowercase letters, digits and - only`);
+  return `bridge.${routeId}`;
+}
 
 /**
  * The JetStream stream that keeps the audit trail. It captures exactly one subject per audit

@@ -19,6 +19,9 @@ export type AuditInput = {
   /** Set by coalescing (see `publish(…, { coalesce: true })`). */
   count?: number;
   until?: string;
+  /** bridge.* events: the upstream's HTTP status and the call's latency (ms). */
+  upstream_status?: number;
+  latency_ms?: number;
 };
 
 export interface AuditPublishOptions {
@@ -177,6 +180,8 @@ export class AuditPublisher {
       subject: input.subject,
       count: input.count,
       until: input.until,
+      upstream_status: input.upstream_status,
+      latency_ms: input.latency_ms,
       service: this.options.service,
       instance: this.options.instance,
     };

@@ -1,7 +1,7 @@
 import { BusError, encodeBody, errorReply, RPC, SUBJECTS } from '@auth-bus/contracts';
 import { NatsHarness } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
-import { BusClient, IDEMPOTENT_SUBJECTS, type RetryInfo } from '../src/client';
+import { BusClient, IDEMPOTENT_SUBJECTS, NON_IDEMPOTENT_SUBJECTS, type RetryInfo } from '../src/client';
 
 /**
  * The BusClient's opt-in retries for idempotent requests (UNAVAILABLE / TIMEOUT only), against a
@@ -81,12 +81,9 @@ describe('BusClient retries (real nats-server)', () => {
     expect(seen.ping).toBe(1);
   });
 
-  it("retries exactly the contract's idempotent subjects, and nothing else (a new subject needs a decision)", () => {
-    // Writes are not retried: a second auth.revoke would store a second audit event and move the
-    // revocation's time. Every other request–reply subject only reads or records under a
-    // deterministic id.
-    const writes = [SUBJECTS.auth.revoke];
-    expect([...IDEMPOTENT_SUBJECTS].sort()).toEqual(Object.keys(RPC).filter((s) => !(writes as string[]).includes(s)).sort());
+  it('treats every request–reply subject of the contract as idempotent except the writing ones, and nothing else (a new subject needs a decision)', () => {
+    expect([...IDEMPOTENT_SUBJECTS].sort()).toEqual(Object.keys(RPC).filter((s) => !(NON_IDEMPOTENT_SUBJECTS as ReadonlySet<string>).has(s)).sort());
+    expect([...NON_IDEMPOTENT_SUBJECTS].every((s) => s in RPC && !(IDEMPOTENT_SUBJECTS as ReadonlySet<string>).has(s))).toBe(true);
     expect((IDEMPOTENT_SUBJECTS as ReadonlySet<string>).has(SUBJECTS.auth.sessionReported)).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import { waitFor } from './wait-for';
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
 const natsInfra = require('../../../infra/nats/index.cjs');
 
-export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader' | 'audit-writer' | 'revoker';
+export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader' | 'audit-writer' | 'revoker' | 'http-bridge';
 
 const PASSWORD_VARS: Record<NatsUser, string> = {
   'host-relay': 'NATS_HOST_RELAY_PASSWORD',
@@ -20,6 +20,7 @@ const PASSWORD_VARS: Record<NatsUser, string> = {
   'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
   'audit-writer': 'NATS_AUDIT_WRITER_PASSWORD',
   revoker: 'NATS_REVOKER_PASSWORD',
+  'http-bridge': 'NATS_HTTP_BRIDGE_PASSWORD',
 };
 
 /** A NATS user's password: the environment's, else the default in infra/nats/nats.env.sample. */

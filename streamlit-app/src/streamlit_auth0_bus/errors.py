@@ -36,6 +36,7 @@ __all__ = [
     "TimeoutError_",
     "UnavailableError",
     "InternalError",
+    "UpstreamError",
     "error_class_name",
     "error_class_for",
     "from_wire",
@@ -98,8 +99,9 @@ _NAME_EXCEPTIONS: Final[dict[str, str]] = {"TIMEOUT": "BusTimeoutError"}
 
 
 def error_class_name(code: str) -> str:
-    """The public class name of a code: ``RATE_LIMITED`` → ``RateLimitedError``."""
-    return _NAME_EXCEPTIONS.get(code, "".join(part.capitalize() for part in code.split("_")) + "Error")
+    """The public class name of a code: ``RATE_LIMITED`` → ``RateLimitedError``, ``UPSTREAM_ERROR`` → ``UpstreamError``."""
+    words = code.removesuffix("_ERROR").split("_")
+    return _NAME_EXCEPTIONS.get(code, "".join(part.capitalize() for part in words) + "Error")
 
 
 def _make_error_class(code: str) -> type[BusError]:
@@ -127,6 +129,7 @@ RateLimitedError: Final = _CLASSES["RATE_LIMITED"]
 BusTimeoutError: Final = _CLASSES["TIMEOUT"]
 UnavailableError: Final = _CLASSES["UNAVAILABLE"]
 InternalError: Final = _CLASSES["INTERNAL"]
+UpstreamError: Final = _CLASSES["UPSTREAM_ERROR"]
 
 #: Alias kept for symmetry with the contract's code name (``TimeoutError`` is a builtin).
 TimeoutError_: Final = BusTimeoutError

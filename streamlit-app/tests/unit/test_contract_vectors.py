@@ -58,7 +58,8 @@ def test_index_subject_table_names_existing_schemas(contracts: Contracts) -> Non
     for subject, names in contracts.index["subject_schemas"].items():
         for schema_name in names.values():
             assert schema_name in contracts.schema_names, subject
-    assert set(contracts.rpc_subjects) == {"api.ping", "api.pong", "api.pong-scoped", "auth.verify", "auth.revoke", "audit.query"}
+    assert set(contracts.rpc_subjects) == {"api.ping", "api.pong", "api.pong-scoped", "api.notes.create", "api.notes.list", "auth.verify", "auth.revoke", "audit.query"}
+    assert "api.notes.create" not in contracts.idempotent_subjects and "api.notes.list" in contracts.idempotent_subjects
     assert "auth.revoke" not in contracts.idempotent_subjects, "a write is never retried"
     assert contracts.headers["authorization"] == "Authorization"
     assert contracts.find_route("GET", "/api/pong/?x=1")["subject"] == "api.pong"

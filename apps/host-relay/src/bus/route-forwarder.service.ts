@@ -1,4 +1,4 @@
-import { BusError, type Route } from '@auth-bus/contracts';
+import { BridgeReply, BusError, SUBJECT_FAMILIES, type Route } from '@auth-bus/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { checkJwtShape } from '../common/guards/jwt-shape';
@@ -23,6 +23,21 @@ export interface ForwardResult {
   data: unknown;
 }
 
+const BRIDGE_PREFIX = SUBJECT_FAMILIES.bridge.slice(0, -1);
+
+/**
+ * The HTTP answer of a reply: the reply itself with 200, except http-bridge's, whose upstream
+ * status (2xx or 4xx) and body are passed on as they were (a 404 of the upstream stays a 404).
+ */
+function answer(route: Route, data: unknown): ForwardResult {
+  if (route.subject.startsWith(BRIDGE_PREFIX)) {
+    const reply = BridgeReply.safeParse(data);
+    if (!reply.success) throw BusError.internal();
+    return { route, status: reply.data.status, data: reply.data.data };
+  }
+  return { route, status: 200, data };
+}
+
 /** How a service's answer counts for the token that was sent (see TokenTrialBudget). */
 function outcomeOf(err: unknown): TrialOutcome {
   if (!(err instanceof BusError)) return 'failed';
@@ -45,19 +60,26 @@ function outcomeOf(err: unknown): TrialOutcome {
 @Injectable()
 export class RouteForwarder {
   readonly trials: TokenTrialBudget;
+  private readonly bridgeRoutes: readonly Route[];
 
   constructor(
     private readonly bus: BusService,
     @Inject(RELAY_CONFIG) config: RelayConfig,
   ) {
     this.trials = new TokenTrialBudget(config.tokenTrials);
+    this.bridgeRoutes = config.bridgeRoutes ?? [];
+  }
+
+  /** The route of a method and path: the contract's table, then http-bridge's routes (NOT_FOUND otherwise). */
+  route(method: string, path: string): Route {
+    return resolveRoute(method, path, this.bridgeRoutes);
   }
 
   async forward(req: ForwardRequest): Promise<ForwardResult> {
-    const route = resolveRoute(req.method, req.path);
+    const route = this.route(req.method, req.path);
     if (!route.protected || req.client === undefined) {
       const data = await this.bus.request(route.subject, req.body ?? {}, { token: req.token });
-      return { route, status: 200, data };
+      return answer(route, data);
     }
     if (req.token !== undefined) checkJwtShape(req.token);
     const client = req.client;
@@ -69,7 +91,7 @@ export class RouteForwarder {
     try {
       const data = await this.bus.request(route.subject, req.body ?? {}, { token: req.token });
       this.trials.settle(client, hash, verdict, 'accepted');
-      return { route, status: 200, data };
+      return answer(route, data);
     } catch (err) {
       this.trials.settle(client, hash, verdict, outcomeOf(err));
       throw err;

@@ -1,5 +1,6 @@
-import { MAX_BODY_BYTES } from '@auth-bus/contracts';
-import { ConfigError, deploymentMode, envField, natsConfigFromEnv, parseOrigins, readEnv, type NatsConfig } from '@auth-bus/service-kit/config';
+import { MAX_BODY_BYTES, type Route } from '@auth-bus/contracts';
+import { bridgeRouteTable, ConfigError, deploymentMode, envField, loadBridgeRoutes, natsConfigFromEnv, parseOrigins, readEnv, type NatsConfig } from '@auth-bus/service-kit/config';
+import { resolve } from 'node:path';
 
 /**
  * host-relay configuration: every variable, its default and what it does. All come from the
@@ -165,6 +166,11 @@ export interface RelayConfig {
   http: { maxBodyBytes: number; ratePerSec: number; burst: number };
   ready: { timeoutMs: number; cacheMs: number };
   logLevel: string;
+  /**
+   * BRIDGE_ROUTES_FILE (optional; the same file http-bridge serves): its routes join the route
+   * table of both gateways, each to its `bridge.<id>` subject. Unset: the built-in routes only.
+   */
+  bridgeRoutes: Route[];
 }
 
 /** Injection token of the loaded configuration. */
@@ -240,5 +246,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RelayConfig {
     http: { maxBodyBytes: e.RELAY_HTTP_MAX_BODY_BYTES, ratePerSec: e.RELAY_HTTP_RATE_PER_SEC, burst: e.RELAY_HTTP_BURST },
     ready: { timeoutMs: e.RELAY_READY_TIMEOUT_MS, cacheMs: e.RELAY_READY_CACHE_MS },
     logLevel: e.LOG_LEVEL,
+    bridgeRoutes: source.BRIDGE_ROUTES_FILE ? bridgeRouteTable(loadBridgeRoutes(resolve(source.BRIDGE_ROUTES_FILE))) : [],
   };
 }

@@ -1,4 +1,4 @@
-import { BusError, parseBearer } from '@auth-bus/contracts';
+import { BusError, methodHasBody, parseBearer } from '@auth-bus/contracts';
 import { APP_LOGGER, type AppLogger } from '@auth-bus/service-kit';
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
@@ -114,11 +114,12 @@ export class HttpGatewayHandler {
       }
       const client = clientIp(req, this.config.trustProxy);
       if (this.rate && !this.rate.tryTake(client)) throw new BusError('RATE_LIMITED', 'Too many requests from this client; slow down');
-      const route = resolveRoute(method, path);
+      const route = resolveRoute(method, path, this.config.bridgeRoutes);
       const header = req.headers.authorization;
       const token = parseBearer(header);
       if (header !== undefined && token === undefined) throw BusError.unauthenticated('malformed', 'The Authorization header is not "Bearer <token>"');
-      const body = route.method === 'POST' ? await readJsonBody(req, this.config.http.maxBodyBytes) : undefined;
+      // POST, PUT, PATCH and DELETE carry a JSON object body, read within the same limit.
+      const body = methodHasBody(route.method) ? await readJsonBody(req, this.config.http.maxBodyBytes) : undefined;
       const started = this.logger.isLevelEnabled('debug') ? process.hrtime.bigint() : undefined;
       const result = await this.forwarder.forward({ method, path, token, body, client });
       if (started !== undefined) {

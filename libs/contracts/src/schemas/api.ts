@@ -33,3 +33,23 @@ export const ApiPongScopedReply = z
   })
   .strict();
 export type ApiPongScopedReply = z.infer<typeof ApiPongScopedReply>;
+
+/** One note (issue 20 item 3): `id` is the server's, `sub` the verified caller's. */
+export const Note = z
+  .object({ id: z.uuid(), text: z.string().min(1).max(2000), sub: Sub, at: Timestamp })
+  .strict();
+export type Note = z.infer<typeof Note>;
+
+/** `api.notes.create` (`POST /api/notes`): a note of 1–2000 characters, not only white space (stored as sent). */
+export const ApiNotesCreateRequest = z
+  .object({ text: z.string().min(1).max(2000).regex(/\S/, 'must not be only white space') })
+  .strict();
+export type ApiNotesCreateRequest = z.infer<typeof ApiNotesCreateRequest>;
+export const ApiNotesCreateReply = Note;
+export type ApiNotesCreateReply = Note;
+
+/** `api.notes.list` (`GET /api/notes`): the caller's own notes, oldest first (at most 500). */
+export const ApiNotesListRequest = EmptyRequest;
+export type ApiNotesListRequest = z.infer<typeof ApiNotesListRequest>;
+export const ApiNotesListReply = z.object({ notes: z.array(Note).max(500) }).strict();
+export type ApiNotesListReply = z.infer<typeof ApiNotesListReply>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InstanceId, SessionId, Sub, Timestamp, TokenHash } from './common';
 
-export const AuditKind = z.enum(['login.verified', 'login.rejected', 'logout', 'api.allowed', 'api.denied', 'session.revoked']);
+export const AuditKind = z.enum(['login.verified', 'login.rejected', 'logout', 'api.allowed', 'api.denied', 'session.revoked', 'bridge.allowed', 'bridge.denied']);
 export type AuditKind = z.infer<typeof AuditKind>;
 export const AUDIT_KINDS = AuditKind.options;
 
@@ -30,6 +30,10 @@ export const AuditEvent = z
      */
     count: z.number().int().min(2).optional(),
     until: Timestamp.optional(),
+    /** For bridge.* events: the upstream's HTTP status (absent when it was not called or not reached). */
+    upstream_status: z.number().int().min(100).max(599).optional(),
+    /** For bridge.* events: how long the upstream call took (ms). */
+    latency_ms: z.number().nonnegative().max(3_600_000).optional(),
     service: z.string().min(1).max(64),
     instance: InstanceId,
   })

@@ -9,6 +9,7 @@ import {
   HEADERS,
   IDEMPOTENT_SUBJECTS,
   isErrorReply,
+  NON_IDEMPOTENT_SUBJECTS,
   MAX_TOKEN_CHARS,
   parseMessage,
   RPC,
@@ -41,8 +42,8 @@ export interface RequestOptions {
   retries?: number;
 }
 
-/** The contract's retryable subjects, re-exported where the retry option is documented. */
-export { IDEMPOTENT_SUBJECTS };
+/** The contract's retry decisions, re-exported where the retry option is documented. */
+export { IDEMPOTENT_SUBJECTS, NON_IDEMPOTENT_SUBJECTS };
 
 /** Failures worth another attempt: nobody answered, or the bus was away. Never a service's own answer. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'TIMEOUT']);

@@ -3,6 +3,7 @@ export {
   busErrorFromNats,
   checkTokenShape,
   IDEMPOTENT_SUBJECTS,
+  NON_IDEMPOTENT_SUBJECTS,
   type BusClientOptions,
   type RequestOptions,
   type EventPublishOptions,

@@ -7,3 +7,4 @@ export * from './env-schema';
 export * from './service-env';
 export * from './nats-config';
 export * from './instance-id';
+export * from './bridge-routes';

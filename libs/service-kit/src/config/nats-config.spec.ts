@@ -77,7 +77,7 @@ describe('NATS users and inboxes', () => {
 
   it('lets the responders publish replies into the SERVICE_REQUESTERS inboxes only', () => {
     const conf = readFileSync(join(REPO, 'infra/nats/nats.conf'), 'utf8');
-    for (const responder of ['auth-service', 'api-service']) {
+    for (const responder of ['auth-service', 'api-service', 'http-bridge']) {
       const block = conf.slice(conf.indexOf(`user: ${responder}`));
       const publish = /publish \{ allow: \[([^\]]*)\]/.exec(block)![1];
       expect(publish.match(/_INBOX[^"]*/g)).toEqual(SERVICE_REQUESTERS.map((u) => `${natsInboxPrefix(u)}.>`));
