@@ -221,9 +221,9 @@ describe('the user journey against Keycloak', () => {
     expect(claims.azp).toBe('component-web');
     expect(claims.sub).toBe(USERS.alice.sub);
     expect(claims.name).toBe(USERS.alice.name);
-    expect([...claims.permissions].sort()).toEqual(['read:audit', 'read:messages']);
+    expect([...claims.permissions].sort()).toEqual(['admin:sessions', 'read:audit', 'read:messages']);
     expect(claims.realm_access.roles).toEqual(expect.arrayContaining(['read:audit', 'read:messages']));
-    expect([...claims.resource_access['auth-bus-api'].roles].sort()).toEqual(['read:audit', 'read:messages']);
+    expect([...claims.resource_access['auth-bus-api'].roles].sort()).toEqual(['admin:sessions', 'read:audit', 'read:messages']);
     // 60 s lifetime (Keycloak rounds iat and exp separately: the difference may be 61; and
     // expires_in counts from the moment of the answer, so it may read 59)
     expect(alice.expires_in).toBeGreaterThanOrEqual(59);

@@ -118,7 +118,7 @@ describe('auth-service (real NATS, real dev-idp, built services)', () => {
   it('verifies real access tokens and returns the identity', async () => {
     const identity = await hostBus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host' }, { token: alice.access_token });
     expect(identity).toMatchObject({ sub: 'auth0|alice', iss: idp.issuer, instance: authInstance() });
-    expect([...identity.permissions].sort()).toEqual(['read:audit', 'read:messages']);
+    expect([...identity.permissions].sort()).toEqual(['admin:sessions', 'read:audit', 'read:messages']);
     expect(identity.exp).toBeGreaterThan(Date.now() / 1000);
     if (identity.email !== undefined) expect(identity.email).toBe('alice@example.com');
     await expect(hostBus.request(SUBJECTS.auth.verify, {}, { token: bob.access_token })).resolves.toMatchObject({ sub: 'auth0|bob', permissions: [] });

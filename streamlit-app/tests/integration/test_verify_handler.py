@@ -39,7 +39,7 @@ def test_real_alice_token_logs_in(verifier: BusVerifier, tokens: dict[str, Token
     user = AuthSession(state).user()
     assert user is not None
     assert (user.sub, user.name, user.email) == ("auth0|alice", "Alice Example", "alice@example.com")
-    assert set(user.permissions) == {"read:messages", "read:audit"}
+    assert set(user.permissions) == {"read:messages", "read:audit", "admin:sessions"}
     assert user.verified_by == auth_service.instance
     assert user.expiry == claims_of(tokens["alice"].access_token)["exp"]
     assert tokens["alice"].access_token not in repr(state)

@@ -1,3 +1,4 @@
+import { AUDIT_KINDS } from '@auth-bus/contracts';
 import { loadAuthServiceConfig } from './auth-service.config';
 
 describe('loadAuthServiceConfig', () => {
@@ -7,12 +8,12 @@ describe('loadAuthServiceConfig', () => {
     expect(config.nats).toEqual({ servers: ['nats://127.0.0.1:4222'], user: 'auth-service', pass: 'auth-service-dev-password' });
     expect(config.auth).toMatchObject({ issuer: 'http://localhost:4400/', audience: ['http://localhost:8888/api'], permissionsClaim: 'permissions' });
     expect(config.login).toEqual({ clientIds: ['component-web'] });
-    expect(config.stream).toEqual({ maxAgeMs: 30 * 86_400_000, maxBytes: 256e6, maxEventsPerKind: 83_333, duplicateWindowMs: 120_000, replicas: 1 });
+    expect(config.stream).toEqual({ maxAgeMs: 30 * 86_400_000, maxBytes: 256e6, maxEventsPerKind: Math.floor(256e6 / (AUDIT_KINDS.length * 512)), duplicateWindowMs: 120_000, replicas: 1 });
   });
 
   it('keeps every kind within the byte cap, so a flood of one kind never evicts another', () => {
-    // Default: what fits at 512 B an event for the six kinds (session.revoked since issue 21).
-    expect(loadAuthServiceConfig({ AUDIT_MAX_BYTES: '64MB' }).stream.maxEventsPerKind).toBe(20_833);
+    // Default: what fits at 512 B an event for every kind of the contract.
+    expect(loadAuthServiceConfig({ AUDIT_MAX_BYTES: '64MB' }).stream.maxEventsPerKind).toBe(Math.floor(64e6 / (AUDIT_KINDS.length * 512)));
     expect(loadAuthServiceConfig({ AUDIT_MAX_EVENTS_PER_KIND: '1000' }).stream.maxEventsPerKind).toBe(1000);
     expect(() => loadAuthServiceConfig({ AUDIT_MAX_BYTES: '1MB', AUDIT_MAX_EVENTS_PER_KIND: '1000' })).toThrow(/AUDIT_MAX_EVENTS_PER_KIND.*AUDIT_MAX_BYTES/);
     expect(() => loadAuthServiceConfig({ AUDIT_MAX_EVENTS_PER_KIND: '0' })).toThrow(/AUDIT_MAX_EVENTS_PER_KIND/);

@@ -1,5 +1,5 @@
 import { Sub } from '@auth-bus/contracts';
-import { envList, envString, type Env } from '@auth-bus/service-kit/config';
+import { DEV_NATS_PASSWORDS, envList, envString, type Env } from '@auth-bus/service-kit/config';
 import { tokenHash } from '@auth-bus/token-verifier';
 import { parseArgs } from 'node:util';
 
@@ -19,7 +19,7 @@ refused as UNAUTHENTICATED, reason "revoked", until they would have expired anyw
 Connects as the NATS user revoker (REVOKE_NATS_PASSWORD, else $NATS_REVOKER_PASSWORD, else the
 development password), which may only write revocations and their audit events.`;
 
-export const DEV_REVOKER_PASSWORD = 'revoker-dev-password';
+export const DEV_REVOKER_PASSWORD = DEV_NATS_PASSWORDS.revoker;
 
 export class RevokeUsageError extends Error {}
 

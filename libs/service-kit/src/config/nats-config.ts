@@ -6,7 +6,7 @@ import { envList, envString } from './env-schema';
  * `audit-writer` is auth-service's second connection, for the AUDIT stream only: it answers no
  * request, so no reply can ever be bounced onto its JetStream rights (see nats.conf).
  */
-export const NATS_USERS = ['host-relay', 'auth-service', 'api-service', 'streamlit-host', 'audit-reader', 'audit-writer', 'http-bridge'] as const;
+export const NATS_USERS = ['host-relay', 'auth-service', 'api-service', 'streamlit-host', 'audit-reader', 'audit-writer', 'http-bridge', 'revoker'] as const;
 export type NatsUserName = (typeof NATS_USERS)[number];
 
 /**
@@ -27,6 +27,7 @@ export const DEV_NATS_PASSWORDS: Readonly<Record<string, string>> = {
   'audit-reader': 'audit-reader-dev-password',
   'audit-writer': 'audit-writer-dev-password',
   'http-bridge': 'http-bridge-dev-password',
+  revoker: 'revoker-dev-password',
 };
 
 /** The per-user password variable of infra/nats (`auth-service` → `NATS_AUTH_SERVICE_PASSWORD`). */
