@@ -162,7 +162,7 @@ const PARTS = [
     project: 'api-service',
     natsUser: 'api-service',
     where: () => 'bus: api.* (queue api-service)',
-    dependsOn: ['nats', 'dev-idp'],
+    dependsOn: ['nats'], // it fetches the issuer's keys when the first token comes
     replicas: 1,
     entry: 'apps/api-service/dist/main.js',
     command: node('apps/api-service/dist/main.js'),
@@ -189,7 +189,7 @@ const PARTS = [
     project: 'component-web',
     ports: ['componentWeb'],
     where: (p) => `http://localhost:${p.componentWeb}`,
-    dependsOn: [],
+    dependsOn: ['host-relay', 'dev-idp'],
     entry: 'apps/component-web/.next/BUILD_ID',
     command: (ctx) => [process.execPath, path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', 'apps/component-web', '-p', String(ctx.ports.componentWeb), '-H', '127.0.0.1'],
     env: (ctx) => ({ NEXT_TELEMETRY_DISABLED: '1', AUTH0_SECRET: ctx.secret('AUTH0_SECRET', 64) }),
@@ -203,7 +203,7 @@ const PARTS = [
     natsUser: 'streamlit-host',
     ports: ['streamlit'],
     where: (p) => `http://localhost:${p.streamlit}`,
-    dependsOn: ['nats'],
+    dependsOn: ['host-relay'],
     entry: '.venv/bin/streamlit',
     command: (ctx) => [
       path.join(ROOT, '.venv/bin/streamlit'), 'run', 'streamlit-app/app/Home.py', '--server.port', String(ctx.ports.streamlit),
