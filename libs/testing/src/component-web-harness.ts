@@ -1,57 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
 import { ManagedProcess } from './managed-process';
+import { buildWithNx } from './nx-build';
 import { waitFor } from './wait-for';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const APP_ROOT = join(REPO_ROOT, 'apps', 'component-web');
-const BUILD_ID = join(APP_ROOT, '.next', 'BUILD_ID');
-const CONTRACTS_ROOT = join(REPO_ROOT, 'libs', 'contracts');
 const NEXT_BIN = join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === '.next' || entry.name.endsWith('.spec.ts')) continue;
-    newest = Math.max(newest, newestMtime(join(path, entry.name)));
-  }
-  return newest;
-}
-
-function run(what: string, command: string, args: string[], env: Record<string, string> = {}): void {
-  const result = spawnSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } as NodeJS.ProcessEnv });
-  if (result.status !== 0) throw new Error(`${what} failed:\n${result.stdout}\n${result.stderr}`);
-}
-
-/**
- * Builds component-web (`next build`, the production build that `serve` runs) when `.next` is
- * missing or older than its sources or the contracts' sources (which it bundles, see its
- * next.config.ts). Parallel test processes are serialised with flock.
- */
+/** Builds component-web (`next build`, the production build that `serve` runs) through Nx (cached). */
 export function ensureComponentWebBuilt(): void {
-  const newest = Math.max(
-    ...['app', 'lib', 'proxy.ts', 'instrumentation.ts', 'next.config.ts', 'tsconfig.app.json'].map((p) => newestMtime(join(APP_ROOT, p))),
-    newestMtime(join(CONTRACTS_ROOT, 'src')),
-  );
-  if (existsSync(BUILD_ID) && statSync(BUILD_ID).mtimeMs >= newest) return;
-  // under the lock, check again: another test process may have just built it
-  const newestSeconds = Math.ceil(newest / 1000);
-  run('Building component-web (nx run component-web:build)', 'flock', [
-    '/tmp/auth-bus-component-web-build.lock',
-    'sh',
-    '-c',
-    `if [ -f "$1" ] && [ "$(stat -c %Y "$1")" -ge "$2" ]; then exit 0; fi; exec "$3" "$4" build apps/component-web`,
-    'sh',
-    BUILD_ID,
-    String(newestSeconds),
-    process.execPath,
-    NEXT_BIN,
-  ], { NEXT_TELEMETRY_DISABLED: '1' });
+  buildWithNx(['component-web'], ['apps/component-web/.next/BUILD_ID']);
 }
 
 export interface ComponentWebHarnessOptions {

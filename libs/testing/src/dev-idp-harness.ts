@@ -20,22 +20,21 @@
  * - Startup waits on /healthz; output is kept for failure reports (`logs()`, TEST_VERBOSE=1).
  *
  * The app is ESM and Jest is CJS, so it always runs as a process (`apps/dev-idp/dist/main.js`).
- * When dist is missing or older than the sources it is rebuilt with tsc, under a lock, so
- * parallel suites do not build twice.
+ * It is built through Nx first (cached; `buildWithNx`), so a test never runs a stale provider.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from './free-port';
 import { ManagedProcess } from './managed-process';
+import { buildWithNx } from './nx-build';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const APP_DIR = join(ROOT, 'apps', 'dev-idp');
 const MAIN_JS = join(APP_DIR, 'dist', 'main.js');
 const ROTATE_JS = join(APP_DIR, 'dist', 'rotate-keys.js');
-const BUILD_LOCK = join(tmpdir(), `auth-bus-dev-idp-build-${createHash('sha256').update(APP_DIR).digest('hex').slice(0, 12)}.lock`);
 
 /** The development defaults of dev-idp (apps/dev-idp/README.md). */
 export const DEV_IDP_DEFAULTS = {
@@ -434,47 +433,7 @@ export function decodeJwt(token: string): { header: Record<string, any>; payload
 // Building and running apps/dev-idp
 // ---------------------------------------------------------------------------------------------
 
-function newestSourceMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(p));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIsStale(): boolean {
-  if (!existsSync(MAIN_JS) || !existsSync(ROTATE_JS)) return true;
-  const inputs = Math.max(newestSourceMtime(join(APP_DIR, 'src')), statSync(join(APP_DIR, 'tsconfig.app.json')).mtimeMs);
-  return inputs > statSync(MAIN_JS).mtimeMs;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(BUILD_LOCK);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(BUILD_LOCK).mtimeMs > 120_000) rmSync(BUILD_LOCK, { recursive: true, force: true });
-      } catch {
-        /* lock vanished meanwhile */
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the dev-idp build lock ${BUILD_LOCK}`);
-      await sleep(200);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(BUILD_LOCK, { recursive: true, force: true });
-  }
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -494,23 +453,12 @@ function run(command: string, args: string[], env: Env = process.env): Promise<{
 }
 
 /**
- * Builds apps/dev-idp (tsc) when dist is missing or older than the sources. If a rebuild fails
- * but an older build exists, that one is used (with a warning) so that half-finished edits to
- * dev-idp do not break other projects' suites.
+ * Builds apps/dev-idp through Nx (cached: a no-op when nothing changed). If the build fails but an
+ * older one exists, that one is used (with a warning), so that half-finished edits to dev-idp do
+ * not break other projects' suites.
  */
 export async function ensureDevIdpBuilt(): Promise<void> {
-  if (!existsSync(BUILD_LOCK) && !buildIsStale()) return;
-  await withBuildLock(async () => {
-    if (!buildIsStale()) return;
-    const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
-    const { code, output } = await run(process.execPath, [tsc, '-p', join(APP_DIR, 'tsconfig.app.json')]);
-    if (code === 0) return;
-    if (existsSync(MAIN_JS)) {
-      console.warn(`[DevIdpHarness] building apps/dev-idp failed; using the previous build.\n${output}`);
-      return;
-    }
-    throw new Error(`building apps/dev-idp failed:\n${output}`);
-  });
+  buildWithNx(['dev-idp'], ['apps/dev-idp/dist/main.js', 'apps/dev-idp/dist/rotate-keys.js']);
 }
 
 export interface DevIdpHarnessOptions {

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
-import { buildIfStale, type BuildUnit } from './build-if-stale';
+import { buildWithNx } from './nx-build';
 import { ManagedProcess } from './managed-process';
 import { waitFor } from './wait-for';
 
@@ -27,20 +27,9 @@ export interface RelayHarnessOptions {
   timeout?: number;
 }
 
-/** What the relay runs on, in build order: the libraries it imports, then the relay itself. */
-const RELAY_BUILD: BuildUnit[] = [
-  { dir: 'libs/contracts', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'libs/service-kit', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'apps/host-relay', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
-];
-
-/**
- * Builds (tsc) whichever of contracts, service-kit and host-relay has a missing or stale dist,
- * so that tests of any project never run a stale relay. Builds are serialised across parallel
- * test processes with flock (the same lock files as the services harness).
- */
+/** Builds host-relay and the libraries it runs on through Nx (cached), so no test runs a stale relay. */
 export function ensureRelayBuilt(): void {
-  buildIfStale(RELAY_BUILD);
+  buildWithNx(['host-relay'], ['apps/host-relay/dist/main.js']);
 }
 
 /**

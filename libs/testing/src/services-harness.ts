@@ -15,15 +15,14 @@
  *   AUDIT stream exists), so a test can send requests at once.
  * - The child environment carries no inherited NATS_*, AUTH_*, AUTH0_*, OIDC_*, AUDIT_* or INSTANCE_ID: only
  *   what is given here (`env`, `authEnv`, `apiEnv` add or override settings).
- * - The services and the libraries they run on are rebuilt with tsc when their dist is missing or
- *   older than their sources (under a lock, so parallel suites do not build twice).
+ * - The services and the libraries they run on are built through Nx first (cached).
  * - Output is kept per process for failure reports (`logs()`, TEST_VERBOSE=1 streams it).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { NatsConnection } from 'nats';
-import { buildIfStale, type BuildUnit } from './build-if-stale';
+import { buildWithNx } from './nx-build';
 import { ManagedProcess } from './managed-process';
 import { waitFor } from './wait-for';
 
@@ -62,20 +61,9 @@ export interface ServicesHarnessOptions {
   timeout?: number;
 }
 
-const BUILD_ORDER: BuildUnit[] = [
-  { dir: 'libs/contracts', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'libs/token-verifier', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'libs/service-kit', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'apps/auth-service', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
-  { dir: 'apps/api-service', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
-];
-
-/**
- * Builds (tsc) whichever of contracts, token-verifier, service-kit, auth-service and api-service
- * has a missing or stale dist, in dependency order, serialised across processes with flock.
- */
+/** Builds auth-service, api-service and the libraries they run on through Nx (cached). */
 export function ensureServicesBuilt(): void {
-  buildIfStale(BUILD_ORDER);
+  buildWithNx(['auth-service', 'api-service'], ['apps/auth-service/dist/main.js', 'apps/api-service/dist/main.js']);
 }
 
 // OIDC_ISSUER and the Auth0 names are read by the services too (they take precedence over AUTH_ISSUER).
