@@ -54,7 +54,8 @@ class Instance {
     };
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => (log.end(), resolve(code ?? signal))));
+    // 'close': exited AND its output drained, so the log file is complete when a stop returns.
+    this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => (log.end(), resolve(code ?? signal))));
     this.running = true;
     this.exited.then(() => (this.running = false));
   }
