@@ -11,7 +11,7 @@
 // ONE line of JSON on stdout (every part's ports, instances with pids and log files, and the env a
 // client needs) and keeps running until SIGINT/SIGTERM or `down`. Its own messages go to stderr.
 // With --control it reads commands from stdin, one a line, and answers each with one JSON line:
-// `stop PART|INSTANCE [SIGNAL]`, `start PART|INSTANCE`, `restart PART`, `add PART` (a replica),
+// `stop PART|INSTANCE [SIGNAL [GRACE_MS]]`, `start PART|INSTANCE`, `restart PART`, `add PART` (a replica),
 // `describe`, `down`; stdin closing (the parent is gone) stops the stack too.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -103,9 +103,9 @@ async function commandUp(args) {
     let queue = Promise.resolve();
     lines.on('line', (line) => {
       queue = queue.then(async () => {
-        const [verb, target, signal] = line.trim().split(/\s+/);
+        const [verb, target, signal, grace] = line.trim().split(/\s+/);
         try {
-          if (verb === 'stop') await run.stopPart(target, signal);
+          if (verb === 'stop') await run.stopPart(target, signal, grace ? Number(grace) : undefined);
           else if (verb === 'start') await run.startPart(target);
           else if (verb === 'restart') await run.restartPart(target);
           else if (verb === 'add') await run.addReplica(target);

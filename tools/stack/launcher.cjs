@@ -55,7 +55,13 @@ class Instance {
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);
     // 'close': exited AND its output drained, so the log file is complete when a stop returns.
-    this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => (log.end(), resolve(code ?? signal))));
+    this.exited = new Promise((resolve) =>
+      this.child.once('close', (code, signal) => {
+        log.end();
+        this.exitCode = code;
+        resolve(code ?? signal);
+      }),
+    );
     this.running = true;
     this.exited.then(() => (this.running = false));
   }
@@ -195,11 +201,11 @@ class Stack {
     return part;
   }
 
-  /** Stops every instance of `name` (or the one with id `name`); `signal` SIGKILL for a crash. */
-  async stopPart(name, signal = 'SIGTERM') {
+  /** Stops every instance of `name` (or the one with id `name`); `signal` SIGKILL for a crash; SIGKILL after `graceMs`. */
+  async stopPart(name, signal = 'SIGTERM', graceMs = 10_000) {
     const targets = [...this.instances.values()].flat().filter((i) => i.part.name === name || i.id === name);
     if (!targets.length) throw new Error(`nothing named "${name}" runs`);
-    await Promise.all(targets.map((i) => i.stop(signal)));
+    await Promise.all(targets.map((i) => i.stop(signal, graceMs)));
   }
 
   /** Starts the stopped instances of `name` again, on the same ports with the same settings. */
@@ -230,7 +236,7 @@ class Stack {
       parts[name] = {
         where: part.where(this.ports),
         ports: Object.fromEntries((part.ports ?? []).map((k) => [k, this.ports[k]])),
-        instances: list.map((i) => ({ id: i.id, pid: i.pid, running: i.running, log: i.logFile })),
+        instances: list.map((i) => ({ id: i.id, pid: i.pid, running: i.running, exitCode: i.exitCode ?? null, log: i.logFile })),
       };
     }
     return {

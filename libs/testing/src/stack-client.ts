@@ -6,11 +6,21 @@ import { createInterface } from 'node:readline';
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const CLI = join(REPO_ROOT, 'tools', 'stack', 'cli.mjs');
 
+/** One process of a part. */
+export interface StackInstance {
+  id: string;
+  pid: number;
+  running: boolean;
+  /** Once it has ended: its exit code (null when a signal ended it). */
+  exitCode: number | null;
+  log: string;
+}
+
 /** What `cli.mjs up` prints: where each part runs, its instances, the env a client needs. */
 export interface StackDescription {
   runId: string;
   ports: Record<string, number>;
-  parts: Record<string, { where: string; ports: Record<string, number>; instances: Array<{ id: string; pid: number; running: boolean; log: string }> }>;
+  parts: Record<string, { where: string; ports: Record<string, number>; instances: StackInstance[] }>;
   env: Record<string, string>;
 }
 
@@ -83,7 +93,7 @@ export class StackRun {
     return parsed;
   }
 
-  instance(part: string, index = 0): { id: string; pid: number; running: boolean; log: string } {
+  instance(part: string, index = 0): StackInstance {
     const found = this.description.parts[part]?.instances[index];
     if (!found) throw new Error(`no instance ${index} of ${part} in this run`);
     return found;
