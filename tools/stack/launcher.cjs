@@ -133,12 +133,25 @@ class Stack {
     if (base.NODE_ENV === 'production') base.NODE_ENV = 'test'; // dev-idp refuses to run in production
     return {
       ...base,
-      ...stack.crossReferences(this.ports),
+      ...this.crossReferences(),
       ...part.env(this.ctx(instanceId)),
       ...this.extraEnv,
       ...(this.partEnv[part.name] ?? {}),
       AUTH_BUS_RUN_ID: this.runId,
     };
+  }
+
+  /**
+   * Where the parts find each other. A run of `only` some parts knows just the ports it was given
+   * and its own: a reference to any other part's port is left out (the part's default applies)
+   * rather than pointed at a port nothing listens on.
+   */
+  crossReferences() {
+    const all = stack.crossReferences(this.ports);
+    if (!this.knownRoles) return all;
+    const elsewhere = Object.fromEntries(Object.entries(this.ports).map(([role, port]) => [role, this.knownRoles.has(role) ? port : port + 1]));
+    const moved = stack.crossReferences(elsewhere);
+    return Object.fromEntries(Object.entries(all).filter(([key, value]) => moved[key] === value));
   }
 
   /**
@@ -273,6 +286,7 @@ async function up({ ports = 'standard', fixedPorts = {}, parts, only = false, re
     const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'auth-bus-stack-'));
     mkdirSync(dir, { recursive: true });
     const run = new Stack({ ports: await resolvePorts(ports, fixedPorts), runId, dataDir: dir, env, partEnv, replicas, log });
+    if (only) run.knownRoles = new Set([...Object.keys(fixedPorts), ...names.flatMap((n) => stack.PARTS_BY_NAME[n]?.ports ?? [])]);
     run.ownDataDir = !dataDir;
     try {
       await run.startParts(names, only);

@@ -1,11 +1,6 @@
-import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
-import { ManagedProcess } from './managed-process';
 import { buildWithNx } from './nx-build';
-import { waitFor } from './wait-for';
-
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const NEXT_BIN = join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+import { StackRun } from './stack-client';
 
 /** Builds component-web (`next build`, the production build that `serve` runs) through Nx (cached). */
 export function ensureComponentWebBuilt(): void {
@@ -27,14 +22,14 @@ export interface ComponentWebHarnessOptions {
 }
 
 /**
- * The production build of component-web (`next start`) on a free port, for component and
- * end-to-end tests. Builds it first when needed (about half a minute).
+ * The production build of component-web (`next start`) on a free port, as the stack launcher
+ * runs it (tools/stack/stack.cjs), for component and end-to-end tests. Built through Nx first.
  *
  *   const web = await ComponentWebHarness.start({ auth0Domain: idp.issuer, streamlitOrigins: [hostOrigin] });
  *   page.goto(`${web.url}/streamlit`);
  */
 export class ComponentWebHarness {
-  private proc?: ManagedProcess;
+  private run?: StackRun;
 
   private constructor(
     readonly port: number,
@@ -45,8 +40,6 @@ export class ComponentWebHarness {
     ensureComponentWebBuilt();
     const port = options.port ?? (await freePort());
     const env: Record<string, string> = {
-      NEXT_TELEMETRY_DISABLED: '1',
-      APP_BASE_URL: `http://localhost:${port}`,
       // a fixed secret per harness: no file is written into the app folder by tests
       AUTH0_SECRET: Buffer.from(`component-web-test-${port}`.padEnd(32, '-').slice(0, 32)).toString('hex'),
       ...(options.auth0Domain ? { AUTH0_DOMAIN: options.auth0Domain.replace(/\/$/, '') } : {}),
@@ -55,7 +48,7 @@ export class ComponentWebHarness {
       ...options.env,
     };
     const harness = new ComponentWebHarness(port, env);
-    await harness.startProcess(options.timeout ?? 30_000);
+    harness.run = await StackRun.up({ parts: ['component-web'], only: true, ports: { componentWeb: port }, env: { 'component-web': env }, timeout: Math.max(options.timeout ?? 30_000, 90_000) });
     return harness;
   }
 
@@ -69,36 +62,25 @@ export class ComponentWebHarness {
   }
 
   get running(): boolean {
-    return this.proc?.running ?? false;
+    const pid = this.run?.running ? this.run.instance('component-web').pid : undefined;
+    if (!pid) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   logs(n = 40): string {
-    return this.proc?.tail(n) ?? '';
+    return this.logLines.slice(-n).join('\n');
   }
 
   get logLines(): readonly string[] {
-    return this.proc?.lines ?? [];
-  }
-
-  private async startProcess(timeout: number): Promise<void> {
-    const proc = ManagedProcess.start(
-      'component-web',
-      process.execPath,
-      [NEXT_BIN, 'start', 'apps/component-web', '-p', String(this.port), '-H', '127.0.0.1'],
-      this.env as NodeJS.ProcessEnv,
-      REPO_ROOT,
-    );
-    this.proc = proc;
-    await waitFor(
-      async () => {
-        if (!proc.running) throw new Error(`component-web exited:\n${proc.tail()}`);
-        return (await fetch(`http://127.0.0.1:${this.port}/api/health`)).ok;
-      },
-      { timeout, interval: 200, what: `component-web on :${this.port}` },
-    );
+    return this.run?.logLines('component-web') ?? [];
   }
 
   async stop(): Promise<void> {
-    await this.proc?.stop();
+    await this.run?.down();
   }
 }
