@@ -28,12 +28,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { ManagedProcess } from './managed-process';
 import { buildWithNx } from './nx-build';
+import { StackRun } from './stack-client';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const APP_DIR = join(ROOT, 'apps', 'dev-idp');
-const MAIN_JS = join(APP_DIR, 'dist', 'main.js');
 const ROTATE_JS = join(APP_DIR, 'dist', 'rotate-keys.js');
 
 /** The development defaults of dev-idp (apps/dev-idp/README.md). */
@@ -474,7 +473,7 @@ export interface DevIdpHarnessOptions {
 }
 
 export class DevIdpHarness {
-  private proc?: ManagedProcess;
+  private run?: StackRun;
 
   private constructor(
     readonly port: number,
@@ -497,8 +496,7 @@ export class DevIdpHarness {
         return harness;
       } catch (err) {
         lastError = err;
-        await harness.proc?.kill();
-        if (!/EADDRINUSE/.test(harness.logs(20))) break;
+        if (!/EADDRINUSE|port in use/.test((err as Error).message)) break;
       }
     }
     if (ownsKeysDir) rmSync(keysDir, { recursive: true, force: true });
@@ -544,29 +542,29 @@ export class DevIdpHarness {
     return { ...env, DEV_IDP_ENV_FILE: '', DEV_IDP_PORT: String(this.port), DEV_IDP_KEYS_DIR: this.keysDir, ...this.env };
   }
 
+  /** dev-idp as the stack launcher runs it (tools/stack/stack.cjs), on this port with these keys and settings. */
   private async startProcess(timeoutMs: number): Promise<void> {
-    const proc = ManagedProcess.start('dev-idp', process.execPath, [MAIN_JS], this.childEnv() as NodeJS.ProcessEnv, ROOT);
-    this.proc = proc;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!proc.running) throw new Error(`dev-idp exited during startup (code ${proc.child.exitCode}):\n${proc.tail(30)}`);
-      try {
-        const res = await fetch(`${this.issuer}healthz`);
-        if (res.ok) return;
-      } catch {
-        /* not listening yet */
-      }
-      if (Date.now() > deadline) throw new Error(`dev-idp did not become healthy within ${timeoutMs} ms:\n${proc.tail(30)}`);
-      await sleep(50);
-    }
+    const env = { DEV_IDP_ENV_FILE: '', DEV_IDP_KEYS_DIR: this.keysDir, ...this.env };
+    this.run = await StackRun.up({ parts: ['dev-idp'], only: true, ports: { devIdp: this.port }, env: { 'dev-idp': env }, timeout: Math.max(timeoutMs, 60_000) });
+  }
+
+  private get pid(): number | undefined {
+    return this.run?.running ? this.run.instance('dev-idp').pid : undefined;
   }
 
   logs(n = 40): string {
-    return this.proc?.tail(n) ?? '';
+    return (this.run?.logLines('dev-idp') ?? []).slice(-n).join('\n');
   }
 
   get running(): boolean {
-    return this.proc?.running ?? false;
+    const pid = this.pid;
+    if (!pid) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Logs `user` in (authorization code + PKCE over HTTP) and returns the token response. */
@@ -603,7 +601,7 @@ export class DevIdpHarness {
     const { code, stdout, output } = await run(process.execPath, [ROTATE_JS], { ...process.env, ...this.childEnv() });
     if (code !== 0) throw new Error(`rotate-keys failed:\n${output}`);
     const report = JSON.parse(stdout.trim().split('\n').pop()!);
-    this.proc?.child.kill('SIGHUP');
+    if (this.pid) process.kill(this.pid, 'SIGHUP');
     const deadline = Date.now() + 10_000;
     while (!(await this.jwks()).keys.some((k) => k.kid === report.added)) {
       if (Date.now() > deadline) throw new Error(`the provider did not publish the new key ${report.added}:\n${this.logs(20)}`);
@@ -614,12 +612,12 @@ export class DevIdpHarness {
 
   /** Stops and starts the provider on the same port with the same keys (sessions are lost). */
   async restart(): Promise<void> {
-    await this.proc?.stop();
-    await this.startProcess(20_000);
+    if (this.run?.running) await this.run.command('restart dev-idp');
+    else await this.startProcess(20_000);
   }
 
   async stop(): Promise<void> {
-    await this.proc?.stop();
+    await this.run?.down();
     if (this.ownsKeysDir) rmSync(this.keysDir, { recursive: true, force: true });
   }
 }
