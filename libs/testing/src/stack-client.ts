@@ -19,6 +19,8 @@ export interface StackInstance {
 /** What `cli.mjs up` prints: where each part runs, its instances, the env a client needs. */
 export interface StackDescription {
   runId: string;
+  /** The run's data folder (stores, keys, logs), deleted when it ends. */
+  dataDir: string;
   ports: Record<string, number>;
   parts: Record<string, { where: string; ports: Record<string, number>; instances: StackInstance[] }>;
   env: Record<string, string>;
