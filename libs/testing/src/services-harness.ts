@@ -191,12 +191,12 @@ export class ServicesHarness {
 
   /** The service as the stack launcher runs it (its command and health probe: subjects held, AUDIT stream there). */
   private async launch(service: BusServiceName, instance: string): Promise<ServiceProcess> {
+    // NATS_URL is given (settingsFor; a cluster's is a list of servers); health reads one monitoring port.
     const monitor = new URL(this.options.nats.monitorUrl);
-    const natsPort = new URL(this.options.nats.url.replace(/^nats:/, 'http:')).port;
     const run = await StackRun.up({
       parts: [service],
       only: true,
-      ports: { nats: Number(natsPort), natsMonitor: Number(monitor.port) },
+      ports: { natsMonitor: Number(monitor.port) },
       env: { [service]: this.settingsFor(service, instance) },
       timeout: Math.max(this.timeout, 60_000),
     });
