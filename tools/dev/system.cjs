@@ -14,51 +14,10 @@ const { ensureNatsServer, natsSettings } = require(path.join(ROOT, 'infra/nats/i
 const VENV_PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const env = process.env;
 
-/** Ports of every part, from their variables (README): NATS_PORT, DEV_IDP_PORT, RELAY_PORT … */
-function portsFrom(source = env) {
-  return {
-    nats: Number(source.NATS_PORT ?? 4222),
-    natsMonitor: Number(source.NATS_MONITOR_PORT ?? 8222),
-    devIdp: Number(source.DEV_IDP_PORT ?? 4400),
-    hostRelay: Number(source.RELAY_PORT ?? 8888),
-    componentWeb: Number(source.COMPONENT_WEB_PORT ?? 3001),
-    streamlit: Number(source.STREAMLIT_PORT ?? 4010),
-  };
-}
-const STANDARD_PORTS = portsFrom({});
+// The parts, their ports and how they find each other: the one stack definition.
+const stack = require(path.join(ROOT, 'tools/stack/stack.cjs'));
+const { portsFrom, crossReferences, STANDARD_PORTS } = stack;
 const PORTS = portsFrom(env);
-
-/** Where each part finds the others when they run on `ports`. */
-function crossReferences(ports) {
-  const idp = `http://localhost:${ports.devIdp}`;
-  const web = `http://localhost:${ports.componentWeb}`;
-  const streamlit = [`http://localhost:${ports.streamlit}`, `http://127.0.0.1:${ports.streamlit}`];
-  return {
-    NATS_PORT: String(ports.nats),
-    NATS_MONITOR_PORT: String(ports.natsMonitor),
-    DEV_IDP_PORT: String(ports.devIdp),
-    RELAY_PORT: String(ports.hostRelay),
-    COMPONENT_WEB_PORT: String(ports.componentWeb),
-    STREAMLIT_PORT: String(ports.streamlit),
-    NATS_URL: `nats://127.0.0.1:${ports.nats}`,
-    // dev-idp: its issuer and the component-web client's URLs
-    DEV_IDP_ISSUER: `${idp}/`,
-    DEV_IDP_COMPONENT_WEB_REDIRECT_URIS: `${web}/auth/callback`,
-    DEV_IDP_COMPONENT_WEB_LOGOUT_URLS: `${web}/,${web}/auth/logged-out`,
-    // auth-service, api-service
-    AUTH_ISSUER: `${idp}/`,
-    // component-web
-    AUTH0_DOMAIN: idp,
-    APP_BASE_URL: web,
-    STREAMLIT_ORIGINS: streamlit.join(' '),
-    RELAY_ORIGINS: `ws://localhost:${ports.hostRelay} ws://127.0.0.1:${ports.hostRelay}`,
-    // host-relay
-    RELAY_ALLOWED_ORIGINS: [...streamlit, web, `http://127.0.0.1:${ports.componentWeb}`].join(','),
-    // the Streamlit host
-    COMPONENT_URL: `${web}/streamlit`,
-    RELAY_URL: `ws://localhost:${ports.hostRelay}/ws`,
-  };
-}
 
 /** The port variables themselves (NATS_PORT, DEV_IDP_PORT …) for `ports`. */
 function portVariables(ports) {
@@ -79,37 +38,13 @@ function systemEnv(ports = PORTS, base = env) {
   return out;
 }
 
-async function httpOk(url) {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-/** A bus-only service is up when its named connection holds its subscriptions (NATS monitoring). */
-async function natsConnectionUp(ports, namePrefix, subject) {
-  try {
-    const res = await fetch(`http://127.0.0.1:${ports.natsMonitor}/connz?subs=1&limit=1024`, { signal: AbortSignal.timeout(2000) });
-    const body = await res.json();
-    return (body.connections ?? []).some((c) => (c.name ?? '').startsWith(`${namePrefix}:`) && (c.subscriptions_list ?? []).includes(subject));
-  } catch {
-    return false;
-  }
-}
-
-/** Every part on `ports`, with how to know it is healthy. */
+/** Every part on `ports`, with how to know it is healthy in the whole system (any instance). */
 function partsFor(ports = PORTS) {
-  return [
-    { name: 'nats', where: `nats://localhost:${ports.nats}`, check: () => httpOk(`http://127.0.0.1:${ports.natsMonitor}/healthz?js-enabled-only=true`) },
-    { name: 'dev-idp', where: `http://localhost:${ports.devIdp}`, check: () => httpOk(`http://localhost:${ports.devIdp}/healthz`) },
-    { name: 'auth-service', where: 'bus: auth.verify', check: () => natsConnectionUp(ports, 'auth-service', 'auth.verify') },
-    { name: 'api-service', where: 'bus: api.* (queue api-service)', check: () => natsConnectionUp(ports, 'api-service', 'api.pong') },
-    { name: 'host-relay', where: `http://localhost:${ports.hostRelay}`, check: () => httpOk(`http://localhost:${ports.hostRelay}/readyz`) },
-    { name: 'component-web', where: `http://localhost:${ports.componentWeb}`, check: () => httpOk(`http://localhost:${ports.componentWeb}/streamlit`) },
-    { name: 'streamlit-app', where: `http://localhost:${ports.streamlit}`, check: () => httpOk(`http://localhost:${ports.streamlit}/_stcore/health`) },
-  ];
+  return stack.PARTS.map((part) => ({
+    name: part.name,
+    where: part.where(ports),
+    check: () => (part.ready ?? part.health)({ ports }),
+  }));
 }
 const PARTS = partsFor(PORTS);
 

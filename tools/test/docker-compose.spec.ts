@@ -31,16 +31,28 @@ const ENV_SAMPLE: Record<string, string> = {
   nats: 'infra/nats/nats.env.sample',
 };
 
+/** The stack definition that `npm start`, the tests and the launcher CLI run (tools/stack/stack.cjs). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stack = require('../stack/stack.cjs');
+interface StackPart {
+  name: string;
+  ports?: string[];
+  natsUser?: string;
+  dependsOn: string[];
+}
+const PARTS: StackPart[] = stack.PARTS;
+
 /**
- * The ports published on the host: only what a browser needs (and dev-idp, in the dev profile).
- * NATS (4222), its unauthenticated monitoring (8222) and routes (6222) stay internal.
+ * The ports published on the host: the standard port of each part of the stack definition that
+ * listens (a browser needs it; dev-idp only in the dev profile). NATS (4222), its
+ * unauthenticated monitoring (8222) and routes (6222) stay internal.
  */
-const DEFAULT_PORT: Record<string, number> = {
-  'dev-idp': 4400,
-  'host-relay': 8888,
-  'component-web': 3001,
-  'streamlit-app': 4010,
-};
+const DEFAULT_PORT: Record<string, number> = Object.fromEntries(
+  PARTS.filter((p) => p.name !== 'nats' && p.ports?.length).map((p) => [p.name, stack.STANDARD_PORTS[p.ports![0]]]),
+);
+
+/** A compose service's part of the stack: the NATS nodes are the `nats` part, clustered. */
+const partOf = (service: string) => (/^nats-\d+$/.test(service) ? 'nats' : service);
 
 describe('docker-compose.yml', () => {
   it('describes a 3-node NATS cluster and every part of the system', () => {
@@ -153,6 +165,34 @@ function generatedEnv(...args: string[]): Record<string, string> {
   expect(r.status).toBe(0);
   return Object.fromEntries([...r.stdout.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
 }
+
+describe('docker-compose.yml against the stack definition (tools/stack/stack.cjs)', () => {
+  it('has the same parts', () => {
+    expect([...new Set(Object.keys(services).map(partOf))].sort()).toEqual(PARTS.map((p) => p.name).sort());
+  });
+
+  it('publishes the standard port of every listening part but NATS', () => {
+    expect(DEFAULT_PORT).toEqual({ 'dev-idp': 4400, 'host-relay': 8888, 'component-web': 3001, 'streamlit-app': 4010 });
+  });
+
+  it('gives the NATS nodes a password for every NATS user, and each client part its user', () => {
+    for (const node of Object.keys(services).filter((s) => partOf(s) === 'nats')) {
+      for (const variable of Object.values(stack.NATS_USERS) as string[]) expect({ node, variable, set: variable in services[node].environment }).toEqual({ node, variable, set: true });
+    }
+    for (const part of PARTS.filter((p) => p.natsUser)) {
+      const env = services[part.name].environment;
+      expect({ part: part.name, user: env.NATS_USER }).toEqual({ part: part.name, user: part.natsUser });
+      expect(env.NATS_PASSWORD).toBe(services['nats-1'].environment[stack.NATS_USERS[part.natsUser!]]);
+    }
+  });
+
+  it('starts each part after the same parts as the definition (dependsOn)', () => {
+    for (const part of PARTS) {
+      const dependsOn = [...new Set(Object.keys(services[part.name === 'nats' ? 'nats-1' : part.name].depends_on ?? {}).map(partOf))];
+      expect({ part: part.name, dependsOn: dependsOn.sort() }).toEqual({ part: part.name, dependsOn: [...part.dependsOn].sort() });
+    }
+  });
+});
 
 describe('docker-compose.yml secrets (issue 13 item 3)', () => {
   const required = new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]));

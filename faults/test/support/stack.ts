@@ -78,10 +78,9 @@ export class Stack {
   }
 }
 
-/** RelayHarness keeps its process private; the suites need its pid to watch memory and liveness. */
+/** The relay's pid, to watch memory and liveness. */
 export function relayPid(relay: RelayHarness | undefined): number | undefined {
-  const proc = (relay as unknown as { proc?: ManagedProcess } | undefined)?.proc;
-  return proc?.child.pid;
+  return relay?.pid;
 }
 
 /** Whether a process with this pid is alive (signal 0). */

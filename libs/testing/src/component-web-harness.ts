@@ -1,57 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
-import { ManagedProcess } from './managed-process';
-import { waitFor } from './wait-for';
+import { buildWithNx } from './nx-build';
+import { StackRun } from './stack-client';
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const APP_ROOT = join(REPO_ROOT, 'apps', 'component-web');
-const BUILD_ID = join(APP_ROOT, '.next', 'BUILD_ID');
-const CONTRACTS_ROOT = join(REPO_ROOT, 'libs', 'contracts');
-const NEXT_BIN = join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
-
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === '.next' || entry.name.endsWith('.spec.ts')) continue;
-    newest = Math.max(newest, newestMtime(join(path, entry.name)));
-  }
-  return newest;
-}
-
-function run(what: string, command: string, args: string[], env: Record<string, string> = {}): void {
-  const result = spawnSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } as NodeJS.ProcessEnv });
-  if (result.status !== 0) throw new Error(`${what} failed:\n${result.stdout}\n${result.stderr}`);
-}
-
-/**
- * Builds component-web (`next build`, the production build that `serve` runs) when `.next` is
- * missing or older than its sources or the contracts' sources (which it bundles, see its
- * next.config.ts). Parallel test processes are serialised with flock.
- */
+/** Builds component-web (`next build`, the production build that `serve` runs) through Nx (cached). */
 export function ensureComponentWebBuilt(): void {
-  const newest = Math.max(
-    ...['app', 'lib', 'proxy.ts', 'instrumentation.ts', 'next.config.ts', 'tsconfig.app.json'].map((p) => newestMtime(join(APP_ROOT, p))),
-    newestMtime(join(CONTRACTS_ROOT, 'src')),
-  );
-  if (existsSync(BUILD_ID) && statSync(BUILD_ID).mtimeMs >= newest) return;
-  // under the lock, check again: another test process may have just built it
-  const newestSeconds = Math.ceil(newest / 1000);
-  run('Building component-web (nx run component-web:build)', 'flock', [
-    '/tmp/auth-bus-component-web-build.lock',
-    'sh',
-    '-c',
-    `if [ -f "$1" ] && [ "$(stat -c %Y "$1")" -ge "$2" ]; then exit 0; fi; exec "$3" "$4" build apps/component-web`,
-    'sh',
-    BUILD_ID,
-    String(newestSeconds),
-    process.execPath,
-    NEXT_BIN,
-  ], { NEXT_TELEMETRY_DISABLED: '1' });
+  buildWithNx(['component-web'], ['apps/component-web/.next/BUILD_ID']);
 }
 
 export interface ComponentWebHarnessOptions {
@@ -69,14 +22,14 @@ export interface ComponentWebHarnessOptions {
 }
 
 /**
- * The production build of component-web (`next start`) on a free port, for component and
- * end-to-end tests. Builds it first when needed (about half a minute).
+ * The production build of component-web (`next start`) on a free port, as the stack launcher
+ * runs it (tools/stack/stack.cjs), for component and end-to-end tests. Built through Nx first.
  *
  *   const web = await ComponentWebHarness.start({ auth0Domain: idp.issuer, streamlitOrigins: [hostOrigin] });
  *   page.goto(`${web.url}/streamlit`);
  */
 export class ComponentWebHarness {
-  private proc?: ManagedProcess;
+  private run?: StackRun;
 
   private constructor(
     readonly port: number,
@@ -87,8 +40,6 @@ export class ComponentWebHarness {
     ensureComponentWebBuilt();
     const port = options.port ?? (await freePort());
     const env: Record<string, string> = {
-      NEXT_TELEMETRY_DISABLED: '1',
-      APP_BASE_URL: `http://localhost:${port}`,
       // a fixed secret per harness: no file is written into the app folder by tests
       AUTH0_SECRET: Buffer.from(`component-web-test-${port}`.padEnd(32, '-').slice(0, 32)).toString('hex'),
       ...(options.auth0Domain ? { AUTH0_DOMAIN: options.auth0Domain.replace(/\/$/, '') } : {}),
@@ -97,7 +48,7 @@ export class ComponentWebHarness {
       ...options.env,
     };
     const harness = new ComponentWebHarness(port, env);
-    await harness.startProcess(options.timeout ?? 30_000);
+    harness.run = await StackRun.up({ parts: ['component-web'], only: true, ports: { componentWeb: port }, env: { 'component-web': env }, timeout: Math.max(options.timeout ?? 30_000, 90_000) });
     return harness;
   }
 
@@ -111,36 +62,25 @@ export class ComponentWebHarness {
   }
 
   get running(): boolean {
-    return this.proc?.running ?? false;
+    const pid = this.run?.running ? this.run.instance('component-web').pid : undefined;
+    if (!pid) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   logs(n = 40): string {
-    return this.proc?.tail(n) ?? '';
+    return this.logLines.slice(-n).join('\n');
   }
 
   get logLines(): readonly string[] {
-    return this.proc?.lines ?? [];
-  }
-
-  private async startProcess(timeout: number): Promise<void> {
-    const proc = ManagedProcess.start(
-      'component-web',
-      process.execPath,
-      [NEXT_BIN, 'start', 'apps/component-web', '-p', String(this.port), '-H', '127.0.0.1'],
-      this.env as NodeJS.ProcessEnv,
-      REPO_ROOT,
-    );
-    this.proc = proc;
-    await waitFor(
-      async () => {
-        if (!proc.running) throw new Error(`component-web exited:\n${proc.tail()}`);
-        return (await fetch(`http://127.0.0.1:${this.port}/api/health`)).ok;
-      },
-      { timeout, interval: 200, what: `component-web on :${this.port}` },
-    );
+    return this.run?.logLines('component-web') ?? [];
   }
 
   async stop(): Promise<void> {
-    await this.proc?.stop();
+    await this.run?.down();
   }
 }

@@ -20,22 +20,20 @@
  * - Startup waits on /healthz; output is kept for failure reports (`logs()`, TEST_VERBOSE=1).
  *
  * The app is ESM and Jest is CJS, so it always runs as a process (`apps/dev-idp/dist/main.js`).
- * When dist is missing or older than the sources it is rebuilt with tsc, under a lock, so
- * parallel suites do not build twice.
+ * It is built through Nx first (cached; `buildWithNx`), so a test never runs a stale provider.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from './free-port';
-import { ManagedProcess } from './managed-process';
+import { buildWithNx } from './nx-build';
+import { StackRun } from './stack-client';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const APP_DIR = join(ROOT, 'apps', 'dev-idp');
-const MAIN_JS = join(APP_DIR, 'dist', 'main.js');
 const ROTATE_JS = join(APP_DIR, 'dist', 'rotate-keys.js');
-const BUILD_LOCK = join(tmpdir(), `auth-bus-dev-idp-build-${createHash('sha256').update(APP_DIR).digest('hex').slice(0, 12)}.lock`);
 
 /** The development defaults of dev-idp (apps/dev-idp/README.md). */
 export const DEV_IDP_DEFAULTS = {
@@ -434,47 +432,7 @@ export function decodeJwt(token: string): { header: Record<string, any>; payload
 // Building and running apps/dev-idp
 // ---------------------------------------------------------------------------------------------
 
-function newestSourceMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(p));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIsStale(): boolean {
-  if (!existsSync(MAIN_JS) || !existsSync(ROTATE_JS)) return true;
-  const inputs = Math.max(newestSourceMtime(join(APP_DIR, 'src')), statSync(join(APP_DIR, 'tsconfig.app.json')).mtimeMs);
-  return inputs > statSync(MAIN_JS).mtimeMs;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(BUILD_LOCK);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(BUILD_LOCK).mtimeMs > 120_000) rmSync(BUILD_LOCK, { recursive: true, force: true });
-      } catch {
-        /* lock vanished meanwhile */
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the dev-idp build lock ${BUILD_LOCK}`);
-      await sleep(200);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(BUILD_LOCK, { recursive: true, force: true });
-  }
-}
 
 type Env = Record<string, string | undefined>;
 
@@ -494,23 +452,12 @@ function run(command: string, args: string[], env: Env = process.env): Promise<{
 }
 
 /**
- * Builds apps/dev-idp (tsc) when dist is missing or older than the sources. If a rebuild fails
- * but an older build exists, that one is used (with a warning) so that half-finished edits to
- * dev-idp do not break other projects' suites.
+ * Builds apps/dev-idp through Nx (cached: a no-op when nothing changed). If the build fails but an
+ * older one exists, that one is used (with a warning), so that half-finished edits to dev-idp do
+ * not break other projects' suites.
  */
 export async function ensureDevIdpBuilt(): Promise<void> {
-  if (!existsSync(BUILD_LOCK) && !buildIsStale()) return;
-  await withBuildLock(async () => {
-    if (!buildIsStale()) return;
-    const tsc = join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
-    const { code, output } = await run(process.execPath, [tsc, '-p', join(APP_DIR, 'tsconfig.app.json')]);
-    if (code === 0) return;
-    if (existsSync(MAIN_JS)) {
-      console.warn(`[DevIdpHarness] building apps/dev-idp failed; using the previous build.\n${output}`);
-      return;
-    }
-    throw new Error(`building apps/dev-idp failed:\n${output}`);
-  });
+  buildWithNx(['dev-idp'], ['apps/dev-idp/dist/main.js', 'apps/dev-idp/dist/rotate-keys.js']);
 }
 
 export interface DevIdpHarnessOptions {
@@ -526,7 +473,7 @@ export interface DevIdpHarnessOptions {
 }
 
 export class DevIdpHarness {
-  private proc?: ManagedProcess;
+  private run?: StackRun;
 
   private constructor(
     readonly port: number,
@@ -549,8 +496,7 @@ export class DevIdpHarness {
         return harness;
       } catch (err) {
         lastError = err;
-        await harness.proc?.kill();
-        if (!/EADDRINUSE/.test(harness.logs(20))) break;
+        if (!/EADDRINUSE|port in use/.test((err as Error).message)) break;
       }
     }
     if (ownsKeysDir) rmSync(keysDir, { recursive: true, force: true });
@@ -596,29 +542,29 @@ export class DevIdpHarness {
     return { ...env, DEV_IDP_ENV_FILE: '', DEV_IDP_PORT: String(this.port), DEV_IDP_KEYS_DIR: this.keysDir, ...this.env };
   }
 
+  /** dev-idp as the stack launcher runs it (tools/stack/stack.cjs), on this port with these keys and settings. */
   private async startProcess(timeoutMs: number): Promise<void> {
-    const proc = ManagedProcess.start('dev-idp', process.execPath, [MAIN_JS], this.childEnv() as NodeJS.ProcessEnv, ROOT);
-    this.proc = proc;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!proc.running) throw new Error(`dev-idp exited during startup (code ${proc.child.exitCode}):\n${proc.tail(30)}`);
-      try {
-        const res = await fetch(`${this.issuer}healthz`);
-        if (res.ok) return;
-      } catch {
-        /* not listening yet */
-      }
-      if (Date.now() > deadline) throw new Error(`dev-idp did not become healthy within ${timeoutMs} ms:\n${proc.tail(30)}`);
-      await sleep(50);
-    }
+    const env = { DEV_IDP_ENV_FILE: '', DEV_IDP_KEYS_DIR: this.keysDir, ...this.env };
+    this.run = await StackRun.up({ parts: ['dev-idp'], only: true, ports: { devIdp: this.port }, env: { 'dev-idp': env }, timeout: Math.max(timeoutMs, 60_000) });
+  }
+
+  private get pid(): number | undefined {
+    return this.run?.running ? this.run.instance('dev-idp').pid : undefined;
   }
 
   logs(n = 40): string {
-    return this.proc?.tail(n) ?? '';
+    return (this.run?.logLines('dev-idp') ?? []).slice(-n).join('\n');
   }
 
   get running(): boolean {
-    return this.proc?.running ?? false;
+    const pid = this.pid;
+    if (!pid) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Logs `user` in (authorization code + PKCE over HTTP) and returns the token response. */
@@ -655,7 +601,7 @@ export class DevIdpHarness {
     const { code, stdout, output } = await run(process.execPath, [ROTATE_JS], { ...process.env, ...this.childEnv() });
     if (code !== 0) throw new Error(`rotate-keys failed:\n${output}`);
     const report = JSON.parse(stdout.trim().split('\n').pop()!);
-    this.proc?.child.kill('SIGHUP');
+    if (this.pid) process.kill(this.pid, 'SIGHUP');
     const deadline = Date.now() + 10_000;
     while (!(await this.jwks()).keys.some((k) => k.kid === report.added)) {
       if (Date.now() > deadline) throw new Error(`the provider did not publish the new key ${report.added}:\n${this.logs(20)}`);
@@ -666,12 +612,12 @@ export class DevIdpHarness {
 
   /** Stops and starts the provider on the same port with the same keys (sessions are lost). */
   async restart(): Promise<void> {
-    await this.proc?.stop();
-    await this.startProcess(20_000);
+    if (this.run?.running) await this.run.command('restart dev-idp');
+    else await this.startProcess(20_000);
   }
 
   async stop(): Promise<void> {
-    await this.proc?.stop();
+    await this.run?.down();
     if (this.ownsKeysDir) rmSync(this.keysDir, { recursive: true, force: true });
   }
 }

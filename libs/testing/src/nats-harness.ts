@@ -1,14 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
-import { freePort } from './free-port';
-import { ManagedProcess } from './managed-process';
-import { waitFor } from './wait-for';
+import { StackRun } from './stack-client';
 
-// The harness runs NATS exactly as the serve target does, so it shares infra/nats's launcher.
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
-const natsInfra = require('../../../infra/nats/index.cjs');
+/** The NATS users' development passwords (the file nats-server and the stack launcher read). */
+const NATS_ENV_SAMPLE = join(resolve(__dirname, '..', '..', '..'), 'infra', 'nats', 'nats.env.sample');
 
 export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader' | 'audit-writer' | 'revoker' | 'http-bridge';
 
@@ -25,7 +21,12 @@ const PASSWORD_VARS: Record<NatsUser, string> = {
 
 /** A NATS user's password: the environment's, else the default in infra/nats/nats.env.sample. */
 export function natsPassword(user: NatsUser): string {
-  return natsInfra.natsSettings()[PASSWORD_VARS[user]];
+  const variable = PASSWORD_VARS[user];
+  if (process.env[variable] !== undefined) return process.env[variable]!;
+  const sample = existsSync(NATS_ENV_SAMPLE) ? readFileSync(NATS_ENV_SAMPLE, 'utf8') : '';
+  const found = new RegExp(`^\\s*${variable}\\s*=\\s*(.*?)\\s*$`, 'm').exec(sample);
+  if (!found) throw new Error(`${variable} is neither set nor in ${NATS_ENV_SAMPLE}`);
+  return found[1];
 }
 
 /** The user's reply inbox prefix, as every client of the project sets it (`_INBOX_<user>`). */
@@ -45,21 +46,27 @@ export function natsEnvFor(url: string, user: NatsUser): Record<string, string> 
 
 /**
  * A real nats-server with the project's configuration (users, permissions, JetStream) on free
- * ports and a temporary store. `restart()` keeps the ports and the store, as a real restart does.
+ * ports and a temporary store, as the stack launcher runs it (tools/stack/stack.cjs).
+ * `restart()` keeps the ports and the store, as a real restart does.
  */
 export class NatsHarness {
-  private proc?: ManagedProcess;
-
-  private constructor(
-    readonly port: number,
-    readonly monitorPort: number,
-    readonly storeDir: string,
-  ) {}
+  private constructor(private readonly run: StackRun) {}
 
   static async start(): Promise<NatsHarness> {
-    const harness = new NatsHarness(await freePort(), await freePort(), mkdtempSync(join(tmpdir(), 'auth-bus-nats-')));
-    await harness.startProcess();
-    return harness;
+    return new NatsHarness(await StackRun.up({ parts: ['nats'] }));
+  }
+
+  get port(): number {
+    return this.run.description.ports.nats;
+  }
+
+  get monitorPort(): number {
+    return this.run.description.ports.natsMonitor;
+  }
+
+  /** The JetStream store (inside the launcher run's data folder, deleted by dispose()). */
+  get storeDir(): string {
+    return join(this.run.description.dataDir, 'nats');
   }
 
   get url(): string {
@@ -86,37 +93,25 @@ export class NatsHarness {
 
   /** The nats-server process id, while it runs (for memory readings). */
   get pid(): number | undefined {
-    return this.proc?.running ? this.proc.child.pid : undefined;
+    const instance = this.run.running ? this.run.instance('nats') : undefined;
+    return instance?.running ? instance.pid : undefined;
   }
 
   logs(n = 40): string {
-    return this.proc?.tail(n) ?? '';
-  }
-
-  private async startProcess(): Promise<void> {
-    const { child } = natsInfra.spawnNats({
-      port: this.port,
-      monitorPort: this.monitorPort,
-      storeDir: this.storeDir,
-      serverName: `test-${this.port}`,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.proc = new ManagedProcess('nats', child);
-    await waitFor(async () => (await fetch(`${this.monitorUrl}/healthz?js-enabled-only=true`)).ok, { what: 'nats-server health' });
+    return this.run.logLines('nats').slice(-n).join('\n');
   }
 
   async stop(): Promise<void> {
-    await this.proc?.stop();
+    if (this.run.running) await this.run.command('stop nats');
   }
 
   async restart(downMs = 0): Promise<void> {
     await this.stop();
     if (downMs) await new Promise((r) => setTimeout(r, downMs));
-    await this.startProcess();
+    await this.run.command('start nats');
   }
 
   async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.storeDir, { recursive: true, force: true });
+    await this.run.down();
   }
 }

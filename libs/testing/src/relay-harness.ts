@@ -1,11 +1,7 @@
-import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
-import { buildIfStale, type BuildUnit } from './build-if-stale';
-import { ManagedProcess } from './managed-process';
+import { buildWithNx } from './nx-build';
+import { StackRun } from './stack-client';
 import { waitFor } from './wait-for';
-
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-const RELAY_MAIN = join(REPO_ROOT, 'apps', 'host-relay', 'dist', 'main.js');
 
 /** Where the relay finds NATS: a NatsHarness, or anything with a URL (credentials default to the dev ones). */
 export interface RelayNats {
@@ -27,24 +23,13 @@ export interface RelayHarnessOptions {
   timeout?: number;
 }
 
-/** What the relay runs on, in build order: the libraries it imports, then the relay itself. */
-const RELAY_BUILD: BuildUnit[] = [
-  { dir: 'libs/contracts', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'libs/service-kit', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'apps/host-relay', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
-];
-
-/**
- * Builds (tsc) whichever of contracts, service-kit and host-relay has a missing or stale dist,
- * so that tests of any project never run a stale relay. Builds are serialised across parallel
- * test processes with flock (the same lock files as the services harness).
- */
+/** Builds host-relay and the libraries it runs on through Nx (cached), so no test runs a stale relay. */
 export function ensureRelayBuilt(): void {
-  buildIfStale(RELAY_BUILD);
+  buildWithNx(['host-relay'], ['apps/host-relay/dist/main.js']);
 }
 
 /**
- * The built host-relay (`apps/host-relay/dist/main.js`) as a child process on a free port,
+ * host-relay as the stack launcher runs it (tools/stack/cli.mjs, defined in tools/stack/stack.cjs) on a free port,
  * connected to the given NATS as user `host-relay`. Used by the relay's own integration tests,
  * component-web's and the end-to-end tests.
  *
@@ -53,9 +38,7 @@ export function ensureRelayBuilt(): void {
  *   new WebSocket(relay.wsUrl, { origin: relay.allowedOrigins[0] });
  */
 export class RelayHarness {
-  private proc?: ManagedProcess;
-  /** Kills the child if the test process exits without stop() (e.g. a hook timed out). */
-  private readonly killOnExit = () => this.proc?.child.kill('SIGKILL');
+  private run?: StackRun;
 
   private constructor(
     readonly port: number,
@@ -68,13 +51,7 @@ export class RelayHarness {
     const port = options.port ?? (await freePort());
     const natsEnv = options.nats.envFor ? options.nats.envFor('host-relay') : { NATS_URL: options.nats.url };
     const allowedOrigins = options.allowedOrigins ?? ['http://localhost:4010', 'http://localhost:3001', 'http://127.0.0.1:4010', 'http://127.0.0.1:3001'];
-    const env: Record<string, string> = {
-      ...natsEnv,
-      RELAY_PORT: String(port),
-      RELAY_HOST: '127.0.0.1',
-      RELAY_ALLOWED_ORIGINS: allowedOrigins.join(','),
-      ...options.env,
-    };
+    const env: Record<string, string> = { ...natsEnv, RELAY_ALLOWED_ORIGINS: allowedOrigins.join(','), ...options.env };
     const harness = new RelayHarness(port, env, allowedOrigins);
     await harness.startProcess(options.timeout ?? 20_000);
     if (options.waitForReady) {
@@ -97,40 +74,34 @@ export class RelayHarness {
   }
 
   get running(): boolean {
-    return this.proc?.running ?? false;
+    const pid = this.pid;
+    if (!pid || !this.run?.running) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The relay process's pid (to watch its memory or liveness). */
   get pid(): number | undefined {
-    return this.proc?.child.pid;
+    return this.run?.instance('host-relay').pid;
   }
 
   /** The relay's recent log lines (JSON), for failure messages. */
   logs(n = 40): string {
-    return this.proc?.tail(n) ?? '';
+    return this.logLines.slice(-n).join('\n');
   }
 
-  /** Every log line kept so far (the last 400). */
+  /** Every log line so far. */
   get logLines(): readonly string[] {
-    return this.proc?.lines ?? [];
+    return this.run?.logLines('host-relay') ?? [];
   }
 
+  /** host-relay as the stack defines it (tools/stack/stack.cjs), on this port with these settings. */
   private async startProcess(timeout: number): Promise<void> {
-    const proc = ManagedProcess.start('host-relay', process.execPath, [RELAY_MAIN], this.env, REPO_ROOT);
-    this.proc = proc;
-    process.once('exit', this.killOnExit);
-    try {
-      await waitFor(
-        async () => {
-          if (!proc.running) throw new Error(`host-relay exited:\n${proc.tail()}`);
-          return (await fetch(`${this.url}/healthz`)).ok;
-        },
-        { timeout, what: `host-relay on :${this.port}` },
-      );
-    } catch (err) {
-      await this.stop();
-      throw err;
-    }
+    this.run = await StackRun.up({ parts: ['host-relay'], only: true, ports: { hostRelay: this.port }, env: { 'host-relay': this.env }, timeout: Math.max(timeout, 60_000) });
   }
 
   /** Waits until `/readyz` answers 200 (NATS connected, api-service and auth-service answering). */
@@ -139,13 +110,12 @@ export class RelayHarness {
   }
 
   async stop(): Promise<void> {
-    await this.proc?.stop();
-    process.off('exit', this.killOnExit);
+    await this.run?.down();
   }
 
   /** Stops and starts the relay on the same port with the same settings. */
   async restart(timeout = 20_000): Promise<void> {
-    await this.stop();
-    await this.startProcess(timeout);
+    if (this.run?.running) await this.run.command('restart host-relay', Math.max(timeout, 60_000));
+    else await this.startProcess(timeout);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * auth-service and api-service for tests: the built services (`apps/<service>/dist/main.js`)
- * as child processes on a given NATS (NatsHarness) and identity provider (DevIdpHarness, or
+ * auth-service and api-service for tests, as the stack launcher runs them (tools/stack/cli.mjs,
+ * defined in tools/stack/stack.cjs; one launcher run per process) on a given NATS (NatsHarness) and identity provider (DevIdpHarness, or
  * anything with an issuer and audience), each replica with its own INSTANCE_ID.
  *
  *   const services = await ServicesHarness.start({ nats, idp, apiReplicas: 3 });
@@ -15,19 +15,15 @@
  *   AUDIT stream exists), so a test can send requests at once.
  * - The child environment carries no inherited NATS_*, AUTH_*, AUTH0_*, OIDC_*, AUDIT_* or INSTANCE_ID: only
  *   what is given here (`env`, `authEnv`, `apiEnv` add or override settings).
- * - The services and the libraries they run on are rebuilt with tsc when their dist is missing or
- *   older than their sources (under a lock, so parallel suites do not build twice).
- * - Output is kept per process for failure reports (`logs()`, TEST_VERBOSE=1 streams it).
+ * - The services and the libraries they run on are built through Nx first (cached).
+ * - Output is kept per process for failure reports (`logs()`: the launcher's log file of it).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { NatsConnection } from 'nats';
-import { buildIfStale, type BuildUnit } from './build-if-stale';
-import { ManagedProcess } from './managed-process';
+import { buildWithNx } from './nx-build';
+import { StackRun } from './stack-client';
 import { waitFor } from './wait-for';
-
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 export type BusServiceName = 'auth-service' | 'api-service';
 
@@ -62,31 +58,20 @@ export interface ServicesHarnessOptions {
   timeout?: number;
 }
 
-const BUILD_ORDER: BuildUnit[] = [
-  { dir: 'libs/contracts', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'libs/token-verifier', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'libs/service-kit', tsconfig: 'tsconfig.lib.json', marker: 'dist/index.js' },
-  { dir: 'apps/auth-service', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
-  { dir: 'apps/api-service', tsconfig: 'tsconfig.app.json', marker: 'dist/main.js' },
-];
-
-/**
- * Builds (tsc) whichever of contracts, token-verifier, service-kit, auth-service and api-service
- * has a missing or stale dist, in dependency order, serialised across processes with flock.
- */
+/** Builds auth-service, api-service and the libraries they run on through Nx (cached). */
 export function ensureServicesBuilt(): void {
-  buildIfStale(BUILD_ORDER);
+  buildWithNx(['auth-service', 'api-service'], ['apps/auth-service/dist/main.js', 'apps/api-service/dist/main.js']);
 }
 
 // OIDC_ISSUER and the Auth0 names are read by the services too (they take precedence over AUTH_ISSUER).
 const STRIPPED_PREFIXES = ['NATS_', 'AUTH_', 'AUTH0_', 'OIDC_', 'AUDIT_', 'DRAIN_', 'INSTANCE_ID', 'LOG_LEVEL', 'DEV_IDP_'];
 
-/** One running service process. */
+/** One running service process: a run of the stack launcher with this one instance. */
 export class ServiceProcess {
   constructor(
     readonly service: BusServiceName,
     readonly instance: string,
-    readonly proc: ManagedProcess,
+    private readonly run: StackRun,
   ) {}
 
   /** The NATS connection name the service uses (`<service>:<instance>`). */
@@ -94,29 +79,47 @@ export class ServiceProcess {
     return `${this.service}:${this.instance}`;
   }
 
-  get running(): boolean {
-    return this.proc.running;
+  get pid(): number | undefined {
+    return this.run.instance(this.service).pid;
   }
 
-  get pid(): number | undefined {
-    return this.proc.child.pid;
+  get running(): boolean {
+    const pid = this.pid;
+    if (!pid || !this.run.running) return false;
+    try {
+      process.kill(pid, 0);
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
   }
 
   logs(n = 40): string {
-    return this.proc.tail(n);
+    return this.run.logLines(this.service).slice(-n).join('\n');
   }
 
   /** SIGTERM (graceful drain), then SIGKILL after `graceMs`; resolves on exit. */
-  stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<void> {
-    return this.proc.stop(signal, graceMs);
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<void> {
+    if (this.run.running) await this.run.command(`stop ${this.service} ${signal} ${graceMs}`);
   }
 
   kill(): Promise<void> {
-    return this.proc.kill();
+    return this.stop('SIGKILL', 0);
   }
 
-  waitForExit(): Promise<number | null> {
-    return this.proc.waitForExit();
+  /** Resolves with the exit code once the process has ended (null if a signal ended it). */
+  async waitForExit(): Promise<number | null> {
+    for (;;) {
+      const d = this.run.running ? await this.run.command('describe') : this.run.description;
+      const inst = d.parts[this.service]?.instances[0];
+      if (!inst || !inst.running) return inst?.exitCode ?? null;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Ends the launcher run (after stop(): nothing left). */
+  dispose(): Promise<void> {
+    return this.run.down();
   }
 }
 
@@ -132,6 +135,8 @@ interface Connz {
 export class ServicesHarness {
   auth?: ServiceProcess;
   private readonly apiReplicas = new Map<string, ServiceProcess>();
+  /** auth-service processes replaced by a later startAuth (their launcher runs end in stop()). */
+  private readonly retired: ServiceProcess[] = [];
   private nextApi = 1;
   private readonly timeout: number;
   readonly prefix: string;
@@ -165,9 +170,13 @@ export class ServicesHarness {
   envFor(service: BusServiceName, instance: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!STRIPPED_PREFIXES.some((p) => k.startsWith(p))) env[k] = v;
+    return { ...env, ...this.settingsFor(service, instance) };
+  }
+
+  /** The settings this harness gives a service on top of the stack definition's (tools/stack/stack.cjs). */
+  private settingsFor(service: BusServiceName, instance: string): Record<string, string> {
     const { nats, idp } = this.options;
-    return {
-      ...env,
+    const out: Record<string, string | undefined> = {
       ...(nats.envFor ? nats.envFor(service) : { NATS_URL: nats.url }),
       AUTH_ISSUER: idp.issuer,
       AUTH_AUDIENCE: idp.audience,
@@ -177,26 +186,34 @@ export class ServicesHarness {
       ...this.options.env,
       ...(service === 'auth-service' ? this.options.authEnv : this.options.apiEnv),
     };
+    return Object.fromEntries(Object.entries(out).filter((e): e is [string, string] => e[1] !== undefined));
   }
 
-  private spawn(service: BusServiceName, instance: string): ServiceProcess {
-    const main = join(REPO_ROOT, 'apps', service, 'dist', 'main.js');
-    const child = spawn(process.execPath, [main], { cwd: REPO_ROOT, env: this.envFor(service, instance), stdio: ['ignore', 'pipe', 'pipe'] });
-    return new ServiceProcess(service, instance, new ManagedProcess(instance, child));
+  /** The service as the stack launcher runs it (its command and health probe: subjects held, AUDIT stream there). */
+  private async launch(service: BusServiceName, instance: string): Promise<ServiceProcess> {
+    // NATS_URL is given (settingsFor; a cluster's is a list of servers); health reads one monitoring port.
+    const monitor = new URL(this.options.nats.monitorUrl);
+    const run = await StackRun.up({
+      parts: [service],
+      only: true,
+      ports: { natsMonitor: Number(monitor.port) },
+      env: { [service]: this.settingsFor(service, instance) },
+      timeout: Math.max(this.timeout, 60_000),
+    });
+    return new ServiceProcess(service, instance, run);
   }
 
   async startAuth(instance = `${this.prefix}-auth`): Promise<ServiceProcess> {
     if (this.auth?.running) throw new Error('auth-service is already running');
-    const proc = this.spawn('auth-service', instance);
+    if (this.auth) this.retired.push(this.auth);
+    const proc = await this.launch('auth-service', instance);
     this.auth = proc;
-    await this.waitUntilUp(proc);
     return proc;
   }
 
   async startApi(instance = `${this.prefix}-api-${this.nextApi++}`): Promise<ServiceProcess> {
-    const proc = this.spawn('api-service', instance);
+    const proc = await this.launch('api-service', instance);
     this.apiReplicas.set(instance, proc);
-    await this.waitUntilUp(proc);
     return proc;
   }
 
@@ -226,7 +243,7 @@ export class ServicesHarness {
   async waitUntilUp(proc: ServiceProcess, timeout = this.timeout): Promise<void> {
     await waitFor(
       async () => {
-        if (!proc.running) throw new Error(`${proc.connectionName} exited (code ${proc.proc.child.exitCode}):\n${proc.logs(30)}`);
+        if (!proc.running) throw new Error(`${proc.connectionName} exited:\n${proc.logs(30)}`);
         const connz = await this.connz();
         const conn = (connz.connections ?? []).find((c) => c.name === proc.connectionName);
         if (!conn || !SUBJECTS_OF[proc.service].every((s) => (conn.subscriptions_list ?? []).includes(s))) return false;
@@ -259,8 +276,8 @@ export class ServicesHarness {
 
   /** Stops every service (SIGTERM, then SIGKILL after a grace period). */
   async stop(): Promise<void> {
-    const all = [this.auth, ...this.apiReplicas.values()].filter((p): p is ServiceProcess => !!p);
-    await Promise.all(all.map((p) => p.stop('SIGTERM', 10_000)));
+    const all = [...this.retired, this.auth, ...this.apiReplicas.values()].filter((p): p is ServiceProcess => !!p);
+    await Promise.all(all.map(async (p) => (await p.stop('SIGTERM', 10_000), await p.dispose())));
   }
 }
 

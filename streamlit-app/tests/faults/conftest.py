@@ -1,7 +1,7 @@
 """Fixtures of the fault suites: a system of their own, which they break on purpose.
 
 Every fixture here is module-scoped and owns its processes (nats-server, dev-idp, auth-service,
-api-service from apps/*/dist, started with the integration harness of tests/integration), so
+api-service from apps/*/dist, started by the stack launcher through tests/integration/stack.py), so
 killing auth-service in one module leaves the other suites' stack untouched.
 
 ``FAULTS_LONG=1`` (``npm run test:faults``) raises the number of generated examples.
@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from streamlit_auth0_bus import BusClient, Settings
-from tests.integration.conftest import API_SERVICE_MAIN, AUTH_SERVICE_MAIN, Service, service_env
-from tests.integration.harness import NODE, REPO_ROOT, DevIdp, NatsServer, Tokens
+from tests.integration.oidc import Tokens
+from tests.integration.stack import NODE, REPO_ROOT, DevIdp, NatsServer, Service, service_env
 
 LONG = bool(os.environ.get("FAULTS_LONG"))
 ATTACK_LIST = REPO_ROOT / "faults" / "tools" / "attack-list.cjs"
@@ -38,9 +38,8 @@ class System:
 
     def new_auth(self, instance: str) -> Service:
         """A fresh auth-service process with the same settings (after a crash)."""
-        env = {**self.auth.env, "INSTANCE_ID": instance}
-        service = Service("auth-service", AUTH_SERVICE_MAIN, env, "auth.verify", self.nats)
-        service.start(self.client)
+        self.auth.dispose()
+        service = Service.start_on(self.nats, "auth-service", {**self.auth.env, "INSTANCE_ID": instance})
         self.auth = service
         return service
 
@@ -56,18 +55,16 @@ def system() -> Iterator[System]:
     try:
         assert client.wait_connected(10), client.last_error
         env = {"AUTH_CLOCK_TOLERANCE_SEC": "1"}
-        auth = Service("auth-service", AUTH_SERVICE_MAIN, {**service_env(nats, idp, "auth-service", "auth-faults-1"), **env}, "auth.verify", nats)
-        auth.start(client)
+        auth = Service.start_on(nats, "auth-service", {**service_env(nats, idp, "auth-service", "auth-faults-1"), **env})
         started.append(auth)
-        api = Service("api-service", API_SERVICE_MAIN, {**service_env(nats, idp, "api-service", "api-faults-1"), **env}, "api.ping", nats)
-        api.start(client)
+        api = Service.start_on(nats, "api-service", {**service_env(nats, idp, "api-service", "api-faults-1"), **env})
         started.append(api)
         system = System(nats, idp, client, auth, api, idp.login("alice"), idp.login("bob"))
         yield system
         started.append(system.auth)
     finally:
         for service in started:
-            service.stop()
+            service.dispose()
         client.close()
         idp.stop()
         nats.dispose()

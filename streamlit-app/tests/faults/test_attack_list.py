@@ -60,7 +60,7 @@ def test_every_attack_is_refused_with_its_reason_and_logs_nobody_in(system: Syst
     # auth-service is still there and still lets the real user in.
     state = {}
     assert handle_status_update(event(system.alice.access_token), verifier=verifier, state=state).status == "logged_in"
-    assert system.auth.proc is not None and system.auth.proc.running
+    assert system.auth.running
 
 
 def test_an_attack_replaces_a_verified_session_with_a_logged_out_one(system: System, attacks: list[Attack]) -> None:

@@ -6,8 +6,6 @@ paused auth-service; this is the crash, its timing, a refresh during it, and the
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,8 @@ from streamlit_auth0_bus.errors import UnavailableError
 from streamlit_auth0_bus.session import AuthSession
 from tests.faults.conftest import System
 from tests.integration.forge import claims_of
-from tests.integration.harness import USERS, wait_for
+from tests.integration.oidc import USERS
+from tests.integration.stack import wait_for
 from tests.support import APP_DIR
 
 ENTRY = str(APP_DIR / "Home.py")
@@ -37,9 +36,7 @@ def status(token: str, cause: str = "login", user: str = "alice") -> dict[str, A
 
 
 def crash_auth(system: System) -> None:
-    assert system.auth.proc is not None
-    os.kill(system.auth.proc.pid, signal.SIGKILL)
-    system.auth.proc.proc.wait(10)
+    system.auth.kill()
 
     def gone() -> bool:
         try:
@@ -60,7 +57,7 @@ def crashed(system: System) -> Iterator[System]:
     try:
         yield system
     finally:
-        if system.auth.proc is None or not system.auth.proc.running:
+        if not system.auth.running:
             system.new_auth(f"auth-faults-{int(time.time() * 1000) % 100000}")
 
 

@@ -1,15 +1,15 @@
-"""Fixtures of the integration suites: the real system on free ports.
+"""Fixtures of the integration suites: the real system on free ports, started by the stack
+launcher (tools/stack/cli.mjs; the parts are defined once in tools/stack/stack.cjs).
 
-* ``nats_server`` — nats-server with infra/nats/nats.conf (users, permissions, JetStream) and
-  the environment of infra/nats/nats.env.sample, a temporary store;
-* ``dev_idp`` — apps/dev-idp/dist/main.js with temporary keys; ``tokens`` logs alice and bob in
-  over HTTP (authorization code + PKCE), like a browser;
-* ``auth_service`` / ``api_service`` — apps/*/dist/main.js, each connecting as its own NATS user
-  and trusting the dev-idp above;
+* ``system_run`` — one ``cli.mjs up --ports free`` for the session: nats-server (infra/nats/nats.conf,
+  users, JetStream, a temporary store), dev-idp (temporary keys), auth-service and api-service
+  (each its own NATS user, trusting that dev-idp) and host-relay;
+* ``nats_server``, ``dev_idp``, ``auth_service``, ``api_service``, ``relay`` — views on it;
+  ``tokens`` logs alice and bob in over HTTP (authorization code + PKCE), like a browser;
 * ``bus`` — a BusClient connected as ``streamlit-host``;
 * ``app_env`` — the environment the demo app reads, pointing at all of the above.
 
-Every process is stopped by a finalizer (SIGTERM, then SIGKILL), also when a test fails.
+The launcher stops every process when the session ends (or when this process dies: its stdin closes).
 """
 
 from __future__ import annotations
@@ -19,84 +19,40 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 import streamlit as st
 
 from streamlit_auth0_bus import BusClient, Settings
-from streamlit_auth0_bus.errors import BusError, UnavailableError
-from tests.integration.harness import NODE, ProcessExited, REPO_ROOT, USERS, DevIdp, ManagedProcess, NatsServer, Tokens, free_port, start_on_free_ports, wait_for
+from tests.integration.oidc import USERS, Tokens
+from tests.integration.stack import DevIdp, NatsServer, Relay, Service, StackRun, service_env
 
-AUTH_SERVICE_MAIN = REPO_ROOT / "apps" / "auth-service" / "dist" / "main.js"
-HOST_RELAY_MAIN = REPO_ROOT / "apps" / "host-relay" / "dist" / "main.js"
+#: The frame's origin the session's host-relay allows (component-web's standard address).
 FRAME_ORIGIN = "http://localhost:3001"
-API_SERVICE_MAIN = REPO_ROOT / "apps" / "api-service" / "dist" / "main.js"
 
-
-def service_env(nats: NatsServer, idp: DevIdp, user: str, instance: str) -> dict[str, str]:
-    """Environment of a NestJS service (see apps/<service>/src/config): its NATS user, the
-    issuer and audience it trusts, its replica id."""
-    return {
-        **nats.env_for(user),
-        "AUTH_ISSUER": idp.issuer,
-        "AUTH_AUDIENCE": idp.audience,
-        "AUTH_JWKS_URI": idp.jwks_uri,
-        "INSTANCE_ID": instance,
-        "LOG_LEVEL": "warn",
-        "DRAIN_TIMEOUT": "1s",
-        "AUDIT_FLUSH_TIMEOUT": "1s",
-    }
-
-
-class Service:
-    """A service process that can be stopped, paused and started again (same env)."""
-
-    def __init__(self, name: str, main: Path, env: dict[str, str], ready_subject: str, nats: NatsServer) -> None:
-        assert main.is_file(), f"{main} is missing: build it first (npx nx run {name}:build)"
-        self.name = name
-        self.main = main
-        self.env = env
-        self.ready_subject = ready_subject
-        self.nats = nats
-        self.instance = env["INSTANCE_ID"]
-        self.proc: ManagedProcess | None = None
-
-    def start(self, probe: BusClient) -> None:
-        self.proc = ManagedProcess(self.name, [NODE, str(self.main)], env=self.env)
-
-        def answering() -> bool:
-            assert self.proc is not None
-            if not self.proc.running:
-                raise ProcessExited(f"{self.name} exited:\n{self.proc.tail()}")
-            try:
-                probe.request(self.ready_subject, {}, timeout=1)
-                return True
-            except UnavailableError:
-                return False
-            except BusError:
-                return True  # it answered (e.g. UNAUTHENTICATED): it is up
-
-        wait_for(answering, f"{self.name} answering on {self.ready_subject}", timeout=60, interval=0.2, logs=lambda: self.proc.tail() if self.proc else "")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.stop()
-
-    def logs(self, n: int = 40) -> str:
-        return self.proc.tail(n) if self.proc else ""
+__all__ = ["FRAME_ORIGIN", "Service", "service_env"]
 
 
 @pytest.fixture(scope="session")
-def nats_server() -> Iterator[NatsServer]:
-    server = NatsServer()
-    yield server
-    server.dispose()
+def system_run() -> Iterator[StackRun]:
+    run = StackRun(
+        ["nats", "dev-idp", "auth-service", "api-service", "host-relay"],
+        env={
+            "": {"LOG_LEVEL": "warn", "DRAIN_TIMEOUT": "1s", "AUDIT_FLUSH_TIMEOUT": "1s"},
+            "dev-idp": {"DEV_IDP_LOG_LEVEL": "warn"},
+            "host-relay": {"RELAY_ALLOWED_ORIGINS": FRAME_ORIGIN},
+        },
+    )
+    yield run
+    run.down()
 
 
 @pytest.fixture(scope="session")
-def dev_idp() -> Iterator[DevIdp]:
-    idp = DevIdp()
-    yield idp
-    idp.stop()
+def nats_server(system_run: StackRun) -> NatsServer:
+    return NatsServer(run=system_run)
+
+
+@pytest.fixture(scope="session")
+def dev_idp(system_run: StackRun) -> DevIdp:
+    return DevIdp(run=system_run)
 
 
 @pytest.fixture(scope="session")
@@ -114,64 +70,18 @@ def bus(nats_server: NatsServer) -> Iterator[BusClient]:
 
 
 @pytest.fixture(scope="session")
-def auth_service(nats_server: NatsServer, dev_idp: DevIdp, bus: BusClient) -> Iterator[Service]:
-    service = Service("auth-service", AUTH_SERVICE_MAIN, service_env(nats_server, dev_idp, "auth-service", "auth-service-py-1"), "auth.verify", nats_server)
-    service.start(bus)
-    yield service
-    service.stop()
+def auth_service(system_run: StackRun) -> Service:
+    return Service("auth-service", system_run)
 
 
 @pytest.fixture(scope="session")
-def api_service(nats_server: NatsServer, dev_idp: DevIdp, bus: BusClient) -> Iterator[Service]:
-    service = Service("api-service", API_SERVICE_MAIN, service_env(nats_server, dev_idp, "api-service", "api-service-py-1"), "api.ping", nats_server)
-    service.start(bus)
-    yield service
-    service.stop()
-
-
-class Relay:
-    """host-relay (apps/host-relay/dist/main.js) on a free port, connected as user host-relay."""
-
-    def __init__(self, nats: NatsServer, log_level: str = "warn", allowed_origins: str = FRAME_ORIGIN) -> None:
-        assert HOST_RELAY_MAIN.is_file(), f"{HOST_RELAY_MAIN} is missing: build it first (npx nx run host-relay:build)"
-        self.proc: ManagedProcess | None = None
-
-        def start() -> None:
-            self.stop()
-            self.port = free_port()
-            env = {**nats.env_for("host-relay"), "RELAY_PORT": str(self.port), "RELAY_HOST": "127.0.0.1", "RELAY_ALLOWED_ORIGINS": allowed_origins, "LOG_LEVEL": log_level}
-            proc = self.proc = ManagedProcess("host-relay", [NODE, str(HOST_RELAY_MAIN)], env=env)
-
-            def healthy() -> bool:
-                if not proc.running:
-                    raise ProcessExited(f"host-relay exited:\n{proc.tail()}")
-                return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok
-
-            try:
-                wait_for(healthy, "host-relay health", timeout=30, logs=proc.tail)
-            except TimeoutError:
-                proc.stop()
-                raise
-
-        start_on_free_ports(start, "host-relay")
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    def log_lines(self) -> list[str]:
-        return list(self.proc.lines) if self.proc is not None else []
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.stop()
+def api_service(system_run: StackRun) -> Service:
+    return Service("api-service", system_run)
 
 
 @pytest.fixture(scope="session")
-def relay(nats_server: NatsServer, api_service: Service, auth_service: Service) -> Iterator[Relay]:
-    r = Relay(nats_server)
-    yield r
-    r.stop()
+def relay(system_run: StackRun, nats_server: NatsServer) -> Relay:
+    return Relay(nats_server, run=system_run)
 
 
 @pytest.fixture(scope="session")

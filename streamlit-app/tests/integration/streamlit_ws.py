@@ -10,11 +10,15 @@ The client does what Streamlit's own frontend does on ``/_stcore/stream``: it co
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +29,84 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import ClientConnection, connect
 
-from tests.integration.harness import ManagedProcess, ProcessExited, free_port, start_on_free_ports, wait_for
+from tests.integration.stack import ProcessExited, free_port, wait_for
+from tests.support import REPO_ROOT
 
 STREAMLIT_BIN = Path(sys.executable).with_name("streamlit")
+VERBOSE = bool(os.environ.get("TEST_VERBOSE"))
+
+
+def start_on_free_ports(start: Callable[[], None], what: str, attempts: int = 3) -> None:
+    """Runs ``start`` (which picks free ports itself) up to ``attempts`` times: a port that was
+    free a moment ago can be taken by a parallel suite before the child binds it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            start()
+            return
+        except TimeoutError:
+            if attempt == attempts:
+                raise
+            print(f"[streamlit] {what} did not start (attempt {attempt}); retrying on other ports", flush=True)
+
+
+class ManagedProcess:
+    """The Streamlit child process of a test (any script, not the stack's demo app): keeps the last lines of output, stops with SIGTERM
+    then SIGKILL, and can be paused (SIGSTOP) to make a responder silent."""
+
+    def __init__(self, name: str, argv: list[str], env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+        self.name = name
+        self.argv = argv
+        self.lines: collections.deque[str] = collections.deque(maxlen=400)
+        full_env = {**os.environ, **(env or {})}
+        self.proc = subprocess.Popen(
+            argv,
+            env=full_env,
+            cwd=str(cwd or REPO_ROOT),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, name=f"log:{name}", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            self.lines.append(line)
+            if VERBOSE:
+                print(f"[{self.name}] {line}", flush=True)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def tail(self, n: int = 40) -> str:
+        return "\n".join(list(self.lines)[-n:])
+
+    def pause(self) -> None:
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def stop(self, grace: float = 5.0) -> None:
+        if not self.running:
+            return
+        try:
+            os.kill(self.proc.pid, signal.SIGCONT)  # a paused process cannot handle SIGTERM
+            self.proc.terminate()
+            self.proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        except ProcessLookupError:
+            pass
 
 
 class StreamlitServer:

@@ -18,10 +18,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit_auth0_bus.contracts import get_contracts
 from streamlit_auth0_bus import BusClient
 from streamlit_auth0_bus.errors import ForbiddenError
-from tests.integration.conftest import FRAME_ORIGIN, Relay, Service
+from tests.integration.conftest import FRAME_ORIGIN
+from tests.integration.stack import Relay, Service
 from tests.integration.forge import claims_of, forge, header_of
 from tests.integration.frame import delegated_request
-from tests.integration.harness import USERS, Tokens
+from tests.integration.oidc import USERS, Tokens
 from tests.support import APP_DIR
 
 ENTRY = str(APP_DIR / "Home.py")

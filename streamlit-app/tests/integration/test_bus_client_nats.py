@@ -21,7 +21,7 @@ from streamlit_auth0_bus.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
-from tests.integration.harness import NatsServer
+from tests.integration.stack import NatsServer
 from tests.integration.stubs import StubResponder, body
 
 AT = "2026-01-01T00:00:00.000Z"

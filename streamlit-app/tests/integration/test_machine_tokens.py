@@ -15,9 +15,8 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from tests.integration.conftest import Service
 from tests.integration.forge import claims_of
-from tests.integration.harness import DevIdp
+from tests.integration.stack import DevIdp, Service
 from tests.integration.test_app_logged_in import ENTRY, all_text
 
 #: The reason auth.verify gives for a machine (client-credentials) token.

@@ -13,8 +13,8 @@ import pytest
 from streamlit_auth0_bus import BusClient, BusVerifier, Settings, handle_status_update
 from streamlit_auth0_bus.errors import BusTimeoutError, UnavailableError
 from streamlit_auth0_bus.session import AuthSession
-from tests.integration.conftest import API_SERVICE_MAIN, AUTH_SERVICE_MAIN, Service, service_env
-from tests.integration.harness import DevIdp, NatsServer, Tokens, wait_for
+from tests.integration.oidc import Tokens
+from tests.integration.stack import DevIdp, NatsServer, Service, service_env, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +32,14 @@ def own() -> Iterator[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def services(own: dict[str, Any], dev_idp: DevIdp) -> Iterator[dict[str, Service]]:
     nats: NatsServer = own["nats"]
-    auth = Service("auth-service", AUTH_SERVICE_MAIN, service_env(nats, dev_idp, "auth-service", "auth-service-outage"), "auth.verify", nats)
-    api = Service("api-service", API_SERVICE_MAIN, service_env(nats, dev_idp, "api-service", "api-service-outage"), "api.ping", nats)
+    started: list[Service] = []
     try:
-        auth.start(own["client"])
-        api.start(own["client"])
-        yield {"auth": auth, "api": api}
+        started.append(Service.start_on(nats, "auth-service", service_env(nats, dev_idp, "auth-service", "auth-service-outage")))
+        started.append(Service.start_on(nats, "api-service", service_env(nats, dev_idp, "api-service", "api-service-outage")))
+        yield {"auth": started[0], "api": started[1]}
     finally:
-        api.stop()
-        auth.stop()
+        for service in started:
+            service.dispose()
 
 
 def login(token: str) -> dict[str, Any]:
@@ -50,7 +49,7 @@ def login(token: str) -> dict[str, Any]:
 def test_paused_api_service_is_a_timeout(own: dict[str, Any], services: dict[str, Service], tokens: dict[str, Tokens]) -> None:
     client: BusClient = own["client"]
     assert client.request("api.ping")["instance"] == "api-service-outage"
-    services["api"].proc.pause()  # type: ignore[union-attr]
+    services["api"].pause()
     try:
         started = time.monotonic()
         with pytest.raises(BusTimeoutError) as caught:
@@ -58,7 +57,7 @@ def test_paused_api_service_is_a_timeout(own: dict[str, Any], services: dict[str
         assert caught.value.code == "TIMEOUT"
         assert time.monotonic() - started >= 0.75  # the deadline (BUS_TIMEOUT_MS=800) was waited out
     finally:
-        services["api"].proc.resume()  # type: ignore[union-attr]
+        services["api"].resume()
     assert client.request("api.pong", {}, token=tokens["alice"].access_token)["sub"] == "auth0|alice"
 
 
@@ -72,7 +71,7 @@ def test_stopped_api_service_is_unavailable(own: dict[str, Any], services: dict[
         assert caught.value.code == "UNAVAILABLE"
         assert time.monotonic() - started < 5  # no responders: answered at once, not after the deadline
     finally:
-        services["api"].start(client)
+        services["api"].start()
     assert client.request("api.ping")["instance"] == "api-service-outage"
 
 
@@ -81,7 +80,7 @@ def test_auth_service_down_leaves_the_session_logged_out_with_the_code(own: dict
     client: BusClient = own["client"]
     auth = services["auth"]
     if how == "paused":
-        auth.proc.pause()  # type: ignore[union-attr]
+        auth.pause()
     else:
         auth.stop()
     try:
@@ -94,9 +93,9 @@ def test_auth_service_down_leaves_the_session_logged_out_with_the_code(own: dict
         assert session.problem.code == ("TIMEOUT" if how == "paused" else "UNAVAILABLE")
     finally:
         if how == "paused":
-            auth.proc.resume()  # type: ignore[union-attr]
+            auth.resume()
         else:
-            auth.start(client)
+            auth.start()
     state = {}
     assert handle_status_update(login(tokens["alice"].access_token), verifier=BusVerifier(client), state=state).status == "logged_in"
 

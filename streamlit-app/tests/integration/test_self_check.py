@@ -20,8 +20,7 @@ import pytest
 
 from streamlit_auth0_bus import Settings
 from streamlit_auth0_bus.diagnostics import origin_of, probe_relay
-from tests.integration.conftest import Relay, Service
-from tests.integration.harness import ComponentWeb, DevIdp, NatsServer, free_port
+from tests.integration.stack import ComponentWeb, DevIdp, NatsServer, Relay, Service, free_port
 from tests.integration.streamlit_ws import ScriptRun, StreamlitServer, StreamlitSession
 from tests.support import APP_DIR
 

@@ -6,9 +6,9 @@ import pytest
 
 from streamlit_auth0_bus import BusClient
 from streamlit_auth0_bus.errors import ForbiddenError, UnauthenticatedError
-from tests.integration.conftest import Service
 from tests.integration.forge import claims_of, forge, header_of
-from tests.integration.harness import DevIdp, Tokens
+from tests.integration.oidc import Tokens
+from tests.integration.stack import DevIdp, Service
 
 
 @pytest.fixture(scope="module", autouse=True)

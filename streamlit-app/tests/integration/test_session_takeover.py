@@ -27,9 +27,10 @@ from websockets.sync.client import connect
 
 from streamlit_auth0_bus import BusClient
 from streamlit_auth0_bus.contracts import get_contracts
-from tests.integration.conftest import FRAME_ORIGIN, Relay, Service
+from tests.integration.conftest import FRAME_ORIGIN
 from tests.integration.forge import claims_of
-from tests.integration.harness import USERS, DevIdp, NatsServer, Tokens
+from tests.integration.oidc import USERS, Tokens
+from tests.integration.stack import DevIdp, NatsServer, Relay, Service
 from tests.integration.streamlit_ws import StreamlitServer, StreamlitSession
 from tests.support import APP_DIR
 

@@ -12,9 +12,9 @@ import pytest
 
 from streamlit_auth0_bus import BusClient, BusVerifier, Settings, handle_status_update
 from streamlit_auth0_bus.session import AuthSession
-from tests.integration.conftest import AUTH_SERVICE_MAIN, Service, service_env
+from tests.integration.oidc import USERS, Tokens
 from tests.integration.forge import claims_of, forge, header_of
-from tests.integration.harness import USERS, DevIdp, NatsServer, Tokens
+from tests.integration.stack import DevIdp, NatsServer, Service, service_env
 
 
 def status(token: str, user: str = "alice", cause: str = "login") -> dict[str, Any]:
@@ -93,13 +93,14 @@ def short_lived() -> Iterator[dict[str, Any]]:
     idp = DevIdp(extra_env={"DEV_IDP_ACCESS_TOKEN_TTL": "1"})
     client = BusClient(Settings(nats_url=nats.url, nats_password=nats.password("streamlit-host")))
     env = {**service_env(nats, idp, "auth-service", "auth-service-short"), "AUTH_CLOCK_TOLERANCE_SEC": "0"}
-    service = Service("auth-service", AUTH_SERVICE_MAIN, env, "auth.verify", nats)
+    service: Service | None = None
     try:
         assert client.wait_connected(10)
-        service.start(client)
+        service = Service.start_on(nats, "auth-service", env)
         yield {"idp": idp, "client": client, "service": service}
     finally:
-        service.stop()
+        if service is not None:
+            service.dispose()
         client.close()
         idp.stop()
         nats.dispose()

@@ -19,7 +19,7 @@ from streamlit_auth0_bus.diagnostics import (
     probe_relay,
     source_list_admits,
 )
-from tests.integration.harness import free_port
+from tests.integration.stack import free_port
 
 
 @pytest.mark.parametrize(

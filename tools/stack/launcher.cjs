@@ -1,0 +1,302 @@
+// Starts the parts of stack.cjs as child processes: ports resolved (standard, or free ones for
+// tests), each part's environment computed from the definition, dependencies first, every
+// instance waited for until its health probe passes. The handle stops, starts and restarts single
+// parts (outage tests) and describes what runs where (`describe()`, the CLI's JSON).
+'use strict';
+const { spawn } = require('node:child_process');
+const { randomBytes, randomUUID } = require('node:crypto');
+const { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const stack = require('./stack.cjs');
+const { natsSettings } = require(path.join(stack.ROOT, 'infra/nats/index.cjs'));
+
+/** Inherited settings a started part must not see: it gets only what the definition gives it. */
+const STRIPPED = /^(NATS_(?!SERVER_BIN)|AUTH_|AUTH0_|OIDC_|AUDIT_|DRAIN_|DEV_IDP_|RELAY_|STREAMLIT_|COMPONENT_|APP_BASE_URL$|INSTANCE_ID$|LOG_LEVEL$)/;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** 'free', 'standard' or an object; `fixed` ports (parts running elsewhere, a port a test chose) win. */
+async function resolvePorts(ports, fixed = {}) {
+  let out;
+  if (ports === 'free') {
+    out = {};
+    for (const key of Object.keys(stack.PORT_VARIABLES)) out[key] = fixed[key] ?? (await freePort());
+  } else if (ports === 'standard' || ports === undefined) out = stack.portsFrom(process.env);
+  else out = { ...stack.STANDARD_PORTS, ...ports };
+  return { ...out, ...fixed };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** One running process of a part. */
+class Instance {
+  constructor(part, id, argv, env, logFile) {
+    this.part = part;
+    this.id = id;
+    this.logFile = logFile;
+    this.lines = [];
+    this.child = spawn(argv[0], argv.slice(1), { cwd: stack.ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const keep = (chunk) => {
+      log.write(chunk);
+      for (const line of chunk.toString().split('\n')) if (line.trim()) this.lines.push(line) > 400 && this.lines.shift();
+    };
+    this.child.stdout.on('data', keep);
+    this.child.stderr.on('data', keep);
+    // 'close': exited AND its output drained, so the log file is complete when a stop returns.
+    this.exited = new Promise((resolve) =>
+      this.child.once('close', (code, signal) => {
+        log.end();
+        this.exitCode = code;
+        resolve(code ?? signal);
+      }),
+    );
+    this.running = true;
+    this.exited.then(() => (this.running = false));
+  }
+
+  get pid() {
+    return this.child.pid;
+  }
+
+  tail(n = 40) {
+    return this.lines.slice(-n).join('\n');
+  }
+
+  /** SIGTERM (SIGCONT first: a paused process cannot handle it), then SIGKILL after `graceMs`. */
+  async stop(signal = 'SIGTERM', graceMs = 10_000) {
+    if (!this.running) return;
+    const send = (sig) => {
+      try {
+        process.kill(this.child.pid, sig);
+      } catch {
+        // gone already
+      }
+    };
+    send('SIGCONT');
+    send(signal);
+    let timer;
+    const timedOut = await Promise.race([this.exited.then(() => false), new Promise((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+    clearTimeout(timer);
+    if (timedOut) {
+      send('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+class PortInUse extends Error {}
+
+/**
+ * A running stack. `up()` builds one; `describe()` is the JSON the CLI prints; `stopPart`,
+ * `startPart`, `restartPart`, `addReplica` change one part; `down()` stops everything.
+ */
+class Stack {
+  constructor({ ports, runId, dataDir, env, partEnv, replicas, log }) {
+    this.ports = ports;
+    this.runId = runId;
+    this.dataDir = dataDir;
+    this.extraEnv = env;
+    this.partEnv = partEnv;
+    this.replicas = replicas;
+    this.log = log;
+    this.instances = new Map(); // part name → Instance[]
+    this.secrets = {};
+    const settings = natsSettings({ ...process.env, ...env });
+    this.ctxBase = {
+      ports,
+      dataDir,
+      natsSettings: settings,
+      passwords: Object.fromEntries(Object.entries(stack.NATS_USERS).map(([user, variable]) => [user, settings[variable]])),
+      secret: (name, hexLength) => (this.secrets[name] ??= randomBytes(hexLength / 2).toString('hex')),
+    };
+  }
+
+  ctx(instance) {
+    return { ...this.ctxBase, instance };
+  }
+
+  /** The environment of one instance: the inherited one without stack settings, the cross-references, the part's own, the caller's. */
+  envOf(part, instanceId) {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !STRIPPED.test(k)));
+    if (base.NODE_ENV === 'production') base.NODE_ENV = 'test'; // dev-idp refuses to run in production
+    return {
+      ...base,
+      ...this.crossReferences(),
+      ...part.env(this.ctx(instanceId)),
+      ...this.extraEnv,
+      ...(this.partEnv[part.name] ?? {}),
+      AUTH_BUS_RUN_ID: this.runId,
+    };
+  }
+
+  /**
+   * Where the parts find each other. A run of `only` some parts knows just the ports it was given
+   * and its own: a reference to any other part's port is left out (the part's default applies)
+   * rather than pointed at a port nothing listens on.
+   */
+  crossReferences() {
+    const all = stack.crossReferences(this.ports);
+    if (!this.knownRoles) return all;
+    const elsewhere = Object.fromEntries(Object.entries(this.ports).map(([role, port]) => [role, this.knownRoles.has(role) ? port : port + 1]));
+    const moved = stack.crossReferences(elsewhere);
+    return Object.fromEntries(Object.entries(all).filter(([key, value]) => moved[key] === value));
+  }
+
+  /**
+   * Bus services run replicas (`api-service-1`, `api-service-2` …, the INSTANCE_ID, unless the
+   * caller sets INSTANCE_ID for a single one); other parts one instance.
+   */
+  instanceId(part, n) {
+    const given = this.partEnv[part.name]?.INSTANCE_ID ?? this.extraEnv.INSTANCE_ID;
+    if (given && (this.replicas[part.name] ?? 1) === 1) return given;
+    return part.subjects ? `${part.name}-${n}` : part.name;
+  }
+
+  async startInstance(part, id, timeoutMs = 90_000) {
+    if (part.entry && !existsSync(path.join(stack.ROOT, part.entry))) {
+      throw new Error(`${part.entry} is missing: build it first (npx nx run ${part.project}:build)`);
+    }
+    const env = { ...this.envOf(part, id), ...(part.subjects ? { INSTANCE_ID: id } : {}) };
+    const ctx = this.ctx(id);
+    const instance = new Instance(part, id, part.command(ctx), env, path.join(this.dataDir, `${id}.log`));
+    const list = this.instances.get(part.name) ?? [];
+    this.instances.set(part.name, [...list.filter((i) => i.id !== id), instance]);
+    const started = Date.now();
+    for (;;) {
+      if (!instance.running) {
+        const logs = instance.tail();
+        if (/EADDRINUSE|address already in use/i.test(logs)) throw new PortInUse(`${id}: port in use`);
+        throw new Error(`${id} exited before it was healthy:\n${logs}`);
+      }
+      if (await part.health(ctx)) break;
+      if (Date.now() - started > timeoutMs) {
+        await instance.stop('SIGKILL');
+        throw new Error(`${id} not healthy after ${timeoutMs / 1000}s:\n${instance.tail()}`);
+      }
+      await sleep(100);
+    }
+    this.log(`${id} healthy after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return instance;
+  }
+
+  /** Starts `names` (dependencies first unless `only`, independent parts side by side). */
+  async startParts(names, only = false) {
+    const done = new Set();
+    const order = only ? stack.withDependencies(names).filter((n) => names.includes(n)) : stack.withDependencies(names);
+    while (done.size < order.length) {
+      const ready = order.filter((n) => !done.has(n) && stack.PARTS_BY_NAME[n].dependsOn.every((d) => done.has(d) || !order.includes(d)));
+      await Promise.all(
+        ready.map(async (name) => {
+          const part = stack.PARTS_BY_NAME[name];
+          const count = this.replicas[name] ?? part.replicas ?? 1;
+          await Promise.all(Array.from({ length: count }, (_, i) => this.startInstance(part, this.instanceId(part, i + 1))));
+          done.add(name);
+        }),
+      );
+    }
+  }
+
+  part(name) {
+    const part = stack.PARTS_BY_NAME[name];
+    if (!part) throw new Error(`unknown part "${name}"`);
+    return part;
+  }
+
+  /** Stops every instance of `name` (or the one with id `name`); `signal` SIGKILL for a crash; SIGKILL after `graceMs`. */
+  async stopPart(name, signal = 'SIGTERM', graceMs = 10_000) {
+    const targets = [...this.instances.values()].flat().filter((i) => i.part.name === name || i.id === name);
+    if (!targets.length) throw new Error(`nothing named "${name}" runs`);
+    await Promise.all(targets.map((i) => i.stop(signal, graceMs)));
+  }
+
+  /** Starts the stopped instances of `name` again, on the same ports with the same settings. */
+  async startPart(name) {
+    const targets = [...this.instances.values()].flat().filter((i) => (i.part.name === name || i.id === name) && !i.running);
+    if (!targets.length) throw new Error(`no stopped instance of "${name}"`);
+    for (const i of targets) await this.startInstance(i.part, i.id);
+  }
+
+  async restartPart(name) {
+    await this.stopPart(name);
+    await this.startPart(name);
+  }
+
+  /** One more replica of a bus service. */
+  async addReplica(name) {
+    const part = this.part(name);
+    const n = (this.instances.get(name) ?? []).length + 1;
+    await this.startInstance(part, `${name}-${n}`);
+  }
+
+  /** What runs where, and the settings a client needs (NATS URL and passwords, issuer, audience). */
+  describe() {
+    const refs = stack.crossReferences(this.ports);
+    const parts = {};
+    for (const [name, list] of this.instances) {
+      const part = stack.PARTS_BY_NAME[name];
+      parts[name] = {
+        where: part.where(this.ports),
+        ports: Object.fromEntries((part.ports ?? []).map((k) => [k, this.ports[k]])),
+        instances: list.map((i) => ({ id: i.id, pid: i.pid, running: i.running, exitCode: i.exitCode ?? null, log: i.logFile })),
+      };
+    }
+    return {
+      runId: this.runId,
+      pid: process.pid,
+      dataDir: this.dataDir,
+      ports: this.ports,
+      parts,
+      env: {
+        ...refs,
+        AUTH_AUDIENCE: stack.API_AUDIENCE,
+        ...Object.fromEntries(Object.entries(stack.NATS_USERS).map(([user, variable]) => [variable, this.ctxBase.passwords[user]])),
+      },
+    };
+  }
+
+  async down({ keepData = false } = {}) {
+    await Promise.all([...this.instances.values()].flat().map((i) => i.stop()));
+    if (!keepData && this.ownDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts `parts` (default: all) with their dependencies. `ports`: 'free' (tests), 'standard'
+ * (default; the *_PORT variables apply) or an object; `replicas`: `{ 'api-service': 3 }`;
+ * `env`: settings for every part; `partEnv`: `{ 'dev-idp': { DEV_IDP_ACCESS_TOKEN_TTL: '1' } }`;
+ * `only`: start just `parts`, not what they depend on (that runs elsewhere, at `fixedPorts`).
+ * With free ports, a part that finds its port taken restarts the whole run on new ports.
+ */
+async function up({ ports = 'standard', fixedPorts = {}, parts, only = false, replicas = {}, env = {}, partEnv = {}, dataDir, log = () => undefined, attempts = 3 } = {}) {
+  const names = parts?.length ? parts : stack.PARTS.map((p) => p.name);
+  for (let attempt = 1; ; attempt++) {
+    const runId = randomUUID();
+    const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'auth-bus-stack-'));
+    mkdirSync(dir, { recursive: true });
+    const run = new Stack({ ports: await resolvePorts(ports, fixedPorts), runId, dataDir: dir, env, partEnv, replicas, log });
+    if (only) run.knownRoles = new Set([...Object.keys(fixedPorts), ...names.flatMap((n) => stack.PARTS_BY_NAME[n]?.ports ?? [])]);
+    run.ownDataDir = !dataDir;
+    try {
+      await run.startParts(names, only);
+      return run;
+    } catch (err) {
+      await run.down();
+      if (!(err instanceof PortInUse) || ports !== 'free' || attempt >= attempts) throw err;
+      log(`${err.message}: starting again on other ports`);
+    }
+  }
+}
+
+module.exports = { up, freePort, Stack };

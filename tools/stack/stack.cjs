@@ -1,0 +1,253 @@
+// The stack, declared once: every part with its command, the ports it listens on, the environment
+// that points it at the others (a function of the resolved ports and NATS passwords), its health
+// probe, what it needs first and how many replicas run. `npm start` (tools/dev/system.cjs), the
+// launcher CLI (tools/stack/cli.mjs: tests, the pytest session) and the docker-compose check
+// (tools/test/docker-compose.spec.ts) all read this file.
+'use strict';
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const { CONFIG_FILE: NATS_CONFIG, natsSettings, ensureNatsServer } = require(path.join(ROOT, 'infra/nats/index.cjs'));
+
+/** The port of each listening role, with the variable that moves it (README) and its standard value. */
+const PORT_VARIABLES = {
+  nats: ['NATS_PORT', 4222],
+  natsMonitor: ['NATS_MONITOR_PORT', 8222],
+  devIdp: ['DEV_IDP_PORT', 4400],
+  hostRelay: ['RELAY_PORT', 8888],
+  componentWeb: ['COMPONENT_WEB_PORT', 3001],
+  streamlit: ['STREAMLIT_PORT', 4010],
+};
+
+/** Ports of every part, from their variables (NATS_PORT, DEV_IDP_PORT, RELAY_PORT …). */
+function portsFrom(source = process.env) {
+  return Object.fromEntries(Object.entries(PORT_VARIABLES).map(([key, [name, standard]]) => [key, Number(source[name] ?? standard)]));
+}
+const STANDARD_PORTS = portsFrom({});
+
+/** The API identifier (the `aud` of access tokens): dev-idp's default, not moved with the relay. */
+const API_AUDIENCE = 'http://localhost:8888/api';
+
+/**
+ * NATS users (infra/nats/nats.conf) and the variable holding each one's password
+ * (infra/nats/nats.env.sample, docker-compose's nats nodes).
+ */
+const NATS_USERS = {
+  'host-relay': 'NATS_HOST_RELAY_PASSWORD',
+  'auth-service': 'NATS_AUTH_SERVICE_PASSWORD',
+  'api-service': 'NATS_API_SERVICE_PASSWORD',
+  'streamlit-host': 'NATS_STREAMLIT_HOST_PASSWORD',
+  'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
+  'audit-writer': 'NATS_AUDIT_WRITER_PASSWORD',
+};
+
+/** Where each part finds the others when they run on `ports`. */
+function crossReferences(ports) {
+  const idp = `http://localhost:${ports.devIdp}`;
+  const web = `http://localhost:${ports.componentWeb}`;
+  const streamlit = [`http://localhost:${ports.streamlit}`, `http://127.0.0.1:${ports.streamlit}`];
+  return {
+    ...Object.fromEntries(Object.entries(PORT_VARIABLES).map(([key, [name]]) => [name, String(ports[key])])),
+    NATS_URL: `nats://127.0.0.1:${ports.nats}`,
+    // dev-idp: its issuer and the component-web client's URLs
+    DEV_IDP_ISSUER: `${idp}/`,
+    DEV_IDP_COMPONENT_WEB_REDIRECT_URIS: `${web}/auth/callback`,
+    DEV_IDP_COMPONENT_WEB_LOGOUT_URLS: `${web}/,${web}/auth/logged-out`,
+    // auth-service, api-service
+    AUTH_ISSUER: `${idp}/`,
+    // component-web
+    AUTH0_DOMAIN: idp,
+    APP_BASE_URL: web,
+    STREAMLIT_ORIGINS: streamlit.join(' '),
+    RELAY_ORIGINS: `ws://localhost:${ports.hostRelay} ws://127.0.0.1:${ports.hostRelay}`,
+    // host-relay
+    RELAY_ALLOWED_ORIGINS: [...streamlit, web, `http://127.0.0.1:${ports.componentWeb}`].join(','),
+    // the Streamlit host
+    COMPONENT_URL: `${web}/streamlit`,
+    RELAY_URL: `ws://localhost:${ports.hostRelay}/ws`,
+  };
+}
+
+/** A part that connects to NATS as `user`: its URL, user and password (and audit-writer's for auth-service). */
+function natsClientEnv(ctx, user, extraUsers = []) {
+  const env = { NATS_URL: `nats://127.0.0.1:${ctx.ports.nats}`, NATS_USER: user, NATS_PASSWORD: ctx.passwords[user] };
+  for (const extra of extraUsers) env[NATS_USERS[extra]] = ctx.passwords[extra];
+  return env;
+}
+
+async function httpOk(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function monitor(ports, query) {
+  const res = await fetch(`http://127.0.0.1:${ports.natsMonitor}/${query}`, { signal: AbortSignal.timeout(2000) });
+  return res.json();
+}
+
+/**
+ * A bus-only service is up when NATS monitoring lists its connection — `<service>:<instance>`, or
+ * any instance when `instance` is undefined — holding every one of `subjects`.
+ */
+async function busServiceUp(ports, service, instance, subjects) {
+  try {
+    const body = await monitor(ports, 'connz?subs=1&limit=4096');
+    return (body.connections ?? []).some(
+      (c) => (instance ? c.name === `${service}:${instance}` : (c.name ?? '').startsWith(`${service}:`)) && subjects.every((s) => (c.subscriptions_list ?? []).includes(s)),
+    );
+  } catch {
+    return false;
+  }
+}
+
+async function auditStreamExists(ports) {
+  try {
+    const body = await monitor(ports, 'jsz?streams=true');
+    return (body.account_details ?? []).some((a) => (a.stream_detail ?? []).some((s) => s.name === 'AUDIT'));
+  } catch {
+    return false;
+  }
+}
+
+const node = (entry) => () => [process.execPath, entry];
+const BUS_SERVICE_ENV = (ctx) => ({ AUTH_ISSUER: `http://localhost:${ctx.ports.devIdp}/`, AUTH_AUDIENCE: API_AUDIENCE });
+
+/**
+ * Every part. `command(ctx)` is argv; `env(ctx)` what the part needs beyond the shared
+ * cross-references (ctx: { ports, passwords, instance, dataDir }); `health(ctx)` resolves true
+ * when the instance is ready; `entry` is what its Nx `build` produces (checked before a start);
+ * `replicas` the default count (a bus service can run several, each with its INSTANCE_ID).
+ */
+const PARTS = [
+  {
+    name: 'nats',
+    project: 'nats',
+    ports: ['nats', 'natsMonitor'],
+    where: (p) => `nats://localhost:${p.nats}`,
+    dependsOn: [],
+    command: (ctx) => [ensureNatsServer(), '-c', NATS_CONFIG, '-p', String(ctx.ports.nats), '-m', String(ctx.ports.natsMonitor)],
+    env: (ctx) => ({ ...ctx.natsSettings, NATS_STORE_DIR: path.join(ctx.dataDir, 'nats'), NATS_SERVER_NAME: `auth-bus-${ctx.ports.nats}` }),
+    health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.natsMonitor}/healthz?js-enabled-only=true`),
+  },
+  {
+    name: 'dev-idp',
+    project: 'dev-idp',
+    ports: ['devIdp'],
+    where: (p) => `http://localhost:${p.devIdp}`,
+    dependsOn: [],
+    entry: 'apps/dev-idp/dist/main.js',
+    command: node('apps/dev-idp/dist/main.js'),
+    env: (ctx) => ({ DEV_IDP_KEYS_DIR: path.join(ctx.dataDir, 'dev-idp-keys'), DEV_IDP_API_AUDIENCE: API_AUDIENCE }),
+    health: (ctx) => httpOk(`http://localhost:${ctx.ports.devIdp}/healthz`),
+  },
+  {
+    name: 'auth-service',
+    project: 'auth-service',
+    natsUser: 'auth-service',
+    where: () => 'bus: auth.verify',
+    dependsOn: ['nats', 'dev-idp'],
+    entry: 'apps/auth-service/dist/main.js',
+    command: node('apps/auth-service/dist/main.js'),
+    // Its second NATS user writes the AUDIT stream.
+    env: (ctx) => ({ ...natsClientEnv(ctx, 'auth-service', ['audit-writer']), ...BUS_SERVICE_ENV(ctx), INSTANCE_ID: ctx.instance }),
+    subjects: ['auth.verify', 'auth.session.reported', 'auth.session.ended', 'audit.query'],
+    health: async (ctx) => (await busServiceUp(ctx.ports, 'auth-service', ctx.instance, PARTS_BY_NAME['auth-service'].subjects)) && auditStreamExists(ctx.ports),
+  },
+  {
+    name: 'api-service',
+    project: 'api-service',
+    natsUser: 'api-service',
+    where: () => 'bus: api.* (queue api-service)',
+    dependsOn: ['nats'], // it fetches the issuer's keys when the first token comes
+    replicas: 1,
+    entry: 'apps/api-service/dist/main.js',
+    command: node('apps/api-service/dist/main.js'),
+    env: (ctx) => ({ ...natsClientEnv(ctx, 'api-service'), ...BUS_SERVICE_ENV(ctx), INSTANCE_ID: ctx.instance }),
+    subjects: ['api.ping', 'api.pong', 'api.pong-scoped'],
+    health: (ctx) => busServiceUp(ctx.ports, 'api-service', ctx.instance, PARTS_BY_NAME['api-service'].subjects),
+  },
+  {
+    name: 'host-relay',
+    project: 'host-relay',
+    natsUser: 'host-relay',
+    ports: ['hostRelay'],
+    where: (p) => `http://localhost:${p.hostRelay}`,
+    dependsOn: ['nats'],
+    entry: 'apps/host-relay/dist/main.js',
+    command: node('apps/host-relay/dist/main.js'),
+    env: (ctx) => ({ ...natsClientEnv(ctx, 'host-relay'), RELAY_HOST: '127.0.0.1' }),
+    health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.hostRelay}/healthz`),
+    // Whole-system readiness (`npm start`): the services behind it answer too.
+    ready: (ctx) => httpOk(`http://localhost:${ctx.ports.hostRelay}/readyz`),
+  },
+  {
+    name: 'component-web',
+    project: 'component-web',
+    ports: ['componentWeb'],
+    where: (p) => `http://localhost:${p.componentWeb}`,
+    dependsOn: ['host-relay', 'dev-idp'],
+    entry: 'apps/component-web/.next/BUILD_ID',
+    command: (ctx) => [process.execPath, path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', 'apps/component-web', '-p', String(ctx.ports.componentWeb), '-H', '127.0.0.1'],
+    env: (ctx) => ({ NEXT_TELEMETRY_DISABLED: '1', AUTH0_SECRET: ctx.secret('AUTH0_SECRET', 64) }),
+    health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.componentWeb}/api/health`),
+    // Whole-system readiness (`npm start`): the component page itself renders.
+    ready: (ctx) => httpOk(`http://localhost:${ctx.ports.componentWeb}/streamlit`),
+  },
+  {
+    name: 'streamlit-app',
+    project: 'streamlit-app',
+    natsUser: 'streamlit-host',
+    ports: ['streamlit'],
+    where: (p) => `http://localhost:${p.streamlit}`,
+    dependsOn: ['host-relay'],
+    entry: '.venv/bin/streamlit',
+    command: (ctx) => [
+      path.join(ROOT, '.venv/bin/streamlit'), 'run', 'streamlit-app/app/Home.py', '--server.port', String(ctx.ports.streamlit),
+      '--server.headless', 'true', '--browser.gatherUsageStats', 'false', '--client.toolbarMode', 'minimal',
+    ],
+    env: (ctx) => ({ ...natsClientEnv(ctx, 'streamlit-host'), AUTH0_AUDIENCE: API_AUDIENCE }),
+    health: (ctx) => httpOk(`http://localhost:${ctx.ports.streamlit}/_stcore/health`),
+  },
+];
+const PARTS_BY_NAME = Object.fromEntries(PARTS.map((p) => [p.name, p]));
+
+/** `names` and everything they depend on, in start order (dependencies first). */
+function withDependencies(names) {
+  const order = [];
+  const visit = (name) => {
+    const part = PARTS_BY_NAME[name];
+    if (!part) throw new Error(`unknown part "${name}" (parts: ${PARTS.map((p) => p.name).join(', ')})`);
+    if (order.includes(name)) return;
+    part.dependsOn.forEach(visit);
+    order.push(name);
+  };
+  names.forEach(visit);
+  return order;
+}
+
+/** The NATS passwords of `env` (defaults: infra/nats/nats.env.sample), by user. */
+function natsPasswords(env = process.env) {
+  const settings = natsSettings(env);
+  return Object.fromEntries(Object.entries(NATS_USERS).map(([user, variable]) => [user, settings[variable]]));
+}
+
+module.exports = {
+  ROOT,
+  PORT_VARIABLES,
+  STANDARD_PORTS,
+  API_AUDIENCE,
+  NATS_USERS,
+  PARTS,
+  PARTS_BY_NAME,
+  portsFrom,
+  crossReferences,
+  natsClientEnv,
+  natsPasswords,
+  withDependencies,
+  httpOk,
+  busServiceUp,
+};
