@@ -1,8 +1,7 @@
 // `npm start`: set up what is missing, build, start every part, wait until all are healthy,
 // print where to open the app, and stop everything cleanly on Ctrl-C.
-import { buildAll, ensureSetup, PORTS, startSystem, statusTable, waitHealthy } from './system.cjs';
-// `--provider keycloak` (issue 14): Keycloak with the auth-bus realm instead of dev-idp.
-import { startProvider } from '../../infra/keycloak/index.cjs';
+// startProvider: `--provider keycloak` (issue 14) starts Keycloak with the auth-bus realm instead of dev-idp.
+import { buildAll, ensureSetup, PORTS, startProvider, startSystem, statusTable, waitHealthy } from './system.cjs';
 
 const t0 = Date.now();
 try {

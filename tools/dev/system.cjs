@@ -10,6 +10,8 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const { ensureNatsServer, natsSettings } = require(path.join(ROOT, 'infra/nats/index.cjs'));
+// `npm start -- --provider keycloak` (issue 14): Keycloak with the auth-bus realm instead of dev-idp.
+const { startProvider } = require(path.join(ROOT, 'infra/keycloak/index.cjs'));
 
 const VENV_PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
 const env = process.env;
@@ -274,6 +276,7 @@ function statusTable(readyAt, ports = PORTS) {
 }
 
 module.exports = {
+  startProvider,
   ROOT,
   PORTS,
   PARTS,

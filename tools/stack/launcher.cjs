@@ -50,7 +50,11 @@ class Instance {
     const log = createWriteStream(logFile, { flags: 'a' });
     const keep = (chunk) => {
       log.write(chunk);
-      for (const line of chunk.toString().split('\n')) if (line.trim()) this.lines.push(line) > 400 && this.lines.shift();
+      for (const line of chunk.toString().split('\n')) {
+        if (!line.trim()) continue;
+        this.lines.push(line);
+        if (this.lines.length > 400) this.lines.shift();
+      }
     };
     this.child.stdout.on('data', keep);
     this.child.stderr.on('data', keep);
