@@ -54,14 +54,14 @@ describe('AUDIT retention under a flood of refusals (real NATS, real auth-servic
       );
     }
 
-    const all = await waitFor(
+    const all = (await waitFor(
       async () => {
         const events = await readAuditStream(reader);
         const newest = events.filter((m) => m.event.kind === 'login.rejected').map((m) => m.event.session_id as string);
         return newest.includes(`cs_flood_${String(flood - 1).padStart(6, '0')}`) ? events : undefined;
       },
       { timeout: 20_000, what: 'the last refusal stored' },
-    );
+    ))!;
     const rejected = all.filter((m) => m.event.kind === 'login.rejected');
     const verified = all.filter((m) => m.event.kind === 'login.verified');
     expect(rejected.length).toBeLessThanOrEqual(PER_KIND);

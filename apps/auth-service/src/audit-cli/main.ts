@@ -1,8 +1,7 @@
-import { natsInboxPrefix } from '@auth-bus/service-kit/config';
-import { connect, type NatsConnection } from 'nats';
 import { AuditStreamMissingError, followAudit, scanAudit, type AuditFilter } from '../audit/audit-reader';
 import { parseAuditCliArgs, USAGE, UsageError, type AuditCliOptions } from './cli-args';
 import { jsonLine, tableHeader, tableRow } from './format';
+import { connectCli } from '../common/cli-connection';
 
 /**
  * The audit command: `npm run audit -- [--since 10m] [--user SUB] [--kind KIND] [--follow] [--json]`.
@@ -24,22 +23,8 @@ export async function runAuditCli(argv: string[], out: (line: string) => void, e
     return 0;
   }
 
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: options.servers,
-      user: options.natsUser,
-      pass: options.natsPassword,
-      name: `audit-cli:${process.pid}`,
-      // The only inboxes nats.conf lets this user read (ordered consumers deliver there too).
-      inboxPrefix: natsInboxPrefix(options.natsUser),
-      timeout: 5_000,
-      maxReconnectAttempts: options.follow ? -1 : 0,
-    });
-  } catch (e) {
-    err(`audit: cannot connect to NATS at ${options.servers.join(', ')} as ${options.natsUser}: ${(e as Error).message}`);
-    return 1;
-  }
+  const nc = await connectCli('audit', options, err, { follow: options.follow });
+  if (!nc) return 1;
 
   const filter: AuditFilter = { since: options.since, sub: options.user, kind: options.kind };
   const print = (event: Parameters<typeof jsonLine>[0]) => out(options.json ? jsonLine(event) : tableRow(event));

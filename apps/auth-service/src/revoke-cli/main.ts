@@ -1,9 +1,8 @@
 import { auditSubject, AuditEvent, type RevocationRecord } from '@auth-bus/contracts';
-import { natsInboxPrefix } from '@auth-bus/service-kit/config';
 import { randomUUID } from 'node:crypto';
-import { connect, type NatsConnection } from 'nats';
 import { bindRevocationBucket, putRevocation, revocationInstant } from '../revocations/revocation-bucket';
 import { parseRevokeArgs, REVOKE_USAGE, RevokeUsageError, type RevokeCliOptions } from './revoke-args';
+import { connectCli } from '../common/cli-connection';
 
 /**
  * The revoke command: `npm run revoke -- --user SUB | --token TOKEN | --token-hash H [--reason TEXT]`.
@@ -26,21 +25,8 @@ export async function runRevokeCli(argv: string[], out: (line: string) => void, 
     out(REVOKE_USAGE);
     return 0;
   }
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: options.servers,
-      user: options.natsUser,
-      pass: options.natsPassword,
-      name: `revoke-cli:${process.pid}`,
-      inboxPrefix: natsInboxPrefix(options.natsUser),
-      timeout: 5_000,
-      maxReconnectAttempts: 0,
-    });
-  } catch (e) {
-    err(`revoke: cannot connect to NATS at ${options.servers.join(', ')} as ${options.natsUser}: ${(e as Error).message}`);
-    return 1;
-  }
+  const nc = await connectCli('revoke', options, err);
+  if (!nc) return 1;
   const target = options.target;
   const record: RevocationRecord =
     target.kind === 'user'
