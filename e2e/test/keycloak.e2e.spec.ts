@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, launchChromium } from '@auth-bus/testing';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import { componentFrame as frameOf, firstText, stepRunner, tail, waitForAppIdle as appIdle } from './support/journey';
 
 /**
  * The user journey against Keycloak 26 instead of dev-idp: the realm of
@@ -45,27 +46,12 @@ let page: Page;
 const timings: Record<string, number | boolean> = {};
 const runStartedAt = new Date();
 
-mkdirSync(ARTIFACTS, { recursive: true });
+const step = stepRunner(ARTIFACTS, () => page, () => ({ services: tail(running?.lines), keycloak: tail(keycloak?.lines) }));
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  } catch (err) {
-    await page?.screenshot({ path: join(ARTIFACTS, `${name}.failed.png`), fullPage: true }).catch(() => undefined);
-    writeFileSync(join(ARTIFACTS, `${name}.failed.html`), (await page?.content().catch(() => '')) ?? '');
-    writeFileSync(join(ARTIFACTS, `${name}.services.log`), (running?.lines ?? []).slice(-200).join('\n'));
-    writeFileSync(join(ARTIFACTS, `${name}.keycloak.log`), (keycloak?.lines ?? []).slice(-200).join('\n'));
-    throw err;
-  }
-}
+const componentFrame = (): FrameLocator => frameOf(page);
+const text = (pattern: string | RegExp) => firstText(page, pattern);
 
-const componentFrame = (): FrameLocator => page.frameLocator('iframe[src*="/streamlit"]');
-const text = (pattern: string | RegExp) => page.getByText(pattern).first();
-
-async function waitForAppIdle(): Promise<void> {
-  await page.waitForFunction(() => !document.querySelector('[data-testid="stStatusWidget"]'), undefined, { timeout: 30_000 });
-}
+const waitForAppIdle = () => appIdle(page);
 
 async function click(button: string): Promise<void> {
   await page.getByRole('button', { name: button, exact: true }).click();

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess, launchChromium, waitFor } from '@auth-bus/testing';
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import { componentFrame as frameOf, firstText, stepRunner, tail } from './support/journey';
 
 /**
  * A Streamlit developer's own app, the way the README's "Use it in your own app" tells it (issue
@@ -34,8 +35,6 @@ let app: ManagedProcess | undefined;
 let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
 let page: Page;
 
-mkdirSync(ARTIFACTS, { recursive: true });
-
 function sh(what: string, command: string, args: string[], cwd = ROOT): string {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
@@ -54,20 +53,10 @@ function readmeExample(): string {
   return code;
 }
 
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-    await page.screenshot({ path: join(ARTIFACTS, `own-app-${name}.png`), fullPage: true });
-  } catch (err) {
-    await page?.screenshot({ path: join(ARTIFACTS, `own-app-${name}.failed.png`), fullPage: true }).catch(() => undefined);
-    writeFileSync(join(ARTIFACTS, `own-app-${name}.failed.html`), (await page?.content().catch(() => '')) ?? '');
-    writeFileSync(join(ARTIFACTS, `own-app-${name}.log`), `${app?.tail(200) ?? ''}\n--- system ---\n${(running?.lines ?? []).slice(-200).join('\n')}`);
-    throw err;
-  }
-}
+const step = stepRunner(ARTIFACTS, () => page, () => ({ app: app?.tail(200), services: tail(running?.lines) }), 'own-app-');
 
-const componentFrame = (): FrameLocator => page.frameLocator('iframe[src*="/streamlit"]');
-const text = (pattern: string | RegExp) => page.getByText(pattern).first();
+const componentFrame = (): FrameLocator => frameOf(page);
+const text = (pattern: string | RegExp) => firstText(page, pattern);
 
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'auth-bus-own-app-'));

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { launchChromium } from '@auth-bus/testing';
 import jwt from 'jsonwebtoken';
 import type { BrowserContext, Frame, FrameLocator, Page } from 'playwright-core';
+import { componentFrame as frameOf, firstText, stepRunner, tail, waitForAppIdle as appIdle } from './support/journey';
 
 /**
  * The whole system as a user lives it: a real Chromium, the real Streamlit app, the real
@@ -36,28 +37,13 @@ let page: Page;
 const runStartedAt = new Date();
 const timings: Record<string, number> = {};
 
-mkdirSync(ARTIFACTS, { recursive: true });
-
 /** Runs one step; on failure saves the page HTML and the last service log lines next to the screenshots. */
-async function step(name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  } catch (err) {
-    await page?.screenshot({ path: join(ARTIFACTS, `${name}.failed.png`), fullPage: true }).catch(() => undefined);
-    writeFileSync(join(ARTIFACTS, `${name}.failed.html`), (await page?.content().catch(() => '')) ?? '');
-    writeFileSync(join(ARTIFACTS, `${name}.services.log`), (running?.lines ?? []).slice(-200).join('\n'));
-    throw err;
-  }
-}
+const step = stepRunner(ARTIFACTS, () => page, () => ({ services: tail(running?.lines) }));
 
-const componentFrame = (): FrameLocator => page.frameLocator('iframe[src*="/streamlit"]');
-const text = (pattern: string | RegExp) => page.getByText(pattern).first();
+const componentFrame = (): FrameLocator => frameOf(page);
+const text = (pattern: string | RegExp) => firstText(page, pattern);
 
-async function waitForAppIdle(): Promise<void> {
-  // Streamlit shows a "Running…" status widget while the script runs.
-  await page.waitForFunction(() => !document.querySelector('[data-testid="stStatusWidget"]'), undefined, { timeout: 30_000 });
-}
+const waitForAppIdle = () => appIdle(page);
 
 /** Logs in through the component's popup; returns ms from the form's submit to `name` in Streamlit. */
 async function logIn(user: keyof typeof USERS): Promise<number> {
