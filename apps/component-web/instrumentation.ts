@@ -1,21 +1,10 @@
 /**
- * Runs once when the server starts (Next.js instrumentation): a configuration that cannot work
- * (lib/server/config.ts — e.g. a wildcard in STREAMLIT_ORIGINS or a development secret with
- * AUTH_BUS_ENV=production) stops component-web at start, with the variable to change, instead of
- * failing the first request. It also warns when a cookie of component-web would reach
- * Streamlit's WebSocket (lib/server/streamlit-cookie-check.ts).
+ * Runs once when the server starts (Next.js instrumentation). The start-up checks use Node APIs
+ * (`process.exit`), so they live in `instrumentation-node.ts` and are imported only on the Node
+ * runtime: Next compiles this file for the Edge runtime too, and `NEXT_RUNTIME` is a build-time
+ * constant there, so the import drops out of that bundle (no "Node.js API in the Edge Runtime"
+ * warning).
  */
 export async function register(): Promise<void> {
-  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { loadConfig, ConfigError } = await import('./lib/server/config');
-  try {
-    loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`[component-web] refusing to start: ${err.message}`);
-    process.exit(1);
-  }
-  // would any of our cookies ride on Streamlit's WebSocket handshake? (issue 14)
-  const { streamlitCookieCheck } = await import('./lib/server/streamlit-cookie-check');
-  for (const line of streamlitCookieCheck()) console.warn(line);
+  if (process.env.NEXT_RUNTIME === 'nodejs') await import('./instrumentation-node');
 }
