@@ -40,6 +40,7 @@ DEFAULTS: dict[str, str] = {
     "APP_HOSTNAME": "Streamlit demo",
     "AUTH_BUS_ENV": "development",
     "COMPONENT_SELF_CHECK": "true",
+    "BRIDGE_ROUTES_FILE": "",
 }
 
 #: The development NATS password of ``streamlit-host`` (infra/nats/nats.env.sample) — refused in
@@ -95,6 +96,8 @@ class Settings:
         environment: ``AUTH_BUS_ENV`` — ``development`` (default), ``test`` or ``production``.
         component_self_check: whether ``login_bar()`` checks from the server that component-web
             and host-relay can serve the page, and says what to fix when not.
+        bridge_routes_file: http-bridge's routes file, so that ``call_api("/api/legacy/…")``
+            finds a bridged path's subject (absolute; ``None``: the contract's routes only).
     """
 
     nats_url: str = DEFAULTS["NATS_URL"]
@@ -109,6 +112,7 @@ class Settings:
     hostname: str = DEFAULTS["APP_HOSTNAME"]
     environment: str = DEFAULTS["AUTH_BUS_ENV"]
     component_self_check: bool = True
+    bridge_routes_file: str | None = None
 
     @property
     def production(self) -> bool:
@@ -188,6 +192,14 @@ class Settings:
             if not path.is_dir():
                 raise ConfigError(f"COMPONENT_BUILD_DIR {str(path)!r} is not a folder")
             build_dir = str(path.resolve())
+        routes_file = get("BRIDGE_ROUTES_FILE") or None
+        if routes_file is not None:
+            routes_path = Path(routes_file).expanduser()
+            if not routes_path.is_absolute():
+                routes_path = Path.cwd() / routes_path
+            if not routes_path.is_file():
+                raise ConfigError(f"BRIDGE_ROUTES_FILE {str(routes_path)!r} is not a file")
+            routes_file = str(routes_path.resolve())
         return cls(
             nats_url=nats_url,
             nats_user=get("NATS_USER"),
@@ -201,6 +213,7 @@ class Settings:
             hostname=get("APP_HOSTNAME"),
             environment=environment,
             component_self_check=self_check_raw in ("true", "1", "yes", "on"),
+            bridge_routes_file=routes_file,
         )
 
 
