@@ -161,6 +161,19 @@ describe('the user journey', () => {
     });
   });
 
+  it("4b. calls the article's Flask API through http-bridge, and posts a note and sees it listed", async () => {
+    await step('03b-legacy-api-and-notes', async () => {
+      await click('Call Legacy Flask API');
+      await text(/Flask API 200: All good\. You only get this message if you're authenticated/).waitFor();
+      await text(/route `?legacy-pong`?/).waitFor();
+      const note = `e2e note ${runStartedAt.getTime()}`;
+      await page.getByLabel('New note').fill(note);
+      await click('Post note');
+      await text('Note posted.').waitFor();
+      await page.locator('[data-testid="stTable"]').getByText(note, { exact: true }).waitFor();
+    });
+  });
+
   it('5. stays logged in across a reload, without a new login', async () => {
     await step('04-after-reload', async () => {
       const pagesBefore = page.context().pages().length;

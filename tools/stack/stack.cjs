@@ -178,7 +178,7 @@ const PARTS = [
   {
     // The article's Flask API as published (bench/baseline/server.py), reached only through http-bridge.
     name: 'legacy-api',
-    project: 'streamlit-app',
+    project: 'legacy-api',
     ports: ['legacyApi'],
     published: false,
     where: (p) => `http://127.0.0.1:${p.legacyApi} (internal; /api/legacy/* via the bridge)`,

@@ -117,7 +117,8 @@ else:
     listed = try_call_api("/api/notes", spinner="Reading your notes…")
     if listed is not None:
         if listed["notes"]:
-            st.dataframe([{"at": n["at"], "note": n["text"]} for n in reversed(listed["notes"])], hide_index=True, width="stretch")
+            # st.table: plain HTML (a note's text is shown as text, never as markdown).
+            st.table([{"at": n["at"], "note": n["text"]} for n in reversed(listed["notes"])])
         else:
             st.write("No notes yet.")
 

@@ -255,5 +255,4 @@ def test_home_posts_a_note_and_lists_mine(home: AppTest) -> None:
     at = button(home, "Post note").click().run()
     assert not at.exception and not at.error
     assert any("Note posted" in s.value for s in at.success)
-    shown = at.dataframe[0].value
-    assert text in list(shown["note"])
+    assert text in list(at.table[0].value["note"])
