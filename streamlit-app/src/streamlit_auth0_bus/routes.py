@@ -4,18 +4,17 @@ file (``BRIDGE_ROUTES_FILE``) — the same two tables host-relay's gateways use,
 from Python exactly what it reaches from a browser.
 
 Only what the host needs is read from the routes file: ``id``, ``method``, ``path`` and ``public``
-(the upstream URLs are http-bridge's business). The file is JSON, or YAML when PyYAML is installed;
-the demo's routes (infra/bridge/routes.demo.yaml) are JSON-style YAML with ``#`` comment lines,
-which need no YAML library.
+(the upstream URLs are http-bridge's business). YAML or JSON, as for http-bridge.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import yaml  # type: ignore[import-untyped]  # no stubs needed for safe_load
 
 from .config import ConfigError
 from .contracts import get_contracts
@@ -41,16 +40,9 @@ def method_has_body(method: str) -> bool:
 
 def _parse(text: str, file: str) -> Any:
     try:
-        return json.loads("\n".join("" if line.lstrip().startswith("#") else line for line in text.splitlines()))
-    except json.JSONDecodeError as json_error:
-        try:
-            import yaml  # type: ignore[import-untyped]
-        except ImportError:
-            raise ConfigError(f"BRIDGE_ROUTES_FILE {file}: not JSON (line {json_error.lineno}: {json_error.msg}); YAML needs PyYAML installed") from None
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise ConfigError(f"BRIDGE_ROUTES_FILE {file}: not valid YAML/JSON ({str(err).splitlines()[0]})") from None
+        return yaml.safe_load(text)  # JSON is YAML too
+    except yaml.YAMLError as err:
+        raise ConfigError(f"BRIDGE_ROUTES_FILE {file}: not valid YAML/JSON ({str(err).splitlines()[0]})") from None
 
 
 @lru_cache(maxsize=8)
