@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +25,6 @@ def args(at: AppTest) -> dict[str, Any]:
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:9")
     monkeypatch.setenv("AUTH0_BUS_ENV_FILE", "/nonexistent/.env")
-    monkeypatch.delenv("COMPONENT_BUILD_DIR", raising=False)
 
 
 def test_development_mode_uses_the_component_url_and_passes_the_props(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,14 +50,6 @@ def test_development_mode_uses_the_component_url_and_passes_the_props(monkeypatc
     other = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
     assert args(other)["session_id"] != a["session_id"], "random per Streamlit session"
     assert "action_request" not in a
-
-
-def test_release_mode_serves_a_built_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / "index.html").write_text("<!doctype html><title>component</title>")
-    monkeypatch.setenv("COMPONENT_BUILD_DIR", str(tmp_path))
-    at = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
-    assert not at.exception
-    assert component(at).url == ""  # served by Streamlit from the folder, not from a URL
 
 
 def test_delegated_request_button_hands_an_action_request_to_the_frame() -> None:
