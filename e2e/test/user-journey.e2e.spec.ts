@@ -128,6 +128,8 @@ describe('the user journey', () => {
     await step('01-logged-out', async () => {
       await page.goto(APP_URL);
       await componentFrame().getByRole('button', { name: 'Log in' }).waitFor({ timeout: 60_000 });
+      // APP_HOSTNAME (the demo's default), shown in the bar as the article's component did
+      expect(await componentFrame().getByTestId('hostname').innerText()).toBe('Streamlit demo');
       await text(/please log in/i).waitFor();
       await openPage('Audit');
       await text(/please log in/i).waitFor();

@@ -12,8 +12,9 @@ Everything here runs inside a Streamlit script run and keeps its state in ``st.s
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -144,6 +145,7 @@ def login_bar(
     on_event: Callable[[ComponentEvent], Any] | None = None,
     show_status: bool = True,
     host: ComponentHost | None = None,
+    actions: Sequence[Mapping[str, Any]] | None = None,
 ) -> VerifiedUser | None:
     """Renders the login component and handles its events; returns the verified user.
 
@@ -159,6 +161,13 @@ def login_bar(
         on_event: an extra handler for every new event.
         show_status: show who is logged in, or why not, under the component.
         host: a preconfigured :class:`ComponentHost`.
+        actions: buttons in the bar (at most 8), each a delegated web request the frame makes
+            through host-relay when clicked — ``{"id", "path", "label"?, "method"?, "json"?,
+            "useauth"?}`` (``useauth`` default true); the result arrives as ``onActionResult``
+            (:func:`action_result` with the id the frame reports).
+
+    Raises:
+        InvalidMessageError / NotFoundError: an action the frame or the route table would refuse.
     """
     if settings is None:
         try:
@@ -178,6 +187,8 @@ def login_bar(
     action = st.session_state.get(ACTION_REQUEST_KEY)
     if isinstance(action, Mapping):
         props["action_request"] = dict(action)
+    if actions:
+        props["actions"] = _buttons(actions, settings.bridge_routes_file)
 
     def on_status(event: ComponentEvent) -> None:
         with st.spinner("Verifying your login with auth-service…"):
@@ -402,20 +413,49 @@ def request_action(
         InvalidMessageError: the request does not fit the contract's ``web.request`` frame.
         NotFoundError: the path is not one of host-relay's routes.
     """
-    request_id = f"req-{uuid.uuid4().hex[:16]}"
-    action: dict[str, Any] = {"id": request_id, "method": method.upper(), "path": path, "useauth": useauth}
+    action = _action_spec(f"req-{uuid.uuid4().hex[:16]}", path, label=label, method=method, json=json, useauth=useauth, routes_file=get_settings().bridge_routes_file)
+    st.session_state[ACTION_REQUEST_KEY] = action
+    if rerun:
+        st.rerun()
+    return str(action["id"])
+
+
+#: The frame's limits for its buttons (``ActionSpec`` and ``actions`` in apps/component-web/lib/frame/args.ts).
+_ACTION_ID = re.compile(r"[A-Za-z0-9._:-]{1,48}")
+MAX_ACTIONS = 8
+
+
+def _action_spec(action_id: str, path: str, *, label: str | None, method: str, json: Mapping[str, Any] | None, useauth: bool, routes_file: str | None) -> dict[str, Any]:
+    """A delegated web request as the frame takes it (``action_request``, or a button of ``actions``),
+    checked against the contract's ``web.request`` frame and the route table."""
+    action: dict[str, Any] = {"id": action_id, "method": method.upper(), "path": path, "useauth": useauth}
     if label:
         action["label"] = label
     if json is not None:
         if not method_has_body(action["method"]):
             raise InvalidMessageError(f"A {action['method']} request has no body")
-        action["body"] = json
+        action["body"] = dict(json)
     get_contracts().validate("component.client-frame.v1", {"type": "web.request", **action}, "action request")
-    resolve_route(action["method"], path, get_settings().bridge_routes_file)
-    st.session_state[ACTION_REQUEST_KEY] = action
-    if rerun:
-        st.rerun()
-    return request_id
+    resolve_route(action["method"], path, routes_file)
+    return action
+
+
+def _buttons(actions: Sequence[Mapping[str, Any]], routes_file: str | None) -> list[dict[str, Any]]:
+    """``login_bar(actions=…)``: each ``{"id", "path", "label"?, "method"?, "json"?, "useauth"?}``."""
+    if len(actions) > MAX_ACTIONS:
+        raise InvalidMessageError(f"The bar holds at most {MAX_ACTIONS} action buttons, got {len(actions)}")
+    buttons = []
+    for spec in actions:
+        unknown = set(spec) - {"id", "path", "label", "method", "json", "useauth"}
+        if unknown:
+            raise InvalidMessageError(f"Unknown action field(s): {', '.join(sorted(unknown))[:100]}")
+        action_id = str(spec.get("id", ""))
+        if not _ACTION_ID.fullmatch(action_id):
+            raise InvalidMessageError("An action id is 1–48 letters, digits, '.', '_', ':' or '-'")
+        buttons.append(
+            _action_spec(action_id, str(spec.get("path", "")), label=spec.get("label"), method=str(spec.get("method", "GET")), json=spec.get("json"), useauth=bool(spec.get("useauth", True)), routes_file=routes_file)
+        )
+    return buttons
 
 
 def action_result(request_id: str | None = None) -> dict[str, Any] | None:

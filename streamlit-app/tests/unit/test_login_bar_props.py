@@ -87,3 +87,47 @@ def test_the_self_check_probes_only_while_nobody_is_logged_in(monkeypatch: pytes
     at.run()
     assert not at.exception
     assert len(calls) == 1, "logged in: no probe on the rerun"
+
+
+def _bar_with_buttons() -> None:
+    import streamlit as st
+
+    from streamlit_auth0_bus import login_bar
+    from streamlit_auth0_bus.errors import BusError
+
+    try:
+        login_bar(show_status=False, actions=st.session_state.get("actions"))
+    except BusError as err:
+        st.session_state["refused"] = str(err)  # "CODE: message"
+
+
+def test_login_bar_passes_action_buttons_to_the_frame() -> None:
+    at = AppTest.from_function(_bar_with_buttons, default_timeout=30)
+    at.session_state["actions"] = [
+        {"id": "pong", "label": "Secure API", "path": "/api/pong"},
+        {"id": "note", "label": "Post a note", "path": "/api/notes", "method": "post", "json": {"text": "from the bar"}},
+    ]
+    at.run()
+    assert not at.exception and "refused" not in at.session_state
+    assert args(at)["actions"] == [
+        {"id": "pong", "method": "GET", "path": "/api/pong", "useauth": True, "label": "Secure API"},
+        {"id": "note", "method": "POST", "path": "/api/notes", "useauth": True, "label": "Post a note", "body": {"text": "from the bar"}},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("actions", "refusal"),
+    [
+        ([{"id": "x", "path": "/api/nowhere"}], "NOT_FOUND"),
+        ([{"id": "bad id!", "path": "/api/pong"}], "INVALID_MESSAGE"),
+        ([{"id": "x", "path": "/api/ping", "json": {"a": 1}}], "INVALID_MESSAGE: A GET request has no body"),
+        ([{"id": "x", "path": "/api/pong", "url": "http://evil/"}], "INVALID_MESSAGE: Unknown action field"),
+        ([{"id": f"a{i}", "path": "/api/ping"} for i in range(9)], "INVALID_MESSAGE: The bar holds at most 8"),
+    ],
+)
+def test_login_bar_refuses_buttons_the_frame_or_the_routes_would_refuse(actions: list[dict[str, object]], refusal: str) -> None:
+    at = AppTest.from_function(_bar_with_buttons, default_timeout=30)
+    at.session_state["actions"] = actions
+    at.run()
+    assert not at.exception
+    assert at.session_state["refused"].startswith(refusal)
