@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,30 @@ describe('npx nx g api-service NAME (in a scratch copy of the workspace)', () =>
     expect(out).toMatch(/orders-service\.int\.spec\.ts/);
     expect(out).toMatch(/Tests:\s+4 passed, 4 total/);
   }, 600_000);
+
+  it('runs as its part of the stack (what npm start and the test harnesses start): up and healthy on its subject', async () => {
+    // `up` prints its one JSON line once every part it started is healthy (busServiceUp on orders.hello).
+    const child = spawn(process.execPath, ['tools/stack/cli.mjs', 'up', '--ports', 'free', '--parts', 'orders-service', '--no-build'], { cwd: scratch, env: NX_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(out.split('\n')[0]);
+        });
+        void exited.then((code) => reject(new Error(`stack up exited ${code}:\n${stderr.slice(-3000)}`)));
+      });
+      const described = JSON.parse(line) as { parts: Record<string, { instances: Array<{ running: boolean }> }> };
+      expect(Object.keys(described.parts).sort()).toEqual(['nats', 'orders-service']);
+      expect(described.parts['orders-service'].instances.map((i) => i.running)).toEqual([true]);
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+  }, 180_000);
 
   it('leaves the workspace linting, and the suites that list every part, user and schema passing', () => {
     ok('npx', ['nx', 'run-many', '-t', 'lint', '--outputStyle=static']);
