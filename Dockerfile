@@ -9,6 +9,7 @@ COPY apps/host-relay/package.json apps/host-relay/
 COPY apps/auth-service/package.json apps/auth-service/
 COPY apps/api-service/package.json apps/api-service/
 COPY apps/dev-idp/package.json apps/dev-idp/
+COPY apps/http-bridge/package.json apps/http-bridge/
 COPY libs libs
 RUN npm ci --no-audit --no-fund
 COPY . .
@@ -23,6 +24,9 @@ CMD ["node", "apps/auth-service/dist/main.js"]
 
 FROM base AS api-service
 CMD ["node", "apps/api-service/dist/main.js"]
+
+FROM base AS http-bridge
+CMD ["node", "apps/http-bridge/dist/main.js"]
 
 FROM base AS host-relay
 EXPOSE 8888

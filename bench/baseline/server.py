@@ -10,12 +10,13 @@ ratios are honest:
 - ``/api/pong`` and ``/api/pong-scoped`` are wrapped in flask-cors ``cross_origin``; an
   ``after_request`` hook adds CORS headers to every answer and a ``before_request`` hook records
   the request time (``time.asctime``) that ``ping`` and ``pong`` print;
-- ``APP.run(host="0.0.0.0", port=PORT, use_reloader=False)``: Werkzeug's threaded development
+- ``APP.run(host=HOST, port=PORT, use_reloader=False)``: Werkzeug's threaded development
   server, HTTP/1.0 (a new connection per request), as published.
 
 The only change from the published code: the issuer is a local dev-idp over ``http`` instead of
 ``https://<AUTH0_DOMAIN>/``. Configuration: ``BASELINE_PORT`` (default 5000), ``AUTH_ISSUER``
-(default ``http://localhost:4400/``), ``AUTH_AUDIENCE`` (default ``http://localhost:8888/api``).
+(default ``http://localhost:4400/``), ``AUTH_AUDIENCE`` (default ``http://localhost:8888/api``),
+``BASELINE_HOST`` (default ``0.0.0.0`` as published; the `npm start` part `legacy-api` uses 127.0.0.1).
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ from six.moves.urllib.request import urlopen
 AUTH_ISSUER = os.environ.get("AUTH_ISSUER", "http://localhost:4400/")
 API_AUDIENCE = os.environ.get("AUTH_AUDIENCE", "http://localhost:8888/api")
 PORT = int(os.environ.get("BASELINE_PORT", "5000"))
+# `npm start` runs it behind http-bridge only, on 127.0.0.1; the published code listened on 0.0.0.0.
+HOST = os.environ.get("BASELINE_HOST", "0.0.0.0")
 ALGORITHMS = ["RS256"]
 
 APP = Flask(__name__)
@@ -151,4 +154,4 @@ def pong_scoped():
 
 
 if __name__ == "__main__":
-    APP.run(host="0.0.0.0", port=PORT, use_reloader=False)
+    APP.run(host=HOST, port=PORT, use_reloader=False)

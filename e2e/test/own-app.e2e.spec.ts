@@ -25,7 +25,7 @@ const PYTHON = process.env.PYTHON ?? 'python3';
 const ALICE = { email: 'alice@example.com', password: 'alice-password', name: 'Alice Example' };
 /** The streamlit-app settings: the app must run on the defaults, as a newcomer's would. */
 const PACKAGE_SETTINGS = [
-  'NATS_URL', 'NATS_USER', 'NATS_PASSWORD', 'BUS_TIMEOUT_MS', 'BUS_RETRIES', 'COMPONENT_URL', 'COMPONENT_BUILD_DIR', 'RELAY_URL',
+  'NATS_URL', 'NATS_USER', 'NATS_PASSWORD', 'BUS_TIMEOUT_MS', 'BUS_RETRIES', 'COMPONENT_URL', 'RELAY_URL',
   'APP_HOSTNAME', 'AUTH0_AUDIENCE', 'AUTH_BUS_ENV', 'COMPONENT_SELF_CHECK', 'AUTH0_BUS_ENV_FILE', 'VIRTUAL_ENV', 'PYTHONPATH', 'PYTHONHOME',
 ];
 

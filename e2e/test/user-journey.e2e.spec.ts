@@ -128,6 +128,8 @@ describe('the user journey', () => {
     await step('01-logged-out', async () => {
       await page.goto(APP_URL);
       await componentFrame().getByRole('button', { name: 'Log in' }).waitFor({ timeout: 60_000 });
+      // APP_HOSTNAME (the demo's default), shown in the bar as the article's component did
+      expect(await componentFrame().getByTestId('hostname').innerText()).toBe('Streamlit demo');
       await text(/please log in/i).waitFor();
       await openPage('Audit');
       await text(/please log in/i).waitFor();
@@ -158,6 +160,19 @@ describe('the user journey', () => {
       await text(/read:messages/).waitFor();
       await click('Delegated WebRequest');
       await text(/onActionResult 200/).waitFor();
+    });
+  });
+
+  it("4b. calls the article's Flask API through http-bridge, and posts a note and sees it listed", async () => {
+    await step('03b-legacy-api-and-notes', async () => {
+      await click('Call Legacy Flask API');
+      await text(/Flask API 200: All good\. You only get this message if you're authenticated/).waitFor();
+      await text(/route `?legacy-pong`?/).waitFor();
+      const note = `e2e note ${runStartedAt.getTime()}`;
+      await page.getByLabel('New note').fill(note);
+      await click('Post note');
+      await text('Note posted.').waitFor();
+      await page.locator('[data-testid="stTable"]').getByText(note, { exact: true }).waitFor();
     });
   });
 

@@ -17,6 +17,7 @@ const PORT_VARIABLES = {
   hostRelay: ['RELAY_PORT', 8888],
   componentWeb: ['COMPONENT_WEB_PORT', 3001],
   streamlit: ['STREAMLIT_PORT', 4010],
+  legacyApi: ['LEGACY_API_PORT', 5000],
 };
 
 /** Ports of every part, from their variables (NATS_PORT, DEV_IDP_PORT, RELAY_PORT …). */
@@ -39,6 +40,7 @@ const NATS_USERS = {
   'streamlit-host': 'NATS_STREAMLIT_HOST_PASSWORD',
   'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
   'audit-writer': 'NATS_AUDIT_WRITER_PASSWORD',
+  'http-bridge': 'NATS_HTTP_BRIDGE_PASSWORD',
 };
 
 /** Where each part finds the others when they run on `ports`. */
@@ -114,6 +116,9 @@ async function auditStreamExists(ports) {
 }
 
 const node = (entry) => () => [process.execPath, entry];
+/** The demo's http-bridge routes (the article's Flask API); host-relay and the Streamlit host read them too. */
+const DEMO_BRIDGE_ROUTES = path.join(ROOT, 'infra/bridge/routes.demo.yaml');
+const BRIDGE_ENV = (ctx) => ({ BRIDGE_ROUTES_FILE: DEMO_BRIDGE_ROUTES, LEGACY_API_URL: `http://127.0.0.1:${ctx.ports.legacyApi}` });
 const BUS_SERVICE_ENV = (ctx) => ({ AUTH_ISSUER: `http://localhost:${ctx.ports.devIdp}/`, AUTH_AUDIENCE: API_AUDIENCE });
 
 /**
@@ -171,6 +176,32 @@ const PARTS = [
     health: (ctx) => busServiceUp(ctx.ports, 'api-service', ctx.instance, PARTS_BY_NAME['api-service'].subjects),
   },
   {
+    // The article's Flask API as published (bench/baseline/server.py), reached only through http-bridge.
+    name: 'legacy-api',
+    project: 'legacy-api',
+    ports: ['legacyApi'],
+    published: false,
+    where: (p) => `http://127.0.0.1:${p.legacyApi} (internal; /api/legacy/* via the bridge)`,
+    dependsOn: ['dev-idp'],
+    entry: '.venv/bin/python',
+    command: () => [path.join(ROOT, '.venv/bin/python'), path.join(ROOT, 'bench/baseline/server.py')],
+    env: (ctx) => ({ ...BUS_SERVICE_ENV(ctx), BASELINE_HOST: '127.0.0.1', BASELINE_PORT: String(ctx.ports.legacyApi) }),
+    health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.legacyApi}/api/ping`),
+  },
+  {
+    name: 'http-bridge',
+    project: 'http-bridge',
+    natsUser: 'http-bridge',
+    where: () => 'bus: bridge.* (queue http-bridge)',
+    dependsOn: ['nats', 'legacy-api'],
+    replicas: 1,
+    entry: 'apps/http-bridge/dist/main.js',
+    command: node('apps/http-bridge/dist/main.js'),
+    env: (ctx) => ({ ...natsClientEnv(ctx, 'http-bridge'), ...BUS_SERVICE_ENV(ctx), ...BRIDGE_ENV(ctx), INSTANCE_ID: ctx.instance }),
+    subjects: ['bridge.>'],
+    health: (ctx) => busServiceUp(ctx.ports, 'http-bridge', ctx.instance, PARTS_BY_NAME['http-bridge'].subjects),
+  },
+  {
     name: 'host-relay',
     project: 'host-relay',
     natsUser: 'host-relay',
@@ -179,7 +210,7 @@ const PARTS = [
     dependsOn: ['nats'],
     entry: 'apps/host-relay/dist/main.js',
     command: node('apps/host-relay/dist/main.js'),
-    env: (ctx) => ({ ...natsClientEnv(ctx, 'host-relay'), RELAY_HOST: '127.0.0.1' }),
+    env: (ctx) => ({ ...natsClientEnv(ctx, 'host-relay'), ...BRIDGE_ENV(ctx), RELAY_HOST: '127.0.0.1' }),
     health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.hostRelay}/healthz`),
     // Whole-system readiness (`npm start`): the services behind it answer too.
     ready: (ctx) => httpOk(`http://localhost:${ctx.ports.hostRelay}/readyz`),
@@ -209,7 +240,7 @@ const PARTS = [
       path.join(ROOT, '.venv/bin/streamlit'), 'run', 'streamlit-app/app/Home.py', '--server.port', String(ctx.ports.streamlit),
       '--server.headless', 'true', '--browser.gatherUsageStats', 'false', '--client.toolbarMode', 'minimal',
     ],
-    env: (ctx) => ({ ...natsClientEnv(ctx, 'streamlit-host'), AUTH0_AUDIENCE: API_AUDIENCE }),
+    env: (ctx) => ({ ...natsClientEnv(ctx, 'streamlit-host'), ...BRIDGE_ENV(ctx), AUTH0_AUDIENCE: API_AUDIENCE }),
     health: (ctx) => httpOk(`http://localhost:${ctx.ports.streamlit}/_stcore/health`),
   },
 ];

@@ -26,6 +26,8 @@ const ENV_SAMPLE: Record<string, string> = {
   'auth-service': 'apps/auth-service/.env.sample',
   'api-service': 'apps/api-service/.env.sample',
   'host-relay': 'apps/host-relay/.env.sample',
+  'http-bridge': 'apps/http-bridge/.env.sample',
+  'legacy-api': 'infra/bridge/legacy-api.env.sample',
   'component-web': 'apps/component-web/.env.sample',
   'streamlit-app': 'streamlit-app/.env.sample',
   nats: 'infra/nats/nats.env.sample',
@@ -37,6 +39,8 @@ const stack = require('../stack/stack.cjs');
 interface StackPart {
   name: string;
   ports?: string[];
+  /** false: listens on the internal network only (legacy-api, behind http-bridge). */
+  published?: boolean;
   natsUser?: string;
   dependsOn: string[];
 }
@@ -48,7 +52,7 @@ const PARTS: StackPart[] = stack.PARTS;
  * unauthenticated monitoring (8222) and routes (6222) stay internal.
  */
 const DEFAULT_PORT: Record<string, number> = Object.fromEntries(
-  PARTS.filter((p) => p.name !== 'nats' && p.ports?.length).map((p) => [p.name, stack.STANDARD_PORTS[p.ports![0]]]),
+  PARTS.filter((p) => p.name !== 'nats' && p.published !== false && p.ports?.length).map((p) => [p.name, stack.STANDARD_PORTS[p.ports![0]]]),
 );
 
 /** A compose service's part of the stack: the NATS nodes are the `nats` part, clustered. */
@@ -57,7 +61,7 @@ const partOf = (service: string) => (/^nats-\d+$/.test(service) ? 'nats' : servi
 describe('docker-compose.yml', () => {
   it('describes a 3-node NATS cluster and every part of the system', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api-service', 'auth-service', 'component-web', 'dev-idp', 'host-relay', 'nats-1', 'nats-2', 'nats-3', 'streamlit-app'].sort(),
+      ['nats-1', 'nats-2', 'nats-3', ...PARTS.map((p) => p.name).filter((name) => name !== 'nats')].sort(),
     );
     for (const node of ['nats-1', 'nats-2', 'nats-3']) {
       const cmd: string[] = services[node].command;
@@ -112,6 +116,8 @@ describe('docker-compose.yml', () => {
         expect(existsSync(join(ROOT, source))).toBe(true);
       } else if (cmd[0] === 'streamlit') {
         expect(existsSync(join(ROOT, cmd[2]))).toBe(true);
+      } else if (cmd[0] === 'python') {
+        expect(existsSync(join(ROOT, cmd[1]))).toBe(true);
       } else if (cmd[0] === 'npx') {
         expect(existsSync(join(ROOT, cmd[3], 'package.json'))).toBe(true);
       } else {
@@ -126,7 +132,8 @@ describe('docker-compose.yml', () => {
 
     it('sets only variables that the part documents in its .env.sample', () => {
       const part = name.startsWith('nats-') ? 'nats' : name;
-      const documented = documentedVars(ENV_SAMPLE[part]);
+      // A service made by `nx g api-service` documents its variables in apps/<name>/.env.sample.
+      const documented = documentedVars(ENV_SAMPLE[part] ?? `apps/${part}/.env.sample`);
       const undocumented = Object.keys(svc.environment ?? {}).filter((v) => !documented.has(v) && !EVERY_PART_VARS.has(v));
       expect(undocumented).toEqual([]);
     });

@@ -41,6 +41,7 @@ const CHECKED = {
   faults: 'npm run test:faults [-- --list]',
   contracts: 'npm run contracts:export',
   rotateKeys: 'npx nx run dev-idp:rotate-keys',
+  generate: 'npx nx g api-service NAME [--dry-run]',
   serve: 'npx nx run-many --target=serve',
 };
 const timings: Array<{ command: string; ran: string; seconds: number }> = [];
@@ -139,9 +140,9 @@ function killRun(): void {
 
 beforeAll(async () => {
   const picked = new Set<number>();
-  while (picked.size < 6) picked.add(await freePort());
-  const [nats, natsMonitor, devIdp, hostRelay, componentWeb, streamlit] = [...picked];
-  ports = { nats, natsMonitor, devIdp, hostRelay, componentWeb, streamlit };
+  while (picked.size < 7) picked.add(await freePort());
+  const [nats, natsMonitor, devIdp, hostRelay, componentWeb, streamlit, legacyApi] = [...picked];
+  ports = { nats, natsMonitor, devIdp, hostRelay, componentWeb, streamlit, legacyApi };
   mkdirSync(KEYS_DIR, { recursive: true });
   env = {
     ...process.env,
@@ -284,6 +285,17 @@ describe('every command in the README works', () => {
     expect(await jwksKids()).toEqual(expect.arrayContaining(kidsBefore));
     expect(snapshot(REAL_KEYS_DIR)).toBe(realBefore);
   }, 120_000);
+
+  it(`${CHECKED.generate} (--dry-run) → lists the new service's files and every file it wires it into; nothing written`, async () => {
+    // The full run (build, tests, lint of the generated service) is tools/test/api-service-generator.int.spec.ts.
+    const before = await run(CHECKED.generate, 'git', ['status', '--porcelain']);
+    const r = await run(CHECKED.generate, 'npx', ['nx', 'g', 'api-service', 'readme-smoke', '--dry-run', '--no-interactive']);
+    expect({ code: r.code, out: r.stdout.slice(-2000) }).toMatchObject({ code: 0 });
+    for (const file of ['CREATE apps/readme-smoke-service/src/main.ts', 'CREATE apps/readme-smoke-service/src/readme-smoke/readme-smoke.controller.ts', 'UPDATE infra/nats/nats.conf', 'UPDATE tools/stack/stack.cjs', 'UPDATE libs/contracts/src/routes.ts']) {
+      expect(r.stdout).toContain(file);
+    }
+    expect((await run(CHECKED.generate, 'git', ['status', '--porcelain'])).stdout).toBe(before.stdout);
+  });
 
   it(`${CHECKED.contracts} → the exported JSON Schemas are the ones in the repository (no diff)`, async () => {
     const before = contentHash(SCHEMAS_DIR);

@@ -289,5 +289,5 @@ describe('http-bridge (real NATS, real dev-idp, real upstream, built service)', 
     for (const path of ['/api/t/nope', '/api/bridge.echo', '/api/t/echo/..']) expect((await fetch(`${gateway.url}${path}`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${gateway.url}/api/t/missing`, { method: 'DELETE', headers: auth })).status).toBe(404);
     expect(upstream.hits.length).toBe(before + 4);
-  });
+  }, 60_000); // it starts a relay process
 });

@@ -6,7 +6,8 @@ import { SUBJECTS } from './subjects';
  * outside it is reachable from outside the bus.
  */
 /** HTTP methods a route may have; POST, PUT, PATCH and DELETE carry a JSON object body. */
-export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type RouteMethod = (typeof ROUTE_METHODS)[number];
 export const BODY_METHODS: readonly RouteMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export interface Route {

@@ -26,13 +26,23 @@ st.markdown(
     "ones with your access token in the `Authorization` header of the message."
 )
 
-cols = st.columns(5)
+#: The article's own Flask API, behind http-bridge (infra/bridge/routes.demo.yaml under `npm start`).
+LEGACY_PONG = "/api/legacy/pong"
+bridged = get_settings().bridge_routes_file is not None
+
+cols = st.columns(6)
 clicked = {
     "nothing": cols[0].button("Do nothing", width="stretch"),
     "ping": cols[1].button("Call Public API", width="stretch"),
     "pong": cols[2].button("Call Secure API", width="stretch"),
     "scoped": cols[3].button("Call Scoped API", width="stretch"),
     "relay": cols[4].button("Delegated WebRequest", width="stretch", help="The component calls /api/pong through host-relay"),
+    "legacy": cols[5].button(
+        "Call Legacy Flask API",
+        width="stretch",
+        disabled=not bridged,
+        help=f"The article's Flask API ({LEGACY_PONG}) through http-bridge" if bridged else "Set BRIDGE_ROUTES_FILE (npm start does) to reach the article's Flask API",
+    ),
 }
 
 
@@ -65,6 +75,14 @@ elif clicked["scoped"]:
         show_reply("scoped", reply)
 elif clicked["relay"]:
     request_action("/api/pong", label="Secure API via host-relay", useauth=True)
+elif clicked["legacy"]:
+    reply = try_call_api(LEGACY_PONG, spinner=f"Calling the article's Flask API ({LEGACY_PONG}) through http-bridge…")
+    if reply is not None:
+        # http-bridge keeps the upstream's status: 2xx, or its own 4xx answer (with its body).
+        data = reply["data"]
+        message = data.get("message") if isinstance(data, dict) else data
+        (st.success if reply["status"] < 400 else st.warning)(f"Flask API {reply['status']}: {message}", icon=":material/history:")
+        st.caption(f"route `{reply['route']}` · {reply['latency_ms']:.0f} ms upstream · bridged by `{reply['instance']}`")
 
 action = st.session_state.get("auth0_bus.action_request")
 if isinstance(action, dict):
@@ -81,6 +99,28 @@ if isinstance(action, dict):
     else:
         error = result.get("error") or {}
         st.error(f"onActionResult {result.get('status')}: **{error.get('code')}**: {error.get('message')}", icon=":material/block:")
+
+st.divider()
+st.markdown("##### My notes")
+st.caption("`POST /api/notes` and `GET /api/notes` over the bus: stored by api-service, each note with your verified `sub`.")
+if user is None:
+    st.write("Log in to post and read your notes.")
+else:
+    with st.form("note", clear_on_submit=True):
+        text = st.text_area("New note", max_chars=2000, placeholder="Something to remember")
+        posted = st.form_submit_button("Post note")
+    if posted:
+        if not text.strip():
+            st.warning("A note needs some text.", icon=":material/edit_note:")
+        elif try_call_api("/api/notes", method="POST", json={"text": text}, spinner="Posting the note…") is not None:
+            st.success("Note posted.", icon=":material/check:")
+    listed = try_call_api("/api/notes", spinner="Reading your notes…")
+    if listed is not None:
+        if listed["notes"]:
+            # st.table: plain HTML (a note's text is shown as text, never as markdown).
+            st.table([{"at": n["at"], "note": n["text"]} for n in reversed(listed["notes"])])
+        else:
+            st.write("No notes yet.")
 
 st.divider()
 if st.toggle("Show debug info"):
@@ -100,10 +140,10 @@ if st.toggle("Show debug info"):
             "nats_url": settings.nats_url,
             "nats_user": settings.nats_user,
             "bus_connected": client.is_connected,
-            "component_mode": settings.component_mode,
-            "component": settings.component_build_dir or settings.component_url,
+            "component": settings.component_url,
             "relay_url": settings.relay_url,
             "audience": settings.auth0_audience,
             "bus_timeout_ms": settings.bus_timeout_ms,
+            "bridge_routes_file": settings.bridge_routes_file,
         }
     )

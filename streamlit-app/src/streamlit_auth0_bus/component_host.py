@@ -12,8 +12,9 @@ event to a user-supplied handler — with its flaws removed:
   live in ``st.session_state``. (Seqs are not required to grow across frames: the frame starts
   counting from its mount time, and a remounted frame must not be ignored.)
 * props are checked against the allowed list, so a typo does not silently send nothing;
-* the frontend comes from the running dev server (``COMPONENT_URL``) or from a built folder
-  (``COMPONENT_BUILD_DIR``), chosen by configuration.
+* the frontend is component-web's ``/streamlit`` page (``COMPONENT_URL``): a server in
+  development and in a deployment alike (the popup's login routes and the session hand-off live
+  there), so there is no folder of static files to serve instead.
 
 Testing: Streamlit's ``AppTest`` cannot render a custom component (it shows up as an
 ``UnknownElement`` whose value is ``None``), but a component's value is a widget value, so a test
@@ -87,12 +88,9 @@ Renderer = Callable[..., Any]
 
 
 def declare_login_component(settings: Settings, name: str = COMPONENT_NAME) -> Renderer:
-    """Declares the component with Streamlit: from ``settings.component_url`` in development,
-    from ``settings.component_build_dir`` in release mode."""
+    """Declares the component with Streamlit, served by component-web at ``settings.component_url``."""
     import streamlit.components.v1 as components
 
-    if settings.component_mode == "release":
-        return components.declare_component(name, path=settings.component_build_dir)
     return components.declare_component(name, url=settings.component_url)
 
 

@@ -19,7 +19,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
 from dotenv import dotenv_values
 
@@ -32,7 +31,6 @@ DEFAULTS: dict[str, str] = {
     "NATS_USER": "streamlit-host",
     "NATS_PASSWORD": "streamlit-host-dev-password",
     "COMPONENT_URL": "http://localhost:3001/streamlit",
-    "COMPONENT_BUILD_DIR": "",
     "RELAY_URL": "ws://localhost:8888/ws",
     "AUTH0_AUDIENCE": "http://localhost:8888/api",
     "BUS_TIMEOUT_MS": "3000",
@@ -40,6 +38,7 @@ DEFAULTS: dict[str, str] = {
     "APP_HOSTNAME": "Streamlit demo",
     "AUTH_BUS_ENV": "development",
     "COMPONENT_SELF_CHECK": "true",
+    "BRIDGE_ROUTES_FILE": "",
 }
 
 #: The development NATS password of ``streamlit-host`` (infra/nats/nats.env.sample) — refused in
@@ -83,9 +82,9 @@ class Settings:
         nats_url: NATS server URL(s), comma-separated for a cluster.
         nats_user: NATS user (``streamlit-host``: may request api.*, auth.verify, audit.query).
         nats_password: its password (hidden from ``repr``).
-        component_url: URL of the running component frame (development mode).
-        component_build_dir: folder of a built component frontend; when set, the component is
-            served from it by Streamlit (release mode) and ``component_url`` is ignored.
+        component_url: URL of the component frame: component-web's ``/streamlit`` page. It is a
+            server (the login popup's routes, the session hand-off), in development and in a
+            deployment alike; there is no folder of static files to serve instead.
         relay_url: host-relay's WebSocket, handed to the component frame.
         auth0_audience: the API identifier access tokens are issued for (shown in debug info;
             auth-service enforces it).
@@ -95,13 +94,14 @@ class Settings:
         environment: ``AUTH_BUS_ENV`` — ``development`` (default), ``test`` or ``production``.
         component_self_check: whether ``login_bar()`` checks from the server that component-web
             and host-relay can serve the page, and says what to fix when not.
+        bridge_routes_file: http-bridge's routes file, so that ``call_api("/api/legacy/…")``
+            finds a bridged path's subject (absolute; ``None``: the contract's routes only).
     """
 
     nats_url: str = DEFAULTS["NATS_URL"]
     nats_user: str = DEFAULTS["NATS_USER"]
     nats_password: str = field(default=DEFAULTS["NATS_PASSWORD"], repr=False)
     component_url: str = DEFAULTS["COMPONENT_URL"]
-    component_build_dir: str | None = None
     relay_url: str = DEFAULTS["RELAY_URL"]
     auth0_audience: str = DEFAULTS["AUTH0_AUDIENCE"]
     bus_timeout_ms: int = int(DEFAULTS["BUS_TIMEOUT_MS"])
@@ -109,16 +109,12 @@ class Settings:
     hostname: str = DEFAULTS["APP_HOSTNAME"]
     environment: str = DEFAULTS["AUTH_BUS_ENV"]
     component_self_check: bool = True
+    bridge_routes_file: str | None = None
 
     @property
     def production(self) -> bool:
         """Production mode (``AUTH_BUS_ENV=production``): development secrets are refused."""
         return self.environment == "production"
-
-    @property
-    def component_mode(self) -> Literal["dev", "release"]:
-        """``release`` when the component is served from ``component_build_dir``, else ``dev``."""
-        return "release" if self.component_build_dir else "dev"
 
     @property
     def bus_timeout(self) -> float:
@@ -141,9 +137,13 @@ class Settings:
             ConfigError: a value is unusable.
         """
 
-        def get(name: str) -> str:
-            raw = values.get(name)
-            return raw.strip() if isinstance(raw, str) and raw.strip() else DEFAULTS[name]
+        def get(name: str, *aliases: str) -> str:
+            """The first of ``name`` and its ``aliases`` (the article's names) that is set, else the default."""
+            for key in (name, *aliases):
+                raw = values.get(key)
+                if isinstance(raw, str) and raw.strip():
+                    return raw.strip()
+            return DEFAULTS[name]
 
         timeout_raw = get("BUS_TIMEOUT_MS")
         try:
@@ -180,27 +180,32 @@ class Settings:
         self_check_raw = get("COMPONENT_SELF_CHECK").lower()
         if self_check_raw not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
             raise ConfigError(f"COMPONENT_SELF_CHECK must be true or false, got {self_check_raw!r}")
-        build_dir = get("COMPONENT_BUILD_DIR") or None
-        if build_dir is not None:
-            path = Path(build_dir).expanduser()
-            if not path.is_absolute():
-                path = Path.cwd() / path
-            if not path.is_dir():
-                raise ConfigError(f"COMPONENT_BUILD_DIR {str(path)!r} is not a folder")
-            build_dir = str(path.resolve())
+        if (values.get("COMPONENT_BUILD_DIR") or "").strip():
+            raise ConfigError(
+                "COMPONENT_BUILD_DIR is not supported: the login frame needs component-web running as a "
+                "server (its popup and session routes); set COMPONENT_URL to its /streamlit page instead"
+            )
+        routes_file = get("BRIDGE_ROUTES_FILE") or None
+        if routes_file is not None:
+            routes_path = Path(routes_file).expanduser()
+            if not routes_path.is_absolute():
+                routes_path = Path.cwd() / routes_path
+            if not routes_path.is_file():
+                raise ConfigError(f"BRIDGE_ROUTES_FILE {str(routes_path)!r} is not a file")
+            routes_file = str(routes_path.resolve())
         return cls(
             nats_url=nats_url,
             nats_user=get("NATS_USER"),
             nats_password=nats_password,
             component_url=component_url,
-            component_build_dir=build_dir,
             relay_url=relay_url,
-            auth0_audience=get("AUTH0_AUDIENCE"),
+            auth0_audience=get("AUTH0_AUDIENCE", "API_AUDIENCE"),
             bus_timeout_ms=timeout_ms,
             bus_retries=retries,
             hostname=get("APP_HOSTNAME"),
             environment=environment,
             component_self_check=self_check_raw in ("true", "1", "yes", "on"),
+            bridge_routes_file=routes_file,
         )
 
 

@@ -196,6 +196,10 @@ class SubjectSchemas:
     event: str | None = None
 
 
+#: ``bridge.<route id>`` (``bridgeSubject`` of libs/contracts).
+_BRIDGE_SUBJECT = re.compile(r"bridge\.[a-z0-9][a-z0-9-]{0,62}")
+
+
 class Contracts:
     """The exported contract: schemas, subject table, headers, limits, error codes and routes.
 
@@ -302,6 +306,9 @@ class Contracts:
             NotFoundError: the subject is not in the contract.
         """
         entry = self.index["subject_schemas"].get(subject)
+        if entry is None and _BRIDGE_SUBJECT.fullmatch(subject):
+            # One subject per route of http-bridge's file (`bridge.<route id>`), all of one shape.
+            return SubjectSchemas(subject, "bridge.request.v1", "bridge.reply.v1", None)
         if entry is None:
             raise NotFoundError(f"Unknown subject {subject[:128]}")
         return SubjectSchemas(subject, entry.get("request"), entry.get("reply"), entry.get("event"))

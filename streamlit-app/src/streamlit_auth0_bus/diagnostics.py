@@ -230,8 +230,6 @@ def _get_or_finding(
 
 def probe_component(settings: Settings, page_origin: str | None, timeout: float = PROBE_TIMEOUT) -> list[Finding]:
     """component-web: reachable, willing to be framed by ``page_origin``, letting the frame reach the relay."""
-    if settings.component_mode == "release":
-        return []  # served by Streamlit itself, from the page's own origin
     url = settings.component_url
     got = _get_or_finding(
         "component-web",
@@ -339,8 +337,8 @@ def diagnose(
 ) -> list[Finding]:
     """Every reason the login component cannot work here, probing component-web and host-relay in
     parallel (each with ``timeout``); the result is reused for :data:`CACHE_SECONDS`."""
-    frame_origin = page_origin if settings.component_mode == "release" else origin_of(settings.component_url)
-    key = (settings.component_mode, settings.component_url, settings.relay_url, page_origin)
+    frame_origin = origin_of(settings.component_url)
+    key = (settings.component_url, settings.relay_url, page_origin)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] > now():

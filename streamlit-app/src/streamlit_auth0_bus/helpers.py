@@ -5,14 +5,16 @@
 >>> login_bar()                          # the login component + verified session handling
 >>> user = require_permission("read:messages")   # stops the page unless allowed
 >>> st.write(call_api("api.pong-scoped"))        # a bus request with the user's token
+>>> call_api("/api/notes", method="POST", json={"text": "hi"})   # a route, by path and method
 
 Everything here runs inside a Streamlit script run and keeps its state in ``st.session_state``.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +26,8 @@ from .component_host import COMPONENT_NAME, ComponentEvent, ComponentHost
 from .config import ConfigError, Settings, load_settings
 from .contracts import get_contracts
 from .diagnostics import Finding, bus_hint, diagnose, page_origin_from_headers
-from .errors import BusError, NotFoundError, UnauthenticatedError
+from .routes import method_has_body, resolve_route
+from .errors import BusError, InvalidMessageError, UnauthenticatedError
 from .session import (
     ACTION_REQUEST_KEY,
     ACTION_RESULT_KEY,
@@ -142,6 +145,7 @@ def login_bar(
     on_event: Callable[[ComponentEvent], Any] | None = None,
     show_status: bool = True,
     host: ComponentHost | None = None,
+    actions: Sequence[Mapping[str, Any]] | None = None,
 ) -> VerifiedUser | None:
     """Renders the login component and handles its events; returns the verified user.
 
@@ -157,6 +161,13 @@ def login_bar(
         on_event: an extra handler for every new event.
         show_status: show who is logged in, or why not, under the component.
         host: a preconfigured :class:`ComponentHost`.
+        actions: buttons in the bar (at most 8), each a delegated web request the frame makes
+            through host-relay when clicked — ``{"id", "path", "label"?, "method"?, "json"?,
+            "useauth"?}`` (``useauth`` default true); the result arrives as ``onActionResult``
+            (:func:`action_result` with the id the frame reports).
+
+    Raises:
+        InvalidMessageError / NotFoundError: an action the frame or the route table would refuse.
     """
     if settings is None:
         try:
@@ -176,6 +187,8 @@ def login_bar(
     action = st.session_state.get(ACTION_REQUEST_KEY)
     if isinstance(action, Mapping):
         props["action_request"] = dict(action)
+    if actions:
+        props["actions"] = _buttons(actions, settings.bridge_routes_file)
 
     def on_status(event: ComponentEvent) -> None:
         with st.spinner("Verifying your login with auth-service…"):
@@ -289,32 +302,60 @@ def _needs_token(subject: str) -> bool:
     return True
 
 
+def _target(target: str, method: str, payload: dict[str, Any] | None, json: dict[str, Any] | None) -> tuple[str, bool, dict[str, Any] | None]:
+    """(subject, protected, body) of a call_api target: a subject, or a path and method."""
+    if payload is not None and json is not None:
+        raise InvalidMessageError("Pass the body once: payload or json=")
+    body = json if json is not None else payload
+    if not target.startswith("/"):
+        if method.upper() != "GET":
+            raise InvalidMessageError(f"method= applies to a path (/api/…), not to the subject {target[:64]}")
+        return target, _needs_token(target), body
+    route = resolve_route(method, target, get_settings().bridge_routes_file)
+    if body is not None and not method_has_body(route["method"]):
+        raise InvalidMessageError(f"A {route['method']} request has no body")
+    return str(route["subject"]), bool(route["protected"]), body
+
+
 def call_api(
-    subject: str,
+    target: str,
     payload: dict[str, Any] | None = None,
     *,
+    method: str = "GET",
+    json: dict[str, Any] | None = None,
     timeout: float | None = None,
     use_token: bool | None = None,
 ) -> dict[str, Any]:
     """A bus request with the verified user's token; returns the validated reply.
 
+    ``call_api("/api/notes", method="POST", json={"text": "hi"})`` reaches what host-relay's HTTP
+    gateway reaches for ``POST /api/notes`` (the contract's routes, then http-bridge's routes file
+    ``BRIDGE_ROUTES_FILE``), over the bus, without HTTP. A bridged path returns http-bridge's reply
+    ``{"status", "data", …}``: the upstream's 2xx/4xx status and its JSON body.
+
     Args:
-        subject: e.g. ``api.ping``, ``api.pong``, ``api.pong-scoped``, ``audit.query``.
-        payload: the request body (default ``{}``).
+        target: a path (``/api/pong``, ``/api/legacy/pong``) or a subject (``api.pong``, ``audit.query``).
+        payload: the request body (default ``{}``); ``json=`` is the same, for paths.
+        method: GET (default), POST, PUT, PATCH or DELETE — for a path; the last four carry the body.
+        json: the JSON object body of a POST, PUT, PATCH or DELETE.
         timeout: deadline in seconds (default ``BUS_TIMEOUT_MS``).
-        use_token: send the user's token (default: when logged in). Protected subjects always need it.
+        use_token: send the user's token (default: when logged in). Protected routes always need it.
 
     Raises:
-        UnauthenticatedError: a protected subject and nobody is logged in, or the token was
+        NotFoundError: no route has this method and path (nothing is sent).
+        InvalidMessageError: a GET with a body, a method with a subject, a body the route refuses.
+        UnauthenticatedError: a protected route and nobody is logged in, or the token was
             refused (the session is then logged out).
         BusError: any other typed failure (FORBIDDEN, TIMEOUT, UNAVAILABLE …).
+        ConfigError: ``BRIDGE_ROUTES_FILE`` is unusable.
     """
+    subject, protected, body = _target(target, method, payload, json)
     user = current_user()
     token = user.token.reveal() if user is not None and user.token is not None and use_token is not False else None
-    if token is None and _needs_token(subject):
-        raise UnauthenticatedError(f"Please log in to call {subject}", reason="missing")
+    if token is None and protected:
+        raise UnauthenticatedError(f"Please log in to call {target[:100]}", reason="missing")
     try:
-        return get_bus_client().request(subject, payload, token=token, timeout=timeout)
+        return get_bus_client().request(subject, body, token=token, timeout=timeout)
     except UnauthenticatedError as err:
         if token is not None:
             _session().logout(AuthProblem.from_error(err, "expired" if err.reason == "expired" else "rejected"))
@@ -322,19 +363,22 @@ def call_api(
 
 
 def try_call_api(
-    subject: str,
+    target: str,
     payload: dict[str, Any] | None = None,
     *,
+    method: str = "GET",
+    json: dict[str, Any] | None = None,
     spinner: str | None = None,
     timeout: float | None = None,
 ) -> dict[str, Any] | None:
     """:func:`call_api` for pages: shows a spinner while the bus call runs, and on failure shows
     ``st.error`` with the typed code (``FORBIDDEN``, ``TIMEOUT`` …) and returns ``None``."""
-    with st.spinner(spinner or f"Calling {subject} over the bus…"):
+    what = f"{method.upper()} {target}" if target.startswith("/") else target
+    with st.spinner(spinner or f"Calling {what} over the bus…"):
         try:
-            return call_api(subject, payload, timeout=timeout)
+            return call_api(target, payload, method=method, json=json, timeout=timeout)
         except BusError as err:
-            show_error(err, prefix=subject)
+            show_error(err, prefix=what)
             return None
         except ConfigError as err:
             st.error(f"**Configuration error**: {err}", icon=":material/settings:")
@@ -346,6 +390,7 @@ def request_action(
     *,
     label: str | None = None,
     method: str = "GET",
+    json: dict[str, Any] | None = None,
     useauth: bool = True,
     rerun: bool = True,
 ) -> str:
@@ -356,6 +401,11 @@ def request_action(
     :func:`action_result` then returns. Reruns the script (unless ``rerun=False``) so that the
     component receives the new prop.
 
+    Args:
+        path: a route's path (the contract's, or http-bridge's with ``BRIDGE_ROUTES_FILE``).
+        method: GET (default), POST, PUT, PATCH or DELETE.
+        json: the JSON object body of a POST, PUT, PATCH or DELETE.
+
     Returns:
         The request id.
 
@@ -363,17 +413,49 @@ def request_action(
         InvalidMessageError: the request does not fit the contract's ``web.request`` frame.
         NotFoundError: the path is not one of host-relay's routes.
     """
-    request_id = f"req-{uuid.uuid4().hex[:16]}"
-    action: dict[str, Any] = {"id": request_id, "method": method.upper(), "path": path, "useauth": useauth}
-    if label:
-        action["label"] = label
-    get_contracts().validate("component.client-frame.v1", {"type": "web.request", **action}, "action request")
-    if get_contracts().find_route(action["method"], path) is None:
-        raise NotFoundError(f"No route {action['method']} {path[:100]} on host-relay")
+    action = _action_spec(f"req-{uuid.uuid4().hex[:16]}", path, label=label, method=method, json=json, useauth=useauth, routes_file=get_settings().bridge_routes_file)
     st.session_state[ACTION_REQUEST_KEY] = action
     if rerun:
         st.rerun()
-    return request_id
+    return str(action["id"])
+
+
+#: The frame's limits for its buttons (``ActionSpec`` and ``actions`` in apps/component-web/lib/frame/args.ts).
+_ACTION_ID = re.compile(r"[A-Za-z0-9._:-]{1,48}")
+MAX_ACTIONS = 8
+
+
+def _action_spec(action_id: str, path: str, *, label: str | None, method: str, json: Mapping[str, Any] | None, useauth: bool, routes_file: str | None) -> dict[str, Any]:
+    """A delegated web request as the frame takes it (``action_request``, or a button of ``actions``),
+    checked against the contract's ``web.request`` frame and the route table."""
+    action: dict[str, Any] = {"id": action_id, "method": method.upper(), "path": path, "useauth": useauth}
+    if label:
+        action["label"] = label
+    if json is not None:
+        if not method_has_body(action["method"]):
+            raise InvalidMessageError(f"A {action['method']} request has no body")
+        action["body"] = dict(json)
+    get_contracts().validate("component.client-frame.v1", {"type": "web.request", **action}, "action request")
+    resolve_route(action["method"], path, routes_file)
+    return action
+
+
+def _buttons(actions: Sequence[Mapping[str, Any]], routes_file: str | None) -> list[dict[str, Any]]:
+    """``login_bar(actions=…)``: each ``{"id", "path", "label"?, "method"?, "json"?, "useauth"?}``."""
+    if len(actions) > MAX_ACTIONS:
+        raise InvalidMessageError(f"The bar holds at most {MAX_ACTIONS} action buttons, got {len(actions)}")
+    buttons = []
+    for spec in actions:
+        unknown = set(spec) - {"id", "path", "label", "method", "json", "useauth"}
+        if unknown:
+            raise InvalidMessageError(f"Unknown action field(s): {', '.join(sorted(unknown))[:100]}")
+        action_id = str(spec.get("id", ""))
+        if not _ACTION_ID.fullmatch(action_id):
+            raise InvalidMessageError("An action id is 1–48 letters, digits, '.', '_', ':' or '-'")
+        buttons.append(
+            _action_spec(action_id, str(spec.get("path", "")), label=spec.get("label"), method=str(spec.get("method", "GET")), json=spec.get("json"), useauth=bool(spec.get("useauth", True)), routes_file=routes_file)
+        )
+    return buttons
 
 
 def action_result(request_id: str | None = None) -> dict[str, Any] | None:

@@ -30,7 +30,10 @@ def test_home_says_please_log_in_and_offers_the_article_buttons(app: AppTest) ->
     assert not app.exception
     assert "please log in" in texts(app).lower()
     labels = [b.label for b in app.button]
-    assert labels == ["Do nothing", "Call Public API", "Call Secure API", "Call Scoped API", "Delegated WebRequest"]
+    assert labels == ["Do nothing", "Call Public API", "Call Secure API", "Call Scoped API", "Delegated WebRequest", "Call Legacy Flask API"]
+    # Without BRIDGE_ROUTES_FILE there is no route to the article's Flask API; logged out, no notes form.
+    assert app.button[-1].disabled
+    assert "Log in to post and read your notes." in texts(app)
     assert app.toggle[0].label == "Show debug info"
     # the login component is rendered (AppTest shows custom components as unknown elements)
     assert app.get("component_instance") or app.get("unknown")

@@ -15,7 +15,6 @@ def test_defaults_point_at_the_local_stack(tmp_path: Path) -> None:
     assert s.nats_user == "streamlit-host"
     assert s.nats_password == "streamlit-host-dev-password"
     assert s.component_url == "http://localhost:3001/streamlit"
-    assert s.component_mode == "dev" and s.component_build_dir is None
     assert s.relay_url == "ws://localhost:8888/ws"
     assert s.auth0_audience == "http://localhost:8888/api"
     assert s.bus_timeout_ms == 3000 and s.bus_timeout == 3.0
@@ -35,9 +34,15 @@ def test_env_file_from_variable(tmp_path: Path) -> None:
     assert load_settings({"AUTH0_BUS_ENV_FILE": str(env_file)}).relay_url == "wss://relay.example.com/ws"
 
 
-def test_release_mode_uses_a_build_folder(tmp_path: Path) -> None:
-    s = Settings.from_mapping({"COMPONENT_BUILD_DIR": str(tmp_path)})
-    assert s.component_mode == "release" and s.component_build_dir == str(tmp_path.resolve())
+def test_a_component_build_folder_is_refused_with_what_to_do_instead(tmp_path: Path) -> None:
+    # The old "release mode" could not serve the frame (its popup and session routes are server routes).
+    with pytest.raises(ConfigError, match="COMPONENT_BUILD_DIR is not supported.*COMPONENT_URL"):
+        Settings.from_mapping({"COMPONENT_BUILD_DIR": str(tmp_path)})
+
+
+def test_the_articles_api_audience_is_accepted_when_auth0_audience_is_unset() -> None:
+    assert Settings.from_mapping({"API_AUDIENCE": "https://api.example.com"}).auth0_audience == "https://api.example.com"
+    assert Settings.from_mapping({"AUTH0_AUDIENCE": "a", "API_AUDIENCE": "b"}).auth0_audience == "a"
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +25,6 @@ def args(at: AppTest) -> dict[str, Any]:
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:9")
     monkeypatch.setenv("AUTH0_BUS_ENV_FILE", "/nonexistent/.env")
-    monkeypatch.delenv("COMPONENT_BUILD_DIR", raising=False)
 
 
 def test_development_mode_uses_the_component_url_and_passes_the_props(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,14 +50,6 @@ def test_development_mode_uses_the_component_url_and_passes_the_props(monkeypatc
     other = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
     assert args(other)["session_id"] != a["session_id"], "random per Streamlit session"
     assert "action_request" not in a
-
-
-def test_release_mode_serves_a_built_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / "index.html").write_text("<!doctype html><title>component</title>")
-    monkeypatch.setenv("COMPONENT_BUILD_DIR", str(tmp_path))
-    at = AppTest.from_file(str(APP_DIR / "Home.py"), default_timeout=30).run()
-    assert not at.exception
-    assert component(at).url == ""  # served by Streamlit from the folder, not from a URL
 
 
 def test_delegated_request_button_hands_an_action_request_to_the_frame() -> None:
@@ -97,3 +87,47 @@ def test_the_self_check_probes_only_while_nobody_is_logged_in(monkeypatch: pytes
     at.run()
     assert not at.exception
     assert len(calls) == 1, "logged in: no probe on the rerun"
+
+
+def _bar_with_buttons() -> None:
+    import streamlit as st
+
+    from streamlit_auth0_bus import login_bar
+    from streamlit_auth0_bus.errors import BusError
+
+    try:
+        login_bar(show_status=False, actions=st.session_state.get("actions"))
+    except BusError as err:
+        st.session_state["refused"] = str(err)  # "CODE: message"
+
+
+def test_login_bar_passes_action_buttons_to_the_frame() -> None:
+    at = AppTest.from_function(_bar_with_buttons, default_timeout=30)
+    at.session_state["actions"] = [
+        {"id": "pong", "label": "Secure API", "path": "/api/pong"},
+        {"id": "note", "label": "Post a note", "path": "/api/notes", "method": "post", "json": {"text": "from the bar"}},
+    ]
+    at.run()
+    assert not at.exception and "refused" not in at.session_state
+    assert args(at)["actions"] == [
+        {"id": "pong", "method": "GET", "path": "/api/pong", "useauth": True, "label": "Secure API"},
+        {"id": "note", "method": "POST", "path": "/api/notes", "useauth": True, "label": "Post a note", "body": {"text": "from the bar"}},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("actions", "refusal"),
+    [
+        ([{"id": "x", "path": "/api/nowhere"}], "NOT_FOUND"),
+        ([{"id": "bad id!", "path": "/api/pong"}], "INVALID_MESSAGE"),
+        ([{"id": "x", "path": "/api/ping", "json": {"a": 1}}], "INVALID_MESSAGE: A GET request has no body"),
+        ([{"id": "x", "path": "/api/pong", "url": "http://evil/"}], "INVALID_MESSAGE: Unknown action field"),
+        ([{"id": f"a{i}", "path": "/api/ping"} for i in range(9)], "INVALID_MESSAGE: The bar holds at most 8"),
+    ],
+)
+def test_login_bar_refuses_buttons_the_frame_or_the_routes_would_refuse(actions: list[dict[str, object]], refusal: str) -> None:
+    at = AppTest.from_function(_bar_with_buttons, default_timeout=30)
+    at.session_state["actions"] = actions
+    at.run()
+    assert not at.exception
+    assert at.session_state["refused"].startswith(refusal)

@@ -129,6 +129,12 @@ export function Frame({ urls, popupSize }: FrameProps) {
   return (
     <div className="frame" ref={rootRef} data-ready={state?.ready ? 'true' : 'false'}>
       <div className="bar" role="toolbar" aria-label="Login">
+        {/* The host app's name (APP_HOSTNAME), shown as the article's component did. */}
+        {state?.args.hostname && (
+          <span className="host" data-testid="hostname">
+            {state.args.hostname}
+          </span>
+        )}
         <span className="relay" data-testid="relay" data-state={state?.relay ?? 'idle'} title={RELAY_TEXT[state?.relay ?? 'idle']}>
           <span className="dot" aria-hidden="true" />
           {RELAY_TEXT[state?.relay ?? 'idle']}

@@ -39,7 +39,14 @@ describe('parseFrameArgs', () => {
 
   it('refuses an action outside a path or with an unknown method', () => {
     expect(parseFrameArgs({ action_request: { id: 'x', path: 'http://evil/', method: 'GET' } }).args.action_request).toBeNull();
-    expect(parseFrameArgs({ action_request: { id: 'x', path: '/a', method: 'DELETE' } }).args.action_request).toBeNull();
+    expect(parseFrameArgs({ action_request: { id: 'x', path: '/a', method: 'TRACE' } }).args.action_request).toBeNull();
+    expect(parseFrameArgs({ action_request: { id: 'x', path: '/a', method: 'GET', body: { a: 1 } } }).args.action_request).toBeNull();
+  });
+
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE'])('accepts a %s action with a JSON body', (method) => {
+    const { args, problems } = parseFrameArgs({ action_request: { id: 'n', method, path: '/api/notes', body: { text: 'x' } } });
+    expect(problems).toEqual([]);
+    expect(args.action_request).toMatchObject({ method, body: { text: 'x' } });
   });
 });
 

@@ -1,4 +1,4 @@
-import { COMPONENT_EVENT_NAMES, SessionId } from '@auth-bus/contracts';
+import { COMPONENT_EVENT_NAMES, SessionId, WebRequestMethod, methodHasBody } from '@auth-bus/contracts';
 import { z } from 'zod';
 
 /**
@@ -12,12 +12,13 @@ export const ActionSpec = z
   .object({
     id: z.string().min(1).max(48).regex(/^[A-Za-z0-9._:-]+$/),
     label: z.string().max(128).optional(),
-    method: z.enum(['GET', 'POST']).default('GET'),
+    method: WebRequestMethod.default('GET'),
     path: z.string().min(1).max(256).regex(/^\/[^\s]*$/),
     body: z.record(z.string(), z.unknown()).optional(),
     useauth: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((spec) => spec.body === undefined || methodHasBody(spec.method), { message: 'a GET request has no body', path: ['body'] });
 export type ActionSpec = z.infer<typeof ActionSpec>;
 
 export type EventName = (typeof COMPONENT_EVENT_NAMES)[number];

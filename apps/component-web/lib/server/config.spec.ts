@@ -52,6 +52,14 @@ describe('component-web config', () => {
     expect(() => loadConfig({ COMPONENT_WEB_DATA_DIR: dir, OIDC_ISSUER: 'not a url' })).toThrow(/OIDC_ISSUER/);
   });
 
+  it("accepts the article's names (AUTH0_BASE_URL, API_AUDIENCE) when ours are unset", () => {
+    const article = loadConfig({ COMPONENT_WEB_DATA_DIR: dir, AUTH0_BASE_URL: 'https://login.example.com/', API_AUDIENCE: 'https://api.example.com' });
+    expect(article).toMatchObject({ appBaseUrl: 'https://login.example.com', audience: 'https://api.example.com' });
+    const both = loadConfig({ COMPONENT_WEB_DATA_DIR: dir, APP_BASE_URL: 'https://a.example.com', AUTH0_BASE_URL: 'https://b.example.com', AUTH0_AUDIENCE: 'x', API_AUDIENCE: 'y' });
+    expect(both).toMatchObject({ appBaseUrl: 'https://a.example.com', audience: 'x' });
+    expect(() => loadConfig({ COMPONENT_WEB_DATA_DIR: dir, AUTH0_BASE_URL: 'login.example.com' })).toThrow(/AUTH0_BASE_URL/);
+  });
+
   it('generates a development AUTH0_SECRET once, kept on disk with mode 0600', () => {
     const a = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });
     const b = loadConfig({ COMPONENT_WEB_DATA_DIR: dir });

@@ -23,7 +23,9 @@ import { z } from 'zod';
  *                         `apps/component-web/.data/auth0-secret` (git-ignored) so sessions
  *                         survive restarts. Set it explicitly everywhere but on a dev machine.
  * - APP_BASE_URL          Where component-web is served (an http(s) URL). Default `http://localhost:3001`.
+ *   (AUTH0_BASE_URL)      The article's name (nextjs-auth0 v1) is accepted too; APP_BASE_URL wins.
  * - AUTH0_AUDIENCE        The API identifier access tokens are issued for.
+ *   (API_AUDIENCE)        The article's name is accepted too; AUTH0_AUDIENCE wins.
  *                         Default `http://localhost:8888/api`.
  * - AUTH0_SCOPE           Default `openid profile email offline_access` (offline_access is what
  *                         gets a refresh token, used for the silent refresh).
@@ -126,7 +128,9 @@ const EnvSchema = z.object({
   AUTH0_CLIENT_SECRET: optional(z.string()),
   AUTH0_SECRET: optional(z.string()),
   APP_BASE_URL: optional(httpUrl),
+  AUTH0_BASE_URL: optional(httpUrl),
   AUTH0_AUDIENCE: optional(z.string()),
+  API_AUDIENCE: optional(z.string()),
   AUTH0_SCOPE: optional(z.string()),
   STREAMLIT_ORIGINS: optional(z.string()),
   RELAY_ORIGINS: optional(z.string()),
@@ -268,7 +272,7 @@ function settingsOf(e: ParsedEnv): ComponentWebSettings {
   const relayPort = e.RELAY_PORT ?? 8888;
   const provider = e.OIDC_ISSUER ?? e.AUTH_ISSUER ?? e.AUTH0_ISSUER_BASE_URL ?? e.AUTH0_DOMAIN;
   const domain = provider ? provider.replace(/\/+$/, '') : `http://localhost:${e.DEV_IDP_PORT ?? 4400}`;
-  const appBaseUrl = (e.APP_BASE_URL ?? `http://localhost:${e.COMPONENT_WEB_PORT ?? 3001}`).replace(/\/+$/, '');
+  const appBaseUrl = (e.APP_BASE_URL ?? e.AUTH0_BASE_URL ?? `http://localhost:${e.COMPONENT_WEB_PORT ?? 3001}`).replace(/\/+$/, '');
   const clientSecret = e.AUTH0_CLIENT_SECRET ?? 'component-web-dev-secret';
   const streamlitList = e.STREAMLIT_ORIGINS ?? `http://localhost:${streamlitPort} http://127.0.0.1:${streamlitPort}`;
   if (production) {
@@ -291,7 +295,7 @@ function settingsOf(e: ParsedEnv): ComponentWebSettings {
     clientSecret,
     appBaseUrl,
     appOrigin: new URL(appBaseUrl).origin,
-    audience: e.AUTH0_AUDIENCE ?? 'http://localhost:8888/api',
+    audience: e.AUTH0_AUDIENCE ?? e.API_AUDIENCE ?? 'http://localhost:8888/api',
     scope: e.AUTH0_SCOPE ?? 'openid profile email offline_access',
     allowInsecureRequests: isLocalInsecureProvider(domain),
     streamlitOrigins,

@@ -148,6 +148,24 @@ describe('FrameHandler', () => {
     expect(socket.last()).toEqual({ type: 'web.result', id: 'req-7', label: 'Ping it', ok: true, status: 200, data: { path: '/api/ping' } });
   });
 
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE'] as const)('forwards a %s with its JSON body', async (method) => {
+    const { send, socket, forwarded } = setup();
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'web.request', id: 'w1', method, path: '/api/notes', body: { text: 'hi' } });
+    await flush();
+    expect(forwarded.at(-1)).toMatchObject({ method, path: '/api/notes', body: { text: 'hi' } });
+    expect(socket.last()).toMatchObject({ type: 'web.result', id: 'w1', ok: true });
+  });
+
+  it('refuses a GET with a body, forwarding nothing', async () => {
+    const { send, socket, forwarded } = setup();
+    send({ type: 'hello', v: 1, session_id: 's1' });
+    send({ type: 'web.request', id: 'g1', method: 'GET', path: '/api/ping', body: { a: 1 } });
+    await flush();
+    expect(socket.last()).toMatchObject({ type: 'error', id: 'g1', error: { code: 'INVALID_MESSAGE' } });
+    expect(forwarded).toHaveLength(0);
+  });
+
   it('turns a typed bus error into a failed web.result with its HTTP-like status', async () => {
     const { send, socket, setAnswer } = setup();
     send({ type: 'hello', v: 1, session_id: 's1' });

@@ -1,6 +1,7 @@
 import {
   BusError,
   ClientFrame,
+  methodHasBody,
   parseMessage,
   ServerFrame,
   SUBJECTS,
@@ -289,6 +290,9 @@ export class FrameHandler {
   private webRequest(conn: RelayConnection, frame: WebRequestFrame): void {
     if (conn.inFlight.has(frame.id)) {
       throw BusError.invalidMessage('A request with this id is already in flight');
+    }
+    if (frame.body !== undefined && !methodHasBody(frame.method)) {
+      throw BusError.invalidMessage('A GET request has no body');
     }
     if (conn.inFlight.size >= this.config.ws.maxInFlight) {
       this.noteLimit(conn, 'too many requests in flight', { inFlight: conn.inFlight.size });

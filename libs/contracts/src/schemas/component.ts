@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROUTE_METHODS } from '../routes';
 import { WireErrorSchema } from '../wire';
 import { ClaimedUser } from './auth';
 import { SessionId } from './common';
@@ -37,13 +38,17 @@ export const SessionReportedFrame = z
 
 export const SessionEndedFrame = z.object({ type: z.literal('session.ended') }).strict();
 
+/** A route's HTTP method; POST, PUT, PATCH and DELETE carry `body` (a JSON object, `{}` when absent). */
+export const WebRequestMethod = z.enum(ROUTE_METHODS);
+export type WebRequestMethod = z.infer<typeof WebRequestMethod>;
+
 /** A delegated web request (`WebRequest` in the article), carried to the bus by the relay. */
 export const WebRequestFrame = z
   .object({
     type: z.literal('web.request'),
     id: RequestId,
     label: z.string().max(128).optional(),
-    method: z.enum(['GET', 'POST']),
+    method: WebRequestMethod,
     path: z.string().min(1).max(256).regex(/^\//),
     body: z.record(z.string(), z.unknown()).optional(),
     useauth: z.boolean().default(false),

@@ -68,3 +68,22 @@ describe('bridge routes file', () => {
   });
 
 });
+
+describe('bridge routes file: ${VAR} in upstream', () => {
+  const file = (upstream: string) => `routes:\n  - id: legacy-ping\n    path: /api/legacy/ping\n    upstream: "${upstream}"\n    public: true\n`;
+
+  it('takes the variable when set, else the default after :-', () => {
+    const [set] = parseBridgeRoutes(file('${LEGACY_API_URL:-http://127.0.0.1:5000}/api/ping'), 'r.yaml', { LEGACY_API_URL: 'http://127.0.0.1:6123' }).routes;
+    expect(set.upstream.href).toBe('http://127.0.0.1:6123/api/ping');
+    const [fallback] = parseBridgeRoutes(file('${LEGACY_API_URL:-http://127.0.0.1:5000}/api/ping'), 'r.yaml', {}).routes;
+    expect(fallback.upstream.href).toBe('http://127.0.0.1:5000/api/ping');
+  });
+
+  it('refuses an unset variable without a default, naming it and the line', () => {
+    expect(() => parseBridgeRoutes(file('${NOPE_URL}/x'), 'r.yaml', {})).toThrow(/r\.yaml:4: routes\[0\] \(legacy-ping\) upstream: \$\{NOPE_URL\} is not set/);
+  });
+
+  it('still checks the expanded URL (no credentials smuggled in through a variable)', () => {
+    expect(() => parseBridgeRoutes(file('${U}/x'), 'r.yaml', { U: 'http://user:pw@h' })).toThrow(/must not carry credentials/);
+  });
+});

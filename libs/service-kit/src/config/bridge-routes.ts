@@ -98,17 +98,36 @@ const RoutesFile = z.object({ routes: z.array(RouteEntry).min(1, 'at least one r
  * Reads and checks the bridge's routes file (YAML, or JSON — JSON is YAML too). Every problem is
  * a ConfigError naming the file, the line, the entry (`routes[1] (legacy-pong)`) and the field.
  */
-export function loadBridgeRoutes(file: string, variable = 'BRIDGE_ROUTES_FILE'): BridgeRoutes {
+export function loadBridgeRoutes(file: string, variable = 'BRIDGE_ROUTES_FILE', env: NodeJS.ProcessEnv = process.env): BridgeRoutes {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  return parseBridgeRoutes(text, file);
+  return parseBridgeRoutes(text, file, env);
 }
 
-export function parseBridgeRoutes(text: string, file = 'routes file'): BridgeRoutes {
+const ENV_REFERENCE = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * An `upstream` with `${NAME}` or `${NAME:-default}` replaced from the environment, so one file
+ * serves every deployment (the demo's Flask API runs on a port the launcher picks). Only
+ * `upstream` is expanded; a reference to an unset variable without a default is an error.
+ */
+function expandUpstream(value: string, env: NodeJS.ProcessEnv): { value: string; missing?: string } {
+  let missing: string | undefined;
+  const expanded = value.replace(ENV_REFERENCE, (_all, name: string, fallback: string | undefined) => {
+    const set = env[name];
+    if (set !== undefined && set !== '') return set;
+    if (fallback !== undefined) return fallback;
+    missing ??= name;
+    return '';
+  });
+  return { value: expanded, missing };
+}
+
+export function parseBridgeRoutes(text: string, file = 'routes file', env: NodeJS.ProcessEnv = process.env): BridgeRoutes {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -132,6 +151,15 @@ export function parseBridgeRoutes(text: string, file = 'routes file'): BridgeRou
     const field = index === undefined ? path.join('.') : path.slice(2).join('.');
     return `${file}${line ? `:${line}` : ''}:${entry}${field ? ` ${field}` : ''}`;
   };
+  const entries = (raw as { routes?: unknown })?.routes;
+  if (Array.isArray(entries)) {
+    entries.forEach((entry: unknown, index) => {
+      if (!entry || typeof entry !== 'object' || typeof (entry as { upstream?: unknown }).upstream !== 'string') return;
+      const { value, missing } = expandUpstream((entry as { upstream: string }).upstream, env);
+      if (missing) throw new ConfigError(`${where(['routes', index, 'upstream'])}: \${${missing}} is not set (give a default: \${${missing}:-http://…})`);
+      (entry as { upstream: string }).upstream = value;
+    });
+  }
   const parsed = RoutesFile.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

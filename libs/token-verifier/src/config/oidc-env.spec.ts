@@ -44,6 +44,11 @@ describe('tokenVerifierOptionsFromEnv', () => {
     });
   });
 
+  it("takes the audience from the article's API_AUDIENCE when neither of ours is set", () => {
+    expect(tokenVerifierOptionsFromEnv({ API_AUDIENCE: 'https://api.example.com' })).toMatchObject({ audience: ['https://api.example.com'], settingNames: { audience: 'API_AUDIENCE' } });
+    expect(tokenVerifierOptionsFromEnv({ AUTH_AUDIENCE: 'a', API_AUDIENCE: 'b' }).audience).toEqual(['a']);
+  });
+
   it('refuses nonsense with the name of the variable to change', () => {
     expect(() => tokenVerifierOptionsFromEnv({ OIDC_ISSUER: 'localhost:8080/realms/r' })).toThrow(/OIDC_ISSUER must be the provider's issuer URL/);
     expect(() => tokenVerifierOptionsFromEnv({ AUTH_ISSUER: 'tenant' })).toThrow(/AUTH_ISSUER/);

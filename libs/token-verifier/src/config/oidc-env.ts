@@ -17,7 +17,8 @@ type Env = Record<string, string | undefined>;
  * One trailing slash more or less does not matter: the token's `iss` must equal the issuer that
  * `<issuer>/.well-known/openid-configuration` announces.
  *
- *   AUTH_AUDIENCE (alias AUTH0_AUDIENCE)  API identifier(s), comma-separated   http://localhost:8888/api
+ *   AUTH_AUDIENCE (aliases AUTH0_AUDIENCE, API_AUDIENCE — the article's Flask API's name)
+ *                             API identifier(s), comma-separated             http://localhost:8888/api
  *   AUTH_JWKS_URI             the JWKS; set only to bypass discovery         (from discovery)
  *   AUTH_PERMISSIONS_CLAIM    where permissions live: dotted path to an      permissions
  *                             array or a space-separated string (scope,
@@ -27,7 +28,7 @@ type Env = Record<string, string | undefined>;
  */
 export function tokenVerifierOptionsFromEnv(env: Env = process.env): ResolvedTokenVerifierOptions {
   const { issuer, from } = oidcIssuerFromEnv(env);
-  const audienceFrom = first(env, ['AUTH_AUDIENCE', 'AUTH0_AUDIENCE']);
+  const audienceFrom = first(env, ['AUTH_AUDIENCE', 'AUTH0_AUDIENCE', 'API_AUDIENCE']);
   const audience = (audienceFrom?.value ?? 'http://localhost:8888/api')
     .split(',')
     .map((a) => a.trim())

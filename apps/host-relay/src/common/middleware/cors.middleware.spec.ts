@@ -41,6 +41,13 @@ describe('corsMiddleware', () => {
     expect(res.headers.Vary).toBe('Origin');
   });
 
+  it.each(['PUT', 'PATCH', 'DELETE'])('allows %s in a preflight (routes with JSON bodies)', (method) => {
+    const res = fakeRes();
+    mw(req('OPTIONS', { origin: 'http://localhost:3001', 'access-control-request-method': method }), res, jest.fn());
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['Access-Control-Allow-Methods']?.split(', ')).toContain(method);
+  });
+
   it('adds CORS headers to a simple request from an allowed origin', () => {
     const res = fakeRes();
     const next = jest.fn();

@@ -1,9 +1,10 @@
-import { BusError } from '@auth-bus/contracts';
+import { BusError, ROUTE_METHODS } from '@auth-bus/contracts';
 import type { NextFunction, Request, Response } from 'express';
 import { toHttpError, type HttpErrorResponse } from '../filters/error-response';
 import type { OriginPolicy } from '../guards/origin-policy';
 
-const ALLOWED_METHODS = 'GET, POST, OPTIONS';
+// Every method a route may have (the contract's ROUTE_METHODS), and the preflight itself.
+const ALLOWED_METHODS = [...ROUTE_METHODS, 'OPTIONS'].join(', ');
 const ALLOWED_HEADERS = 'Authorization, Content-Type';
 const EXPOSED_HEADERS = 'WWW-Authenticate, Retry-After';
 
