@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { launchChromium } from '@auth-bus/testing';
 import jwt from 'jsonwebtoken';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
-import { expectAllStopped, stepRunner, streamlitPage, tail } from './support/journey';
+import { DEV_USERS, expectAllStopped, stepRunner, streamlitPage, tail } from './support/journey';
 
 /**
  * The whole system as a user lives it: a real Chromium, the real Streamlit app, the real
@@ -23,12 +23,7 @@ const WEB_URL = `http://localhost:${system.PORTS.componentWeb}`;
 /** Streamlit's WebSocket server refuses a handshake with a header line above this (uvicorn + websockets). */
 const STREAMLIT_HEADER_LINE_LIMIT = 8192;
 const IDP_URL = `http://localhost:${system.PORTS.devIdp}`;
-const USERS = {
-  alice: { email: 'alice@example.com', password: 'alice-password', name: 'Alice Example' },
-  bob: { email: 'bob@example.com', password: 'bob-password', name: 'Bob Example' },
-  // an access token of ~7 KB (a large namespaced claim, apps/dev-idp seed)
-  carol: { email: 'carol@example.com', password: 'carol-password', name: 'Carol Example' },
-};
+const USERS = DEV_USERS;
 
 let running: { stop: () => Promise<void>; lines: string[]; processes: () => number[] } | undefined;
 let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
@@ -39,20 +34,17 @@ const timings: Record<string, number> = {};
 /** Runs one step; on failure saves the page HTML and the last service log lines next to the screenshots. */
 const step = stepRunner(ARTIFACTS, () => page, () => ({ services: tail(running?.lines) }));
 
-const { componentFrame, text, waitForAppIdle, click, openPage, openLoginPopup, submitLogin, logOut, reloadStaysLoggedIn, callTheApis, secureCallRefusedAfterLogout, scopedAndAuditRefused } =
+const { componentFrame, text, waitForAppIdle, click, openPage, logInThroughPopup, logOut, reloadStaysLoggedIn, callTheApis, secureCallRefusedAfterLogout, scopedAndAuditRefused } =
   streamlitPage(() => page);
 
 /** Logs in through the component's popup; returns ms from the form's submit to `name` in Streamlit. */
 async function logIn(user: keyof typeof USERS): Promise<number> {
-  const { email, password, name } = USERS[user];
-  const popup = await openLoginPopup();
-  await popup.locator('input[name="username"]').fill(email);
-  await popup.locator('input[name="password"]').fill(password);
   let callbackAt = 0;
-  popup.on('request', (req) => {
-    if (req.url().includes('/auth/callback')) callbackAt = Date.now();
-  });
-  const { submittedAt, unlockedAt } = await submitLogin(popup, popup.getByRole('button', { name: 'Log in' }), name);
+  const watchCallback = (popup: Page) =>
+    popup.on('request', (req) => {
+      if (req.url().includes('/auth/callback')) callbackAt = Date.now();
+    });
+  const { submittedAt, unlockedAt } = await logInThroughPopup(USERS[user], { onPopup: watchCallback });
   if (callbackAt) {
     // Where the time goes: the identity provider's redirects vs our hand-off to Streamlit.
     timings[`${user}_submit_to_callback_ms`] = callbackAt - submittedAt;

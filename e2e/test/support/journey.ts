@@ -41,109 +41,145 @@ export async function waitForAppIdle(page: Page): Promise<void> {
   await page.waitForFunction(() => !document.querySelector('[data-testid="stStatusWidget"]'), undefined, { timeout: 30_000 });
 }
 
+/** A demo user of dev-idp's seed. */
+export interface DemoUser {
+  email: string;
+  password: string;
+  name: string;
+}
+
+/** dev-idp's seeded users (apps/dev-idp seed); carol's access token is ~7 KB (a large namespaced claim). */
+export const DEV_USERS = {
+  alice: { email: 'alice@example.com', password: 'alice-password', name: 'Alice Example' },
+  bob: { email: 'bob@example.com', password: 'bob-password', name: 'Bob Example' },
+  carol: { email: 'carol@example.com', password: 'carol-password', name: 'Carol Example' },
+} as const;
+
 /** When a login's form was submitted and when the user's name showed on the Streamlit page (ms since the epoch). */
 export interface LoginTimes {
   submittedAt: number;
   unlockedAt: number;
 }
 
+/** Clicks a Streamlit button and waits for the rerun to finish. */
+export async function clickAndWait(page: Page, button: string): Promise<void> {
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await waitForAppIdle(page);
+}
+
+/** Opens a page of the demo app from its navigation (Home lives at the root URL, the others at /<name>). */
+export async function openAppPage(page: Page, name: string): Promise<void> {
+  await page.getByRole('link', { name: new RegExp(name) }).first().click();
+  await page.waitForURL(name === 'Home' ? /:\d+\/?$/ : new RegExp(`/${name.toLowerCase()}`));
+  await waitForAppIdle(page);
+}
+
+/** Clicks the login bar's "Log in" once it is enabled; returns the provider's popup. */
+export async function openLoginPopup(page: Page): Promise<Page> {
+  const loginButton = componentFrame(page).getByRole('button', { name: 'Log in' });
+  await loginButton.waitFor();
+  for (let i = 0; i < 100 && !(await loginButton.isEnabled()); i++) await page.waitForTimeout(100);
+  if (!(await loginButton.isEnabled())) throw new Error('the login bar\'s "Log in" stayed disabled for 10 s');
+  const popupOpened = page.context().waitForEvent('page');
+  await loginButton.click();
+  return popupOpened;
+}
+
+/** Submits the provider's filled-in login form (`submit`: its button) and waits for `name` on the page and the popup to close. */
+export async function submitLogin(page: Page, popup: Page, submit: Locator, name: string): Promise<LoginTimes> {
+  const popupClosed = popup.waitForEvent('close', { timeout: 30_000 });
+  const submittedAt = Date.now();
+  await submit.click();
+  await firstText(page, name).waitFor({ timeout: 30_000 });
+  const unlockedAt = Date.now();
+  await popupClosed;
+  return { submittedAt, unlockedAt };
+}
+
 /**
- * What a journey does on the Streamlit app's page (`page()`: the page once the browser runs):
- * finding text, clicking its buttons, moving between its pages, and the login bar's popups.
+ * Logs `user` in through the login bar's popup on dev-idp's form (`onPopup` sees the popup first,
+ * e.g. to watch its requests); resolves once Streamlit shows the name, with the login's times.
+ */
+export async function logInThroughPopup(page: Page, user: DemoUser, { onPopup }: { onPopup?: (popup: Page) => void } = {}): Promise<LoginTimes> {
+  const popup = await openLoginPopup(page);
+  onPopup?.(popup);
+  await popup.locator('input[name="username"]').fill(user.email);
+  await popup.locator('input[name="password"]').fill(user.password);
+  return submitLogin(page, popup, popup.getByRole('button', { name: 'Log in' }), user.name);
+}
+
+/**
+ * Logs out through the component (its popup, if the provider ends its session in one, closes by
+ * itself); resolves once the page asks to log in, with the URLs the popup navigated to.
+ */
+export async function logOutThroughComponent(page: Page): Promise<string[]> {
+  const popupOpened = page.context().waitForEvent('page', { timeout: 10_000 }).catch(() => undefined);
+  await componentFrame(page).getByRole('button', { name: 'Log out' }).click();
+  const popup = await popupOpened;
+  const visited: string[] = [];
+  popup?.on('request', (req) => req.isNavigationRequest() && visited.push(req.url()));
+  if (popup && !popup.isClosed()) await popup.waitForEvent('close', { timeout: 30_000 });
+  await firstText(page, /please log in/i).waitFor({ timeout: 30_000 });
+  return visited;
+}
+
+/** Reloads the page: `name` shows again and no popup opened (no new login). */
+export async function reloadStaysLoggedIn(page: Page, name: string): Promise<void> {
+  const pagesBefore = page.context().pages().length;
+  await page.reload();
+  await firstText(page, name).waitFor({ timeout: 30_000 });
+  if (page.context().pages().length !== pagesBefore) throw new Error('the reload opened a popup: a new login instead of the stored session');
+}
+
+/**
+ * Calls the secure API (its answer shows SECURE, and what `checkSecureAnswer` looks for), the
+ * scoped API (read:messages) and a delegated WebRequest through the relay (200).
+ */
+export async function callTheApis(page: Page, checkSecureAnswer: () => Promise<unknown>): Promise<void> {
+  await clickAndWait(page, 'Call Secure API');
+  await firstText(page, /SECURE/).waitFor();
+  await checkSecureAnswer();
+  await clickAndWait(page, 'Call Scoped API');
+  await firstText(page, /read:messages/).waitFor();
+  await clickAndWait(page, 'Delegated WebRequest');
+  await firstText(page, /onActionResult 200/).waitFor();
+}
+
+/** After a logout: `name` is gone and a secure call fails with a clear message. */
+export async function secureCallRefusedAfterLogout(page: Page, name: string): Promise<void> {
+  await firstText(page, name).waitFor({ state: 'hidden', timeout: 15_000 });
+  await clickAndWait(page, 'Call Secure API');
+  await firstText(page, /UNAUTHENTICATED|please log in/i).waitFor();
+}
+
+/** A user without the permissions: the scoped call shows FORBIDDEN and the Audit page refuses (read:audit). */
+export async function scopedAndAuditRefused(page: Page): Promise<void> {
+  await clickAndWait(page, 'Call Scoped API');
+  await firstText(page, /FORBIDDEN/).waitFor();
+  await openAppPage(page, 'Audit');
+  await firstText(page, /read:audit/).waitFor();
+  if (await page.getByText('Events in stream').isVisible()) throw new Error('the Audit page showed the stream to a user without read:audit');
+}
+
+/**
+ * The helpers above bound to a journey's page (`page()`: the page once the browser runs), for
+ * suites that keep one page in a module variable.
  */
 export function streamlitPage(page: () => Page) {
-  const text = (pattern: string | RegExp): Locator => firstText(page(), pattern);
-  const appIdle = () => waitForAppIdle(page());
-  /** Clicks a button of the app and waits for the rerun it starts. */
-  const click = async (button: string): Promise<void> => {
-    await page().getByRole('button', { name: button, exact: true }).click();
-    await appIdle();
-  };
-  /** Opens one of the app's pages from its navigation. */
-  const openPage = async (name: string): Promise<void> => {
-    await page().getByRole('link', { name: new RegExp(name) }).first().click();
-    // The default page (Home) lives at the root URL; the others at /<name>.
-    await page().waitForURL(name === 'Home' ? /:\d+\/?$/ : new RegExp(`/${name.toLowerCase()}`));
-    await appIdle();
-  };
   return {
     componentFrame: (): FrameLocator => componentFrame(page()),
-    text,
-    waitForAppIdle: appIdle,
-    click,
-    openPage,
-
-    /** Clicks the login bar's "Log in" once it is enabled; returns the provider's popup. */
-    async openLoginPopup(): Promise<Page> {
-      const loginButton = componentFrame(page()).getByRole('button', { name: 'Log in' });
-      await loginButton.waitFor();
-      for (let i = 0; i < 100 && !(await loginButton.isEnabled()); i++) await page().waitForTimeout(100);
-      if (!(await loginButton.isEnabled())) throw new Error('the login bar\'s "Log in" stayed disabled for 10 s');
-      const popupOpened = page().context().waitForEvent('page');
-      await loginButton.click();
-      return popupOpened;
-    },
-
-    /** Submits the provider's filled-in login form (`submit`: its button) and waits for `name` on the page and the popup to close. */
-    async submitLogin(popup: Page, submit: Locator, name: string): Promise<LoginTimes> {
-      const popupClosed = popup.waitForEvent('close', { timeout: 30_000 });
-      const submittedAt = Date.now();
-      await submit.click();
-      await text(name).waitFor({ timeout: 30_000 });
-      const unlockedAt = Date.now();
-      await popupClosed;
-      return { submittedAt, unlockedAt };
-    },
-
-    /** Logs out through the login bar (a popup, if the provider ends its session in one); returns the URLs the popup requested. */
-    async logOut(): Promise<string[]> {
-      const popupOpened = page().context().waitForEvent('page', { timeout: 10_000 }).catch(() => undefined);
-      await componentFrame(page()).getByRole('button', { name: 'Log out' }).click();
-      const popup = await popupOpened;
-      const visited: string[] = [];
-      popup?.on('request', (req) => req.isNavigationRequest() && visited.push(req.url()));
-      if (popup && !popup.isClosed()) await popup.waitForEvent('close', { timeout: 30_000 });
-      await text(/please log in/i).waitFor({ timeout: 30_000 });
-      return visited;
-    },
-
-    /**
-     * Calls the secure API (its answer shows SECURE, and what `checkSecureAnswer` looks for), the
-     * scoped API (read:messages) and a delegated WebRequest through the relay (200).
-     */
-    async callTheApis(checkSecureAnswer: () => Promise<unknown>): Promise<void> {
-      await click('Call Secure API');
-      await text(/SECURE/).waitFor();
-      await checkSecureAnswer();
-      await click('Call Scoped API');
-      await text(/read:messages/).waitFor();
-      await click('Delegated WebRequest');
-      await text(/onActionResult 200/).waitFor();
-    },
-
-    /** After a logout: `name` is gone and a secure call fails with a clear message. */
-    async secureCallRefusedAfterLogout(name: string): Promise<void> {
-      await text(name).waitFor({ state: 'hidden', timeout: 15_000 });
-      await click('Call Secure API');
-      await text(/UNAUTHENTICATED|please log in/i).waitFor();
-    },
-
-    /** A user without the permissions: the scoped call shows FORBIDDEN and the Audit page refuses (read:audit). */
-    async scopedAndAuditRefused(): Promise<void> {
-      await click('Call Scoped API');
-      await text(/FORBIDDEN/).waitFor();
-      await openPage('Audit');
-      await text(/read:audit/).waitFor();
-      if (await page().getByText('Events in stream').isVisible()) throw new Error('the Audit page showed the stream to a user without read:audit');
-    },
-
-    /** Reloads the page: `name` shows again and no popup opened (no new login). */
-    async reloadStaysLoggedIn(name: string): Promise<void> {
-      const pagesBefore = page().context().pages().length;
-      await page().reload();
-      await text(name).waitFor({ timeout: 30_000 });
-      if (page().context().pages().length !== pagesBefore) throw new Error('the reload opened a popup: a new login instead of the stored session');
-    },
+    text: (pattern: string | RegExp): Locator => firstText(page(), pattern),
+    waitForAppIdle: () => waitForAppIdle(page()),
+    click: (button: string) => clickAndWait(page(), button),
+    openPage: (name: string) => openAppPage(page(), name),
+    openLoginPopup: () => openLoginPopup(page()),
+    submitLogin: (popup: Page, submit: Locator, name: string) => submitLogin(page(), popup, submit, name),
+    logInThroughPopup: (user: DemoUser, options?: { onPopup?: (popup: Page) => void }) => logInThroughPopup(page(), user, options),
+    logOut: () => logOutThroughComponent(page()),
+    reloadStaysLoggedIn: (name: string) => reloadStaysLoggedIn(page(), name),
+    callTheApis: (checkSecureAnswer: () => Promise<unknown>) => callTheApis(page(), checkSecureAnswer),
+    secureCallRefusedAfterLogout: (name: string) => secureCallRefusedAfterLogout(page(), name),
+    scopedAndAuditRefused: () => scopedAndAuditRefused(page()),
   };
 }
 
