@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, launchChromium } from '@auth-bus/testing';
-import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { componentFrame as frameOf, firstText, stepRunner, tail, waitForAppIdle as appIdle } from './support/journey';
+import type { BrowserContext, Page } from 'playwright-core';
+import { expectAllStopped, stepRunner, streamlitPage, tail } from './support/journey';
 
 /**
  * The user journey against Keycloak 26 instead of dev-idp: the realm of
@@ -48,55 +47,21 @@ const runStartedAt = new Date();
 
 const step = stepRunner(ARTIFACTS, () => page, () => ({ services: tail(running?.lines), keycloak: tail(keycloak?.lines) }));
 
-const componentFrame = (): FrameLocator => frameOf(page);
-const text = (pattern: string | RegExp) => firstText(page, pattern);
-
-const waitForAppIdle = () => appIdle(page);
-
-async function click(button: string): Promise<void> {
-  await page.getByRole('button', { name: button, exact: true }).click();
-  await waitForAppIdle();
-}
-
-async function openPage(name: string): Promise<void> {
-  await page.getByRole('link', { name: new RegExp(name) }).first().click();
-  await page.waitForURL(name === 'Home' ? /:\d+\/?$/ : new RegExp(`/${name.toLowerCase()}`));
-  await waitForAppIdle();
-}
+const { componentFrame, text, waitForAppIdle, click, openLoginPopup, submitLogin, logOut, reloadStaysLoggedIn, callTheApis, secureCallRefusedAfterLogout, scopedAndAuditRefused } =
+  streamlitPage(() => page);
 
 /** Logs in through the component's popup, on Keycloak's own login form. Returns the popup's URLs. */
 async function logIn(user: keyof typeof USERS): Promise<string[]> {
   const { email, password, name } = USERS[user];
-  const loginButton = componentFrame().getByRole('button', { name: 'Log in' });
-  await loginButton.waitFor();
-  for (let i = 0; i < 100 && !(await loginButton.isEnabled()); i++) await page.waitForTimeout(100);
-  const popupOpened = page.context().waitForEvent('page');
-  await loginButton.click();
-  const popup = await popupOpened;
+  const popup = await openLoginPopup();
   const visited: string[] = [];
   popup.on('framenavigated', (frame) => frame === popup.mainFrame() && visited.push(frame.url()));
   // Keycloak's login form (theme keycloak.v2): #username, #password, #kc-login
   await popup.locator('#username').fill(email);
   await popup.locator('#password').fill(password);
   visited.push(popup.url());
-  const popupClosed = popup.waitForEvent('close', { timeout: 30_000 });
-  const submittedAt = Date.now();
-  await popup.locator('#kc-login').click();
-  await text(name).waitFor({ timeout: 30_000 });
-  timings[`${user}_login_to_unlocked_ms`] = Date.now() - submittedAt;
-  await popupClosed;
-  return visited;
-}
-
-/** Logs out through the popup; returns the URLs the popup went through. */
-async function logOut(): Promise<string[]> {
-  const popupOpened = page.context().waitForEvent('page', { timeout: 10_000 });
-  await componentFrame().getByRole('button', { name: 'Log out' }).click();
-  const popup = await popupOpened;
-  const visited: string[] = [];
-  popup.on('request', (req) => req.isNavigationRequest() && visited.push(req.url()));
-  if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 30_000 });
-  await text(/please log in/i).waitFor({ timeout: 30_000 });
+  const { submittedAt, unlockedAt } = await submitLogin(popup, popup.locator('#kc-login'), name);
+  timings[`${user}_login_to_unlocked_ms`] = unlockedAt - submittedAt;
   return visited;
 }
 
@@ -104,14 +69,6 @@ async function logOut(): Promise<string[]> {
 async function shownTokenHash(): Promise<string | undefined> {
   const json = await page.getByTestId('stJson').first().innerText().catch(() => '');
   return /"?token_hash"?\s*:\s*"?([0-9a-f]{16})/.exec(json)?.[1];
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
-    socket.once('error', () => resolve(true));
-  });
 }
 
 const claimsOf = (jwt: string): Record<string, any> => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
@@ -234,22 +191,13 @@ describe('the user journey against Keycloak', () => {
 
   it('2. calls the secure and scoped APIs with the Keycloak token, and a delegated WebRequest', async () => {
     await step('02-secure-calls', async () => {
-      await click('Call Secure API');
-      await text(/SECURE/).waitFor();
-      await text(`sub: ${USERS.alice.sub}`).waitFor();
-      await click('Call Scoped API');
-      await text(/read:messages/).waitFor();
-      await click('Delegated WebRequest');
-      await text(/onActionResult 200/).waitFor();
+      await callTheApis(() => text(`sub: ${USERS.alice.sub}`).waitFor());
     });
   });
 
   it('3. stays logged in across a reload, without a new login', async () => {
     await step('03-after-reload', async () => {
-      const pagesBefore = page.context().pages().length;
-      await page.reload();
-      await text(USERS.alice.name).waitFor({ timeout: 30_000 });
-      expect(page.context().pages().length).toBe(pagesBefore);
+      await reloadStaysLoggedIn(USERS.alice.name);
     });
   });
 
@@ -281,20 +229,14 @@ describe('the user journey against Keycloak', () => {
       const visited = await logOut();
       expect(visited.some((url) => url.startsWith(`${keycloak!.issuer}/protocol/openid-connect/logout`))).toBe(true);
       expect(visited.some((url) => url.startsWith(`${WEB_URL}/auth/logged-out`))).toBe(true);
-      await text(USERS.alice.name).waitFor({ state: 'hidden', timeout: 15_000 });
-      await click('Call Secure API');
-      await text(/UNAUTHENTICATED|please log in/i).waitFor();
+      await secureCallRefusedAfterLogout(USERS.alice.name);
     });
   });
 
   it('6. logs in again — Keycloak asks for the password, its session ended — as bob, who lacks the permission', async () => {
     await step('06-bob-forbidden', async () => {
       await logIn('bob');
-      await click('Call Scoped API');
-      await text(/FORBIDDEN/).waitFor();
-      await openPage('Audit');
-      await text(/read:audit/).waitFor();
-      await expect(page.getByText('Events in stream').isVisible()).resolves.toBe(false);
+      await scopedAndAuditRefused();
     });
   });
 
@@ -303,7 +245,6 @@ describe('the user journey against Keycloak', () => {
     browser = undefined;
     await running!.stop();
     await keycloak!.stop();
-    expect(running!.processes()).toEqual([]);
-    for (const port of [...(Object.values(system.PORTS) as number[]), keycloak!.port]) expect(await portFree(port)).toBe(true);
+    await expectAllStopped(running!.processes(), [...(Object.values(system.PORTS) as number[]), keycloak!.port]);
   });
 });

@@ -1,11 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { launchChromium } from '@auth-bus/testing';
 import jwt from 'jsonwebtoken';
-import type { BrowserContext, Frame, FrameLocator, Page } from 'playwright-core';
-import { componentFrame as frameOf, firstText, stepRunner, tail, waitForAppIdle as appIdle } from './support/journey';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { DEV_USERS, expectAllStopped, stepRunner, streamlitPage, tail } from './support/journey';
 
 /**
  * The whole system as a user lives it: a real Chromium, the real Streamlit app, the real
@@ -24,12 +23,7 @@ const WEB_URL = `http://localhost:${system.PORTS.componentWeb}`;
 /** Streamlit's WebSocket server refuses a handshake with a header line above this (uvicorn + websockets). */
 const STREAMLIT_HEADER_LINE_LIMIT = 8192;
 const IDP_URL = `http://localhost:${system.PORTS.devIdp}`;
-const USERS = {
-  alice: { email: 'alice@example.com', password: 'alice-password', name: 'Alice Example' },
-  bob: { email: 'bob@example.com', password: 'bob-password', name: 'Bob Example' },
-  // an access token of ~7 KB (a large namespaced claim, apps/dev-idp seed)
-  carol: { email: 'carol@example.com', password: 'carol-password', name: 'Carol Example' },
-};
+const USERS = DEV_USERS;
 
 let running: { stop: () => Promise<void>; lines: string[]; processes: () => number[] } | undefined;
 let browser: { context: BrowserContext; close: () => Promise<void> } | undefined;
@@ -40,71 +34,23 @@ const timings: Record<string, number> = {};
 /** Runs one step; on failure saves the page HTML and the last service log lines next to the screenshots. */
 const step = stepRunner(ARTIFACTS, () => page, () => ({ services: tail(running?.lines) }));
 
-const componentFrame = (): FrameLocator => frameOf(page);
-const text = (pattern: string | RegExp) => firstText(page, pattern);
-
-const waitForAppIdle = () => appIdle(page);
+const { componentFrame, text, waitForAppIdle, click, openPage, logInThroughPopup, logOut, reloadStaysLoggedIn, callTheApis, secureCallRefusedAfterLogout, scopedAndAuditRefused } =
+  streamlitPage(() => page);
 
 /** Logs in through the component's popup; returns ms from the form's submit to `name` in Streamlit. */
 async function logIn(user: keyof typeof USERS): Promise<number> {
-  const { email, password, name } = USERS[user];
-  const loginButton = componentFrame().getByRole('button', { name: 'Log in' });
-  await loginButton.waitFor();
-  await expectEnabled(loginButton);
-  const popupOpened = page.context().waitForEvent('page');
-  await loginButton.click();
-  const popup = await popupOpened;
-  await popup.locator('input[name="username"]').fill(email);
-  await popup.locator('input[name="password"]').fill(password);
-  const popupClosed = popup.waitForEvent('close', { timeout: 30_000 });
   let callbackAt = 0;
-  popup.on('request', (req) => {
-    if (req.url().includes('/auth/callback')) callbackAt = Date.now();
-  });
-  const submittedAt = Date.now();
-  await popup.getByRole('button', { name: 'Log in' }).click();
-  await text(name).waitFor({ timeout: 30_000 });
-  const elapsed = Date.now() - submittedAt;
+  const watchCallback = (popup: Page) =>
+    popup.on('request', (req) => {
+      if (req.url().includes('/auth/callback')) callbackAt = Date.now();
+    });
+  const { submittedAt, unlockedAt } = await logInThroughPopup(USERS[user], { onPopup: watchCallback });
   if (callbackAt) {
     // Where the time goes: the identity provider's redirects vs our hand-off to Streamlit.
     timings[`${user}_submit_to_callback_ms`] = callbackAt - submittedAt;
-    timings[`${user}_callback_to_unlocked_ms`] = Date.now() - callbackAt;
+    timings[`${user}_callback_to_unlocked_ms`] = unlockedAt - callbackAt;
   }
-  await popupClosed;
-  return elapsed;
-}
-
-async function expectEnabled(locator: ReturnType<FrameLocator['getByRole']>): Promise<void> {
-  for (let i = 0; i < 100 && !(await locator.isEnabled()); i++) await page.waitForTimeout(100);
-  expect(await locator.isEnabled()).toBe(true);
-}
-
-async function logOut(): Promise<void> {
-  const popupOpened = page.context().waitForEvent('page', { timeout: 10_000 }).catch(() => undefined);
-  await componentFrame().getByRole('button', { name: 'Log out' }).click();
-  const popup = await popupOpened;
-  if (popup && !popup.isClosed()) await popup.waitForEvent('close', { timeout: 30_000 });
-  await text(/please log in/i).waitFor({ timeout: 30_000 });
-}
-
-async function click(button: string): Promise<void> {
-  await page.getByRole('button', { name: button, exact: true }).click();
-  await waitForAppIdle();
-}
-
-async function openPage(name: string): Promise<void> {
-  await page.getByRole('link', { name: new RegExp(name) }).first().click();
-  // The default page (Home) lives at the root URL; the others at /<name>.
-  await page.waitForURL(name === 'Home' ? /:\d+\/?$/ : new RegExp(`/${name.toLowerCase()}`));
-  await waitForAppIdle();
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
-    socket.once('error', () => resolve(true));
-  });
+  return unlockedAt - submittedAt;
 }
 
 beforeAll(async () => {
@@ -151,15 +97,10 @@ describe('the user journey', () => {
 
   it('4. calls the secure and scoped APIs over the bus, and a delegated WebRequest through the relay', async () => {
     await step('03-secure-calls', async () => {
-      await click('Call Secure API');
-      await text(/SECURE/).waitFor();
-      await text(/answered by `?api-service-/).waitFor();
-      const details = await page.getByText(/sub: /).first().innerText();
-      expect(details).toMatch(/sub: \S+/);
-      await click('Call Scoped API');
-      await text(/read:messages/).waitFor();
-      await click('Delegated WebRequest');
-      await text(/onActionResult 200/).waitFor();
+      await callTheApis(async () => {
+        await text(/answered by `?api-service-/).waitFor();
+        expect(await page.getByText(/sub: /).first().innerText()).toMatch(/sub: \S+/);
+      });
     });
   });
 
@@ -178,30 +119,21 @@ describe('the user journey', () => {
 
   it('5. stays logged in across a reload, without a new login', async () => {
     await step('04-after-reload', async () => {
-      const pagesBefore = page.context().pages().length;
-      await page.reload();
-      await text(USERS.alice.name).waitFor({ timeout: 30_000 });
-      expect(page.context().pages().length).toBe(pagesBefore);
+      await reloadStaysLoggedIn(USERS.alice.name);
     });
   });
 
   it('6. logs out: the page locks again and a secure call fails with a clear message', async () => {
     await step('05-logged-out-again', async () => {
       await logOut();
-      await text(USERS.alice.name).waitFor({ state: 'hidden', timeout: 15_000 });
-      await click('Call Secure API');
-      await text(/UNAUTHENTICATED|please log in/i).waitFor();
+      await secureCallRefusedAfterLogout(USERS.alice.name);
     });
   });
 
   it('7. logs bob in: the scoped call shows the permission error and the Audit page is refused', async () => {
     await step('06-bob-forbidden', async () => {
       await logIn('bob');
-      await click('Call Scoped API');
-      await text(/FORBIDDEN/).waitFor();
-      await openPage('Audit');
-      await text(/read:audit/).waitFor();
-      await expect(page.getByText('Events in stream').isVisible()).resolves.toBe(false);
+      await scopedAndAuditRefused();
     });
   });
 
@@ -289,11 +221,8 @@ describe('the user journey', () => {
       await waitForAppIdle();
       await logIn('alice');
       await text(/please log in/i).waitFor({ state: 'hidden', timeout: 15_000 });
-      const pagesBefore = page.context().pages().length;
-      await page.reload();
-      await text(USERS.alice.name).waitFor({ timeout: 30_000 });
+      await reloadStaysLoggedIn(USERS.alice.name);
       await text(/please log in/i).waitFor({ state: 'hidden', timeout: 15_000 });
-      expect(page.context().pages().length).toBe(pagesBefore);
       await logOut();
     });
   });
@@ -302,7 +231,6 @@ describe('the user journey', () => {
     await browser?.close();
     browser = undefined;
     await running!.stop();
-    expect(running!.processes()).toEqual([]);
-    for (const port of Object.values(system.PORTS) as number[]) expect(await portFree(port)).toBe(true);
+    await expectAllStopped(running!.processes(), Object.values(system.PORTS) as number[]);
   });
 });

@@ -1,11 +1,11 @@
 import { BusError, SUBJECTS } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/service-kit/client';
-import { readAuditStream, waitFor } from '@auth-bus/testing';
+import { processAlive, readAuditStream, waitFor } from '@auth-bus/testing';
 import { attackCases, jwkToPem, type AttackCase } from '@auth-bus/token-verifier/testing';
 import type { NatsConnection } from 'nats';
 import { settledCount } from './support/audit';
 import { report, sleep } from './support/measure';
-import { alive, ORIGIN, Stack } from './support/stack';
+import { ORIGIN, Stack } from './support/stack';
 import { WsClient } from './support/ws-client';
 
 /** What one entry point answered: the HTTP-like status, the code and its refinement. */
@@ -174,7 +174,7 @@ describe('the token attack list through every entry point', () => {
     }
 
     // Nothing fell over: every process alive and serving the real users.
-    expect(alive(stack.relayPid) && stack.services.auth!.running && stack.services.api[0].running).toBe(true);
+    expect(processAlive(stack.relayPid) && stack.services.auth!.running && stack.services.api[0].running).toBe(true);
     const ok = await fetch(`${relay.url}/api/pong-scoped`, { headers: { authorization: `Bearer ${stack.alice.access_token}` } });
     expect(ok.status).toBe(200);
     await expect(bus.request(SUBJECTS.auth.verify, {}, { token: stack.alice.access_token })).resolves.toMatchObject({ sub: 'auth0|alice' });

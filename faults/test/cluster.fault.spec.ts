@@ -1,10 +1,7 @@
-import { auditStreamCount, DevIdpHarness, NatsClusterHarness, ServicesHarness, waitFor, type TokenResponse } from '@auth-bus/testing';
-import type { NatsConnection } from 'nats';
-import { readWholeStream, settledCount } from './support/audit';
-import { accountForVerifies, clusterLoad, waitStreamCaughtUp } from './support/cluster';
-import { now, recoveryMs, report, round, sleep, step, tally, watchConnection } from './support/measure';
-
-const HANG_SLACK_MS = 2_000;
+import { auditStreamCount, waitFor } from '@auth-bus/testing';
+import { settledCount } from './support/audit';
+import { byClient, clusterLoad, clusterSuite, expectEveryVerifyStoredOnce, expectTypedFailuresOnly, waitStreamCaughtUp } from './support/cluster';
+import { now, recoveryMs, report, round, sleep, step, watchConnection } from './support/measure';
 
 /**
  * A 3-node cluster as in docker-compose.yml (AUDIT stream replicated 3 times): the node that
@@ -14,33 +11,10 @@ const HANG_SLACK_MS = 2_000;
  * once it is back and has caught up.
  */
 describe('NATS cluster: a node dies', () => {
-  let cluster: NatsClusterHarness;
-  let idp: DevIdpHarness;
-  let services: ServicesHarness;
-  let alice: TokenResponse;
-  const connections: NatsConnection[] = [];
-
-  beforeAll(async () => {
-    cluster = await NatsClusterHarness.start();
-    idp = await DevIdpHarness.start();
-    services = await ServicesHarness.start({
-      nats: cluster,
-      idp,
-      apiReplicas: 2,
-      env: { DRAIN_TIMEOUT: '2s' },
-      authEnv: { AUDIT_REPLICAS: '3', AUDIT_ACK_TIMEOUT: '1s' },
-    });
-    alice = await idp.tokenFor('alice');
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
-    await services?.stop();
-    await idp?.stop();
-    await cluster?.dispose();
-  });
+  const suite = clusterSuite();
 
   it('fails over to the surviving nodes and loses no audit event', async () => {
+    const { cluster, services, alice, connections } = suite;
     const victim = await cluster.nodeOf(services.auth!.connectionName);
     expect(victim).toBeGreaterThanOrEqual(0);
     const survivor = (victim + 1) % 3;
@@ -80,8 +54,7 @@ describe('NATS cluster: a node dies', () => {
 
     step('loops stopped');
     // Typed failures only, none hanging; both kinds of traffic got through again.
-    expect(outcomes.filter((o) => !o.ok && !['UNAVAILABLE', 'TIMEOUT'].includes(o.code ?? ''))).toEqual([]);
-    expect(outcomes.filter((o) => o.durationMs > o.deadlineMs + HANG_SLACK_MS)).toEqual([]);
+    expectTypedFailuresOnly(outcomes);
     const failover = recoveryMs(outcomes, killedAt);
     expect(failover).toEqual({ verify: expect.any(Number), pong: expect.any(Number) });
     const lastSecond = outcomes.filter((o) => o.startedAt > now() - 2_000);
@@ -110,12 +83,7 @@ describe('NATS cluster: a node dies', () => {
     const caughtUpMs = round(now() - restartedAt);
     step('caught up');
 
-    const stored = await readWholeStream(reader, after);
-    const audit = accountForVerifies(stored, lastSeqBefore, verified);
-    expect(audit.added).toBe(after - before);
-    expect(audit.lost).toEqual([]);
-    expect(audit.copies).toBe(0);
-    expect(audit.uniqueIds).toBe(true);
+    const audit = await expectEveryVerifyStoredOnce(reader, { before, after, lastSeqBefore }, verified);
 
     report('cluster-node-killed', {
       victim: cluster.nodes[victim].name,
@@ -125,7 +93,7 @@ describe('NATS cluster: a node dies', () => {
       first_success_ms_after_kill: failover,
       total: outcomes.length,
       failed: outcomes.filter((o) => !o.ok).length,
-      by_client: { verify: tally(outcomes.filter((o) => o.client === 'verify')), pong: tally(outcomes.filter((o) => o.client === 'pong')) },
+      by_client: byClient(outcomes),
       audit: { before, after, answered_verifies: verified.size, ...audit, lost: audit.lost.length },
       restarted_node_caught_up_ms: caughtUpMs,
     });

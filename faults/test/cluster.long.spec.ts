@@ -1,8 +1,7 @@
-import { auditStreamCount, DevIdpHarness, NatsClusterHarness, ServicesHarness, type TokenResponse } from '@auth-bus/testing';
-import type { NatsConnection } from 'nats';
-import { readWholeStream, settledCount } from './support/audit';
-import { accountForVerifies, clusterLoad, waitStreamCaughtUp } from './support/cluster';
-import { now, recoveryMs, report, round, sleep, tally } from './support/measure';
+import { auditStreamCount } from '@auth-bus/testing';
+import { settledCount } from './support/audit';
+import { byClient, clusterLoad, clusterSuite, expectEveryVerifyStoredOnce, expectTypedFailuresOnly, waitStreamCaughtUp } from './support/cluster';
+import { now, recoveryMs, report, round, sleep } from './support/measure';
 
 const ROUNDS = 3;
 
@@ -13,27 +12,10 @@ const ROUNDS = 3;
  * audit event exactly once.
  */
 describe('NATS cluster: nodes die one after another', () => {
-  let cluster: NatsClusterHarness;
-  let idp: DevIdpHarness;
-  let services: ServicesHarness;
-  let alice: TokenResponse;
-  const connections: NatsConnection[] = [];
-
-  beforeAll(async () => {
-    cluster = await NatsClusterHarness.start();
-    idp = await DevIdpHarness.start();
-    services = await ServicesHarness.start({ nats: cluster, idp, apiReplicas: 2, env: { DRAIN_TIMEOUT: '2s' }, authEnv: { AUDIT_REPLICAS: '3', AUDIT_ACK_TIMEOUT: '1s' } });
-    alice = await idp.tokenFor('alice');
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
-    await services?.stop();
-    await idp?.stop();
-    await cluster?.dispose();
-  });
+  const suite = clusterSuite();
 
   it(`survives ${ROUNDS} node deaths in a row without losing an audit event`, async () => {
+    const { cluster, services, alice, connections } = suite;
     const opts = { reconnectTimeWait: 250, maxReconnectAttempts: -1 };
     const [host, relay, counter] = await Promise.all([cluster.connectAs('streamlit-host', opts), cluster.connectAs('host-relay', opts), cluster.connectAs('audit-reader', opts)]);
     connections.push(host, relay, counter);
@@ -59,19 +41,13 @@ describe('NATS cluster: nodes die one after another', () => {
       await sleep(2_000);
     }
     const outcomes = (await Promise.all(loops.map((l) => l.stop()))).flat();
-    expect(outcomes.filter((o) => !o.ok && !['UNAVAILABLE', 'TIMEOUT'].includes(o.code ?? ''))).toEqual([]);
-    expect(outcomes.filter((o) => o.durationMs > o.deadlineMs + 2_000)).toEqual([]);
+    expectTypedFailuresOnly(outcomes);
     for (const r of rounds) expect(r.first_success_ms_after_kill).toEqual({ verify: expect.any(Number), pong: expect.any(Number) });
 
     const after = await settledCount(counter);
     await waitStreamCaughtUp(cluster, 0, after);
-    const stored = await readWholeStream(counter, after);
-    const audit = accountForVerifies(stored, lastSeqBefore, verified);
-    expect(audit.added).toBe(after - before);
-    expect(audit.lost).toEqual([]);
-    expect(audit.copies).toBe(0);
-    expect(audit.uniqueIds).toBe(true);
+    const audit = await expectEveryVerifyStoredOnce(counter, { before, after, lastSeqBefore }, verified);
     expect(services.auth!.running && services.api.length === 2).toBe(true);
-    report('cluster-rolling-kills', { rounds, total: outcomes.length, failed: outcomes.filter((o) => !o.ok).length, by_client: { verify: tally(outcomes.filter((o) => o.client === 'verify')), pong: tally(outcomes.filter((o) => o.client === 'pong')) }, audit: { before, after, answered_verifies: verified.size, ...audit, lost: audit.lost.length } });
+    report('cluster-rolling-kills', { rounds, total: outcomes.length, failed: outcomes.filter((o) => !o.ok).length, by_client: byClient(outcomes), audit: { before, after, answered_verifies: verified.size, ...audit, lost: audit.lost.length } });
   }, 300_000);
 });

@@ -1,5 +1,5 @@
 import { ClientFrame, ErrorReplySchema, HTTP_STATUS_BY_CODE, MAX_BODY_BYTES, parseBearer, ServerFrame, SUBJECTS } from '@auth-bus/contracts';
-import { readAuditStream } from '@auth-bus/testing';
+import { processAlive, readAuditStream } from '@auth-bus/testing';
 import fc from 'fast-check';
 import type { NatsConnection } from 'nats';
 import { request as httpRequest } from 'node:http';
@@ -7,7 +7,7 @@ import { connect as tcpConnect } from 'node:net';
 import { settledCount } from './support/audit';
 import { headerValue, mutated, runs, vectors } from './support/fuzz';
 import { report, sleep } from './support/measure';
-import { alive, ORIGIN, Stack } from './support/stack';
+import { ORIGIN, Stack } from './support/stack';
 import { WsClient } from './support/ws-client';
 
 const WS_RUNS = runs(150, 2_500);
@@ -292,7 +292,7 @@ describe('fuzzing host-relay (WebSocket frames, HTTP requests, handshakes)', () 
   }, 60_000);
 
   it('is alive and serving afterwards', async () => {
-    expect(alive(stack.relayPid)).toBe(true);
+    expect(processAlive(stack.relayPid)).toBe(true);
     expect(stack.relay!.logs(400)).not.toMatch(/"level":(50|60)/);
     expect((await fetch(`${stack.relay!.url}/api/pong`, { headers: { authorization: `Bearer ${stack.alice.access_token}` } })).status).toBe(200);
     const socket = await WsClient.hello(stack.relay!.wsUrl, ORIGIN, 'after-fuzz');

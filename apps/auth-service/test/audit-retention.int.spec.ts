@@ -1,7 +1,6 @@
-import { BusClient } from '@auth-bus/service-kit/client';
 import { SUBJECTS } from '@auth-bus/contracts';
-import { DevIdpHarness, NatsHarness, readAuditStream, ServicesHarness, waitFor } from '@auth-bus/testing';
-import type { NatsConnection } from 'nats';
+import { readAuditStream, waitFor } from '@auth-bus/testing';
+import { ServicesOnBus } from './support/services-on-bus';
 
 /**
  * Issue 13 item 7, the stream's side: one client can send refusals without end (the relay budgets
@@ -11,37 +10,15 @@ import type { NatsConnection } from 'nats';
  */
 describe('AUDIT retention under a flood of refusals (real NATS, real auth-service)', () => {
   const PER_KIND = 40;
-  let nats: NatsHarness;
-  let idp: DevIdpHarness;
-  let services: ServicesHarness;
-  let host: NatsConnection;
-  let reader: NatsConnection;
-  let bus: BusClient;
-
-  beforeAll(async () => {
-    nats = await NatsHarness.start();
-    idp = await DevIdpHarness.start();
-    services = await ServicesHarness.start({
-      nats,
-      idp,
-      apiReplicas: 0,
-      authEnv: { AUDIT_MAX_EVENTS_PER_KIND: String(PER_KIND), AUDIT_MAX_BYTES: '1MB' },
-    });
-    [host, reader] = await Promise.all([nats.connectAs('streamlit-host'), nats.connectAs('audit-reader')]);
-    bus = new BusClient(host);
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([host?.close(), reader?.close()]);
-    await services?.stop();
-    await idp?.stop();
-    await nats?.dispose();
+  const stack = ServicesOnBus.forSuite({
+    services: { apiReplicas: 0, authEnv: { AUDIT_MAX_EVENTS_PER_KIND: String(PER_KIND), AUDIT_MAX_BYTES: '1MB' } },
+    clients: ['streamlit-host', 'audit-reader'],
   });
 
   it('keeps the verified login while five times the per-kind limit of refusals arrive', async () => {
-    const alice = await idp.tokenFor('alice');
-    await bus.request(SUBJECTS.auth.verify, { session_id: 'cs_victim_login_0001' }, { token: alice.access_token });
-    await waitFor(async () => ((await readAuditStream(reader)).some((m) => m.event.kind === 'login.verified') ? true : undefined), { timeout: 10_000, what: 'the verified login stored' });
+    const alice = await stack.idp.tokenFor('alice');
+    await stack.hostBus.request(SUBJECTS.auth.verify, { session_id: 'cs_victim_login_0001' }, { token: alice.access_token });
+    await waitFor(async () => ((await readAuditStream(stack.reader)).some((m) => m.event.kind === 'login.verified') ? true : undefined), { timeout: 10_000, what: 'the verified login stored' });
 
     // Each refusal a distinct event: another session id, a token that fails verification.
     const flood = PER_KIND * 5;
@@ -49,14 +26,14 @@ describe('AUDIT retention under a flood of refusals (real NATS, real auth-servic
     for (let i = 0; i < flood; i += 25) {
       await Promise.all(
         Array.from({ length: Math.min(25, flood - i) }, (_, j) =>
-          bus.request(SUBJECTS.auth.verify, { session_id: `cs_flood_${String(i + j).padStart(6, '0')}` }, { token: forged }).catch(() => undefined),
+          stack.hostBus.request(SUBJECTS.auth.verify, { session_id: `cs_flood_${String(i + j).padStart(6, '0')}` }, { token: forged }).catch(() => undefined),
         ),
       );
     }
 
     const all = (await waitFor(
       async () => {
-        const events = await readAuditStream(reader);
+        const events = await readAuditStream(stack.reader);
         const newest = events.filter((m) => m.event.kind === 'login.rejected').map((m) => m.event.session_id as string);
         return newest.includes(`cs_flood_${String(flood - 1).padStart(6, '0')}`) ? events : undefined;
       },

@@ -5,6 +5,7 @@ import { tokenHash } from '@auth-bus/token-verifier';
 import { connect, type NatsConnection } from 'nats';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { ServicesOnBus } from './support/services-on-bus';
 
 const REVOKE_CLI = join(__dirname, '..', 'dist', 'revoke-cli', 'main.js');
 // dev-idp issues only the permissions its API defines: this API also defines admin:sessions.
@@ -28,42 +29,22 @@ async function failure(p: Promise<unknown>): Promise<BusError | undefined> {
  * command as its own NATS user.
  */
 describe('revocation (real NATS, real dev-idp, built services)', () => {
-  let nats: NatsHarness;
-  let idp: DevIdpHarness;
-  let services: ServicesHarness;
-  let host: NatsConnection;
-  let hostBus: BusClient;
-  let reader: NatsConnection;
+  const stack = ServicesOnBus.forSuite({ idp: { env: IDP_ENV }, services: { apiReplicas: 3 }, clients: ['streamlit-host', 'audit-reader'], startTimeoutMs: 180_000 });
 
-  beforeAll(async () => {
-    nats = await NatsHarness.start();
-    idp = await DevIdpHarness.start({ env: IDP_ENV });
-    services = await ServicesHarness.start({ nats, idp, apiReplicas: 3 });
-    [host, reader] = await Promise.all([nats.connectAs('streamlit-host'), nats.connectAs('audit-reader')]);
-    hostBus = new BusClient(host);
-  }, 180_000);
-
-  afterAll(async () => {
-    await Promise.all([host?.close(), reader?.close()]);
-    await services?.stop();
-    await idp?.stop();
-    await nats?.dispose();
-  });
-
-  const pong = (token: string) => hostBus.request(SUBJECTS.api.pong, {}, { token, timeout: 10_000 });
-  const verify = (token: string) => hostBus.request(SUBJECTS.auth.verify, { caller: 'revocation-test', purpose: 'api' }, { token, timeout: 10_000 });
+  const pong = (token: string) => stack.hostBus.request(SUBJECTS.api.pong, {}, { token, timeout: 10_000 });
+  const verify = (token: string) => stack.hostBus.request(SUBJECTS.auth.verify, { caller: 'revocation-test', purpose: 'api' }, { token, timeout: 10_000 });
   const revoke = (token: string, body: { sub?: string; token_hash?: string; reason?: string } = {}) =>
-    hostBus.request(SUBJECTS.auth.revoke, body, { token, timeout: 10_000 });
+    stack.hostBus.request(SUBJECTS.auth.revoke, body, { token, timeout: 10_000 });
 
   function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [REVOKE_CLI, ...args], { env: { ...process.env, NATS_URL: nats.url }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [REVOKE_CLI, ...args], { env: { ...process.env, NATS_URL: stack.nats.url }, encoding: 'utf8', timeout: 30_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
   /** Calls until every api-service replica has answered (and so cached the verification). */
   async function warmEveryReplica(token: string): Promise<void> {
     const seen = new Set<string>();
-    const want = services.api.map((r) => r.instance);
+    const want = stack.services.api.map((r) => r.instance);
     for (let i = 0; i < 200 && want.some((w) => !seen.has(w)); i++) seen.add((await pong(token)).instance);
     expect([...seen].sort()).toEqual([...want].sort());
   }
@@ -85,7 +66,7 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
   let bobAfter: TokenResponse;
 
   it('revokes one token with the revoke command: refused by every replica and by auth.verify; the same user\'s other token works', async () => {
-    [aliceRevokedToken, aliceOther] = await Promise.all([idp.tokenFor('alice'), idp.tokenFor('alice')]);
+    [aliceRevokedToken, aliceOther] = await Promise.all([stack.idp.tokenFor('alice'), stack.idp.tokenFor('alice')]);
     await warmEveryReplica(aliceRevokedToken.access_token);
     expect(await verify(aliceRevokedToken.access_token)).toMatchObject({ sub: 'auth0|alice' });
 
@@ -96,7 +77,7 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
     await eventuallyRefused(aliceRevokedToken.access_token);
 
     expect(await pong(aliceOther.access_token)).toMatchObject({ sub: 'auth0|alice' });
-    const events = await readAuditStream(reader);
+    const events = await readAuditStream(stack.reader);
     const audited = events.find((e) => e.event.kind === 'session.revoked' && e.event.token_hash === tokenHash(aliceRevokedToken.access_token));
     expect(audited?.subject).toBe('audit.events.session.revoked');
     expect(audited?.event).toMatchObject({ reason: 'laptop stolen', service: 'revoke-cli' });
@@ -104,7 +85,7 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
   }, 90_000);
 
   it('revokes by token hash with the command, and refuses bad arguments with exit 2', async () => {
-    const t = await idp.tokenFor('carol');
+    const t = await stack.idp.tokenFor('carol');
     await warmEveryReplica(t.access_token);
     expect(runCli(['--token-hash', tokenHash(t.access_token)]).status).toBe(0);
     await eventuallyRefused(t.access_token);
@@ -113,7 +94,7 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
   }, 90_000);
 
   it('a user revokes their own sessions (auth.revoke): old tokens refused everywhere, a token issued afterwards works', async () => {
-    const [b1, b2] = await Promise.all([idp.tokenFor('bob'), idp.tokenFor('bob')]);
+    const [b1, b2] = await Promise.all([stack.idp.tokenFor('bob'), stack.idp.tokenFor('bob')]);
     await warmEveryReplica(b1.access_token);
     const reply = await revoke(b1.access_token, { reason: 'log out everywhere' });
     expect(reply).toMatchObject({ kind: 'user', sub: 'auth0|bob' });
@@ -121,7 +102,7 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
     await refusedEverywhere(b2.access_token);
 
     await sleep(1_100); // iat has a resolution of one second
-    bobAfter = await idp.tokenFor('bob');
+    bobAfter = await stack.idp.tokenFor('bob');
     await warmEveryReplica(bobAfter.access_token);
     expect(await verify(bobAfter.access_token)).toMatchObject({ sub: 'auth0|bob' });
   }, 90_000);
@@ -137,13 +118,13 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
     await eventuallyRefused(bobAfter.access_token);
     expect(await pong(aliceOther.access_token)).toMatchObject({ sub: 'auth0|alice' });
 
-    const events = await readAuditStream(reader);
+    const events = await readAuditStream(stack.reader);
     expect(events.some((m) => m.event.kind === 'session.revoked' && m.event.sub === 'auth0|alice' && m.event.target_sub === 'auth0|bob' && m.event.reason === 'offboarding')).toBe(true);
     expect(events.some((m) => m.event.kind === 'session.revoked' && m.event.target_sub === 'auth0|alice')).toBe(false);
   }, 90_000);
 
   it('only the revoking parties can write the bucket: a verifier\'s credentials cannot add or remove a revocation', async () => {
-    const api = await nats.connectAs('api-service');
+    const api = await stack.nats.connectAs('api-service');
     try {
       const kv = await api.jetstream().views.kv('REVOCATIONS', { bindOnly: true });
       await expect(kv.put('token.0123456789abcdef', JSON.stringify({ kind: 'token', token_hash: '0123456789abcdef', revoked_at: 1, by: 'x' }))).rejects.toThrow();
@@ -153,7 +134,7 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
     } finally {
       await api.close();
     }
-    const revoker = await connect({ servers: nats.url, user: 'revoker', pass: nats.password('revoker'), inboxPrefix: '_INBOX_revoker', timeout: 5_000 });
+    const revoker = await connect({ servers: stack.nats.url, user: 'revoker', pass: stack.nats.password('revoker'), inboxPrefix: '_INBOX_revoker', timeout: 5_000 });
     try {
       const jsm = await revoker.jetstreamManager({ checkAPI: false });
       await expect(jsm.streams.purge('KV_REVOCATIONS')).rejects.toThrow();
@@ -163,7 +144,7 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
     }
     // Nothing changed: bob's revoked token is still refused, the fake one was never stored.
     await refusedEverywhere(bobAfter.access_token);
-    const writer = await nats.connectAs('audit-writer');
+    const writer = await stack.nats.connectAs('audit-writer');
     try {
       const kv = await writer.jetstream().views.kv('REVOCATIONS', { bindOnly: true });
       const keys: string[] = [];
@@ -176,15 +157,14 @@ describe('revocation (real NATS, real dev-idp, built services)', () => {
   }, 60_000);
 
   it('revocations hold after a nats-server restart and after every service restarts', async () => {
-    await nats.restart(500);
+    await stack.nats.restart(500);
     await refusedEverywhere(bobAfter.access_token).catch(async () => {
       // right after the restart the services may still be reconnecting: retry until they answer
       await eventuallyRefused(bobAfter.access_token);
     });
     await eventuallyRefused(aliceRevokedToken.access_token);
 
-    await services.stop();
-    services = await ServicesHarness.start({ nats, idp, apiReplicas: 3 });
+    await stack.restartServices();
     await eventuallyRefused(bobAfter.access_token);
     await eventuallyRefused(aliceRevokedToken.access_token);
     await warmEveryReplica(aliceOther.access_token);

@@ -1,9 +1,8 @@
 import { BusError, SUBJECTS } from '@auth-bus/contracts';
-import { BusClient } from '@auth-bus/service-kit/client';
-import { DevIdpHarness, NatsHarness, readAuditStream, ServicesHarness, waitFor, type StoredAuditMessage } from '@auth-bus/testing';
+import { readAuditStream, waitFor, type StoredAuditMessage } from '@auth-bus/testing';
 import { generateRsaKey, resign } from '@auth-bus/token-verifier/testing';
-import type { NatsConnection } from 'nats';
 import { randomBytes } from 'node:crypto';
+import { ServicesOnBus } from './support/services-on-bus';
 
 /**
  * Who may log in, and whether an attacker can lock everybody out: the built auth-service and
@@ -19,62 +18,28 @@ import { randomBytes } from 'node:crypto';
 describe('token trust (real NATS, real dev-idp, built services)', () => {
   const JWKS_CACHE_MAX_AGE_MS = 2_000;
   const JWKS_REQUESTS_PER_MINUTE = 6;
-  let nats: NatsHarness;
-  let idp: DevIdpHarness;
-  let services: ServicesHarness;
-  let host: NatsConnection;
-  let relay: NatsConnection;
-  let reader: NatsConnection;
-  let hostBus: BusClient;
-  let relayBus: BusClient;
   const attacker = generateRsaKey('attacker');
-
-  beforeAll(async () => {
-    nats = await NatsHarness.start();
-    idp = await DevIdpHarness.start();
-    services = await ServicesHarness.start({
-      nats,
-      idp,
+  const stack = ServicesOnBus.forSuite({
+    services: {
       apiReplicas: 1,
       authEnv: {
         AUTH_JWKS_CACHE_MAX_AGE_MS: String(JWKS_CACHE_MAX_AGE_MS),
         AUTH_JWKS_REQUESTS_PER_MINUTE: String(JWKS_REQUESTS_PER_MINUTE),
       },
-    });
-    [host, relay, reader] = await Promise.all([nats.connectAs('streamlit-host'), nats.connectAs('host-relay'), nats.connectAs('audit-reader')]);
-    hostBus = new BusClient(host);
-    relayBus = new BusClient(relay);
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([host?.close(), relay?.close(), reader?.close()]);
-    await services?.stop();
-    await idp?.stop();
-    await nats?.dispose();
+    },
+    clients: ['streamlit-host', 'host-relay', 'audit-reader'],
   });
-
-  async function refusal(promise: Promise<unknown>): Promise<BusError> {
-    try {
-      await promise;
-    } catch (err) {
-      expect(err).toBeInstanceOf(BusError);
-      return err as BusError;
-    }
-    throw new Error('expected a refusal');
-  }
 
   describe('machine tokens (issue 13.6)', () => {
     it('refuses a client-credentials token as a user login, and audits it', async () => {
-      const { access_token: m2m } = await idp.m2mToken();
+      const { access_token: m2m } = await stack.idp.m2mToken();
       // The Streamlit host sends no purpose: a user login is the default.
-      const plain = await refusal(hostBus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host' }, { token: m2m, timeout: 5_000 }));
-      expect(plain).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'not_a_user_token' });
-      const explicit = await refusal(hostBus.request(SUBJECTS.auth.verify, { purpose: 'user', session_id: 'm2m-login' } as never, { token: m2m, timeout: 5_000 }));
-      expect(explicit).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'not_a_user_token' });
+      await expect(stack.hostBus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host' }, { token: m2m, timeout: 5_000 })).rejects.toMatchObject({ code: 'UNAUTHENTICATED', reason: 'not_a_user_token' });
+      await expect(stack.hostBus.request(SUBJECTS.auth.verify, { purpose: 'user', session_id: 'm2m-login' } as never, { token: m2m, timeout: 5_000 })).rejects.toMatchObject({ code: 'UNAUTHENTICATED', reason: 'not_a_user_token' });
 
       const events = (await waitFor(
         async () => {
-          const all = await readAuditStream(reader);
+          const all = await readAuditStream(stack.reader);
           const found = all.filter((m: StoredAuditMessage) => m.event.session_id === 'm2m-login');
           return found.length ? found : undefined;
         },
@@ -85,33 +50,33 @@ describe('token trust (real NATS, real dev-idp, built services)', () => {
     });
 
     it('still accepts the machine token for API calls, and a user token for logins', async () => {
-      const { access_token: m2m } = await idp.m2mToken();
-      await expect(relayBus.request(SUBJECTS.api.pong, {}, { token: m2m, timeout: 5_000 })).resolves.toMatchObject({ sub: 'dev-m2m@clients' });
-      await expect(hostBus.request(SUBJECTS.auth.verify, { purpose: 'api' } as never, { token: m2m, timeout: 5_000 })).resolves.toMatchObject({
+      const { access_token: m2m } = await stack.idp.m2mToken();
+      await expect(stack.relayBus.request(SUBJECTS.api.pong, {}, { token: m2m, timeout: 5_000 })).resolves.toMatchObject({ sub: 'dev-m2m@clients' });
+      await expect(stack.hostBus.request(SUBJECTS.auth.verify, { purpose: 'api' } as never, { token: m2m, timeout: 5_000 })).resolves.toMatchObject({
         sub: 'dev-m2m@clients',
       });
-      const { access_token: alice } = await idp.tokenFor('alice');
-      await expect(hostBus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host' }, { token: alice, timeout: 5_000 })).resolves.toMatchObject({
+      const { access_token: alice } = await stack.idp.tokenFor('alice');
+      await expect(stack.hostBus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host' }, { token: alice, timeout: 5_000 })).resolves.toMatchObject({
         sub: 'auth0|alice',
       });
     });
   });
 
   describe('JWKS refetch starvation (issue 13.5)', () => {
-    const verify = (token: string) => hostBus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host' }, { token, timeout: 10_000 });
+    const verify = (token: string) => stack.hostBus.request(SUBJECTS.auth.verify, { caller: 'streamlit-host' }, { token, timeout: 10_000 });
     const forged = (template: string) => resign(template, attacker, { kid: `made-up-${randomBytes(6).toString('hex')}` });
 
     it('keeps the real key and picks up a rotated one while random kids flood in', async () => {
-      const first = (await idp.tokenFor('alice')).access_token;
+      const first = (await stack.idp.tokenFor('alice')).access_token;
       await expect(verify(first)).resolves.toMatchObject({ sub: 'auth0|alice' });
 
       // The flood: many more unknown kids than the refetch budget allows.
       for (let i = 0; i < 3 * JWKS_REQUESTS_PER_MINUTE; i++) {
-        expect(await refusal(verify(forged(first)))).toMatchObject({ reason: 'unknown_key' });
+        await expect(verify(forged(first))).rejects.toMatchObject({ reason: 'unknown_key' });
       }
 
       // The real key's cache entry expires; a new login signed by it must still be accepted.
-      const beforeRotation = [(await idp.tokenFor('alice')).access_token, (await idp.tokenFor('alice')).access_token];
+      const beforeRotation = [(await stack.idp.tokenFor('alice')).access_token, (await stack.idp.tokenFor('alice')).access_token];
       await new Promise((r) => setTimeout(r, JWKS_CACHE_MAX_AGE_MS + 500));
       await expect(verify(beforeRotation[0])).resolves.toMatchObject({ sub: 'auth0|alice' });
 
@@ -119,13 +84,13 @@ describe('token trust (real NATS, real dev-idp, built services)', () => {
       let flooding = true;
       const flood = (async () => {
         while (flooding) {
-          await refusal(verify(forged(first)));
+          await expect(verify(forged(first))).rejects.toBeInstanceOf(BusError);
           await new Promise((r) => setTimeout(r, 200));
         }
       })();
       try {
-        const { added } = await idp.rotateKeys();
-        const rotated = (await idp.tokenFor('alice')).access_token;
+        const { added } = await stack.idp.rotateKeys();
+        const rotated = (await stack.idp.tokenFor('alice')).access_token;
         expect(JSON.parse(Buffer.from(rotated.split('.')[0], 'base64url').toString()).kid).toBe(added);
         const interval = 60_000 / JWKS_REQUESTS_PER_MINUTE;
         const started = Date.now();
@@ -150,7 +115,7 @@ describe('token trust (real NATS, real dev-idp, built services)', () => {
         flooding = false;
         await flood;
       }
-      expect(services.auth!.running).toBe(true);
+      expect(stack.services.auth!.running).toBe(true);
     }, 90_000);
   });
 });

@@ -1,10 +1,76 @@
 import { SUBJECTS } from '@auth-bus/contracts';
 import { BusClient } from '@auth-bus/service-kit/client';
-import { waitFor, type NatsClusterHarness, type StoredAuditMessage } from '@auth-bus/testing';
+import { DevIdpHarness, NatsClusterHarness, ServicesHarness, waitFor, type StoredAuditMessage, type TokenResponse } from '@auth-bus/testing';
 import type { NatsConnection } from 'nats';
+import { readWholeStream } from './audit';
 import { Loop } from './load';
+import { tally, type Outcome } from './measure';
 
 export const CLUSTER_DEADLINE_MS = 2_000;
+/** How far past its deadline a request may end before it counts as hanging. */
+const HANG_SLACK_MS = 2_000;
+
+/** What the cluster suites run on; the parts are there once `beforeAll` has run. */
+export interface ClusterSuite {
+  cluster: NatsClusterHarness;
+  idp: DevIdpHarness;
+  services: ServicesHarness;
+  alice: TokenResponse;
+  /** The test's own connections: closed after the suite. */
+  connections: NatsConnection[];
+}
+
+/**
+ * The set-up of the cluster suites, as in docker-compose.yml: a 3-node cluster, dev-idp,
+ * auth-service with the AUDIT stream replicated 3 times and two api-service replicas (short
+ * drain and ack timeouts, so that a dead node costs seconds), and alice's token. Registers the
+ * file's beforeAll/afterAll.
+ */
+export function clusterSuite(): ClusterSuite {
+  const suite = { connections: [] as NatsConnection[] } as ClusterSuite;
+  beforeAll(async () => {
+    suite.cluster = await NatsClusterHarness.start();
+    suite.idp = await DevIdpHarness.start();
+    suite.services = await ServicesHarness.start({
+      nats: suite.cluster,
+      idp: suite.idp,
+      apiReplicas: 2,
+      env: { DRAIN_TIMEOUT: '2s' },
+      authEnv: { AUDIT_REPLICAS: '3', AUDIT_ACK_TIMEOUT: '1s' },
+    });
+    suite.alice = await suite.idp.tokenFor('alice');
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(suite.connections.map((c) => c.close().catch(() => undefined)));
+    await suite.services?.stop();
+    await suite.idp?.stop();
+    await suite.cluster?.dispose();
+  });
+  return suite;
+}
+
+/** Through node deaths, requests fail only with a typed outage error, and none hangs past its deadline. */
+export function expectTypedFailuresOnly(outcomes: Outcome[]): void {
+  expect(outcomes.filter((o) => !o.ok && !['UNAVAILABLE', 'TIMEOUT'].includes(o.code ?? ''))).toEqual([]);
+  expect(outcomes.filter((o) => o.durationMs > o.deadlineMs + HANG_SLACK_MS)).toEqual([]);
+}
+
+/** The figures of the cluster load per client (verify, pong), for a report. */
+export const byClient = (outcomes: Outcome[]) => ({ verify: tally(outcomes.filter((o) => o.client === 'verify')), pong: tally(outcomes.filter((o) => o.client === 'pong')) });
+
+/**
+ * Reads the whole AUDIT stream (`after` messages, through `reader`) and checks that it grew by
+ * exactly what was added since `lastSeqBefore` (`before` messages then), with every answered
+ * auth.verify's event stored once and no message id twice. Returns the account, for a report.
+ */
+export async function expectEveryVerifyStoredOnce(reader: NatsConnection, counts: { before: number; after: number; lastSeqBefore: number }, verified: Set<string>) {
+  const audit = accountForVerifies(await readWholeStream(reader, counts.after), counts.lastSeqBefore, verified);
+  expect(audit.added).toBe(counts.after - counts.before);
+  expect(audit.lost).toEqual([]);
+  expect(audit.copies).toBe(0);
+  expect(audit.uniqueIds).toBe(true);
+  return audit;
+}
 
 /**
  * The load of the cluster suites: auth.verify with a fresh session id each time (each one an

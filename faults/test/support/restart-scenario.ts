@@ -1,9 +1,10 @@
 import { BusClient } from '@auth-bus/service-kit/client';
+import { processAlive } from '@auth-bus/testing';
 import { expect } from '@jest/globals';
 import type { NatsConnection } from 'nats';
 import { busOnce, httpOnce, Loop, wsOnce } from './load';
 import { now, recoveryMs, report, round, sleep, tally, watchConnection, type Outcome } from './measure';
-import { alive, ORIGIN, type Stack, startPythonLoad } from './stack';
+import { ORIGIN, type Stack, startPythonLoad } from './stack';
 import { WsClient } from './ws-client';
 
 /** Deadline of every request (relay, TypeScript and Python clients alike). */
@@ -83,7 +84,7 @@ export async function natsRestartUnderLoad(stack: Stack, opts: { name: string; d
     expect(tail.length).toBeGreaterThan(20);
     expect(tail.filter((o) => !o.ok)).toEqual([]);
     expect([stack.services.auth!.pid, stack.services.api[0].pid, stack.relayPid]).toEqual([pids.auth, pids.api, pids.relay]);
-    expect([pids.auth, pids.api, pids.relay].every(alive)).toBe(true);
+    expect([pids.auth, pids.api, pids.relay].every(processAlive)).toBe(true);
 
     const failed = outcomes.filter((o) => !o.ok);
     report(opts.name, {

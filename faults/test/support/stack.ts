@@ -83,17 +83,6 @@ export function relayPid(relay: RelayHarness | undefined): number | undefined {
   return relay?.pid;
 }
 
-/** Whether a process with this pid is alive (signal 0). */
-export function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export interface PythonLoad {
   proc: ManagedProcess;
   /** Resolves when the driver has finished, with every request it made. */

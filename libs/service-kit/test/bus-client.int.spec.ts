@@ -1,41 +1,22 @@
 import { BusError, decodeBody, encodeBody, errorReply, SUBJECTS } from '@auth-bus/contracts';
-import { NatsHarness } from '@auth-bus/testing';
-import type { NatsConnection } from 'nats';
 import { BusClient } from '../src/client';
+import { standInService } from './support/stand-in-service';
 
 /** The typed client against a real nats-server, with a hand-made responder standing in for a service. */
 describe('BusClient (real nats-server)', () => {
-  let nats: NatsHarness;
-  let requester: NatsConnection;
-  let responder: NatsConnection;
-  let client: BusClient;
   const seenHeaders: (string | undefined)[] = [];
-
-  beforeAll(async () => {
-    nats = await NatsHarness.start();
-    requester = await nats.connectAs('streamlit-host');
-    responder = await nats.connectAs('api-service');
-    responder.subscribe(SUBJECTS.api.ping, {
-      callback: (_err, msg) => {
-        seenHeaders.push(msg.headers?.get('Authorization'));
-        msg.respond(encodeBody({ data: 'Hello from a PUBLIC endpoint!', instance: 'test-1', at: new Date().toISOString() }));
-      },
-    });
-    responder.subscribe(SUBJECTS.api.pong, {
-      callback: (_err, msg) => msg.respond(encodeBody(errorReply(BusError.unauthenticated('expired')))),
-    });
+  const bus = standInService({
+    [SUBJECTS.api.ping]: (msg) => {
+      seenHeaders.push(msg.headers?.get('Authorization'));
+      msg.respond(encodeBody({ data: 'Hello from a PUBLIC endpoint!', instance: 'test-1', at: new Date().toISOString() }));
+    },
+    [SUBJECTS.api.pong]: (msg) => msg.respond(encodeBody(errorReply(BusError.unauthenticated('expired')))),
     // Answers with a body that breaks the reply schema: the client must not pass it on.
-    responder.subscribe(SUBJECTS.api.pongScoped, {
-      callback: (_err, msg) => msg.respond(encodeBody({ data: 42 })),
-    });
-    await responder.flush();
-    client = new BusClient(requester);
+    [SUBJECTS.api.pongScoped]: (msg) => msg.respond(encodeBody({ data: 42 })),
   });
-
-  afterAll(async () => {
-    await requester?.close();
-    await responder?.close();
-    await nats?.dispose();
+  let client: BusClient;
+  beforeAll(() => {
+    client = new BusClient(bus.requester);
   });
 
   it('sends the token in the Authorization header and returns the typed reply', async () => {
@@ -61,7 +42,7 @@ describe('BusClient (real nats-server)', () => {
   });
 
   it('answers TIMEOUT within the deadline when a service does not reply', async () => {
-    const silent = await nats.connectAs('auth-service');
+    const silent = await bus.nats.connectAs('auth-service');
     silent.subscribe(SUBJECTS.audit.query, { callback: () => undefined });
     await silent.flush();
     const started = Date.now();

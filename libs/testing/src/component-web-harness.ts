@@ -1,4 +1,5 @@
 import { freePort } from './free-port';
+import { processAlive } from './managed-process';
 import { buildWithNx } from './nx-build';
 import { StackRun } from './stack-client';
 
@@ -62,14 +63,7 @@ export class ComponentWebHarness {
   }
 
   get running(): boolean {
-    const pid = this.run?.running ? this.run.instance('component-web').pid : undefined;
-    if (!pid) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return processAlive(this.run?.running ? this.run.instance('component-web').pid : undefined);
   }
 
   logs(n = 40): string {

@@ -28,6 +28,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { processAlive } from './managed-process';
 import { buildWithNx } from './nx-build';
 import { StackRun } from './stack-client';
 
@@ -557,14 +558,7 @@ export class DevIdpHarness {
   }
 
   get running(): boolean {
-    const pid = this.pid;
-    if (!pid) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return processAlive(this.pid);
   }
 
   /** Logs `user` in (authorization code + PKCE over HTTP) and returns the token response. */

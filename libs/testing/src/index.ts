@@ -1,6 +1,6 @@
 export { freePort } from './free-port';
 export { waitFor } from './wait-for';
-export { ManagedProcess } from './managed-process';
+export { ManagedProcess, processAlive } from './managed-process';
 export { StackRun, type StackDescription, type StackInstance, type StackRunOptions } from './stack-client';
 export { NatsHarness, natsEnvFor, natsInboxPrefix, natsPassword, type NatsUser } from './nats-harness';
 export { RelayHarness, ensureRelayBuilt, type RelayHarnessOptions, type RelayNats } from './relay-harness';

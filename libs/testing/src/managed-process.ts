@@ -1,4 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Whether the process `pid` runs: it exists (signal 0 only checks) and is not a zombie waiting to be reaped. */
+export function processAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc here: existing is all we know
+  }
+}
 
 /**
  * A child process started by a test: output is kept (last lines) for failure reports, and

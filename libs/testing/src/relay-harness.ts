@@ -1,4 +1,5 @@
 import { freePort } from './free-port';
+import { processAlive } from './managed-process';
 import { buildWithNx } from './nx-build';
 import { StackRun } from './stack-client';
 import { waitFor } from './wait-for';
@@ -74,14 +75,7 @@ export class RelayHarness {
   }
 
   get running(): boolean {
-    const pid = this.pid;
-    if (!pid || !this.run?.running) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return !!this.run?.running && processAlive(this.pid);
   }
 
   /** The relay process's pid (to watch its memory or liveness). */

@@ -19,8 +19,8 @@
  * - Output is kept per process for failure reports (`logs()`: the launcher's log file of it).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { NatsConnection } from 'nats';
+import { processAlive } from './managed-process';
 import { buildWithNx } from './nx-build';
 import { StackRun } from './stack-client';
 import { waitFor } from './wait-for';
@@ -84,14 +84,7 @@ export class ServiceProcess {
   }
 
   get running(): boolean {
-    const pid = this.pid;
-    if (!pid || !this.run.running) return false;
-    try {
-      process.kill(pid, 0);
-      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
+    return this.run.running && processAlive(this.pid);
   }
 
   logs(n = 40): string {

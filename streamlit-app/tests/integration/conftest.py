@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-from streamlit_auth0_bus import BusClient, Settings
+from streamlit_auth0_bus import BusClient
 from tests.integration.oidc import USERS, Tokens
 from tests.integration.stack import DevIdp, NatsServer, Relay, Service, StackRun, service_env
 
@@ -63,10 +63,8 @@ def tokens(dev_idp: DevIdp) -> dict[str, Tokens]:
 
 @pytest.fixture(scope="session")
 def bus(nats_server: NatsServer) -> Iterator[BusClient]:
-    client = BusClient(Settings(nats_url=nats_server.url, nats_password=nats_server.password("streamlit-host"), bus_timeout_ms=3000))
-    assert client.wait_connected(10), client.last_error
-    yield client
-    client.close()
+    with nats_server.host_client(bus_timeout_ms=3000) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,14 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from streamlit_auth0_bus import BusClient, Settings
 
 from tests.integration.oidc import AUDIENCE, WEB_CLIENT, LoginError, Tokens, login, m2m_token
 from tests.support import REPO_ROOT
@@ -164,6 +167,17 @@ class NatsServer:
             # auth-service's second NATS user: the AUDIT stream's connection.
             env["NATS_AUDIT_WRITER_PASSWORD"] = self.password("audit-writer")
         return env
+
+    @contextmanager
+    def host_client(self, **settings: Any) -> Iterator[BusClient]:
+        """A BusClient connected as ``streamlit-host`` (``settings``: more of its Settings, e.g.
+        ``bus_timeout_ms``), closed when the block ends."""
+        client = BusClient(Settings(nats_url=self.url, nats_password=self.password("streamlit-host"), **settings))
+        try:
+            assert client.wait_connected(10), client.last_error
+            yield client
+        finally:
+            client.close()
 
     def stop(self) -> None:
         self.run.command("stop nats")

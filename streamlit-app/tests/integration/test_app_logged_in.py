@@ -73,20 +73,22 @@ def app(app_env: None, stack: dict[str, object]) -> AppTest:
     return at
 
 
-@pytest.fixture()
-def alice(app: AppTest, tokens: dict[str, Tokens]) -> Browser:
+def logged_in(app: AppTest, tokens: dict[str, Tokens], user: str) -> Browser:
+    """The app with `user` logged in through the component's value (with their real token)."""
     browser = Browser(app)
-    browser.login("alice", tokens["alice"].access_token)
+    browser.login(user, tokens[user].access_token)
     assert not app.exception
     return browser
+
+
+@pytest.fixture()
+def alice(app: AppTest, tokens: dict[str, Tokens]) -> Browser:
+    return logged_in(app, tokens, "alice")
 
 
 @pytest.fixture()
 def bob(app: AppTest, tokens: dict[str, Tokens]) -> Browser:
-    browser = Browser(app)
-    browser.login("bob", tokens["bob"].access_token)
-    assert not app.exception
-    return browser
+    return logged_in(app, tokens, "bob")
 
 
 def test_alice_is_logged_in_by_name_after_real_verification(alice: Browser, tokens: dict[str, Tokens], auth_service: Service) -> None:

@@ -50,10 +50,8 @@ def nats_server() -> Iterator[NatsServer]:
 
 @pytest.fixture(scope="module")
 def client(nats_server: NatsServer) -> Iterator[BusClient]:
-    c = BusClient(Settings(nats_url=nats_server.url, nats_password=nats_server.password("streamlit-host"), bus_timeout_ms=1500))
-    assert c.wait_connected(10), c.last_error
-    yield c
-    c.close()
+    with nats_server.host_client(bus_timeout_ms=1500) as c:
+        yield c
 
 
 @pytest.fixture()

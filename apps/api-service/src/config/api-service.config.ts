@@ -1,5 +1,4 @@
-import type { AuditSettings } from '@auth-bus/service-kit';
-import { envField, natsConfigFromEnv, readServiceEnv, type Env, type NatsConfig } from '@auth-bus/service-kit/config';
+import { envField, natsConfigFromEnv, readServiceEnv, type BusServiceSettings, type Env } from '@auth-bus/service-kit/config';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
 
 export const SERVICE_NAME = 'api-service';
@@ -56,14 +55,8 @@ export const SERVICE_NAME = 'api-service';
  * Shutdown
  *   DRAIN_TIMEOUT          wait for in-flight requests on SIGTERM         10s
  */
-export interface ApiServiceConfig {
-  service: typeof SERVICE_NAME;
-  instance: string;
-  logLevel: string;
-  nats: NatsConfig;
+export interface ApiServiceConfig extends BusServiceSettings<typeof SERVICE_NAME> {
   auth: ResolvedTokenVerifierOptions;
-  audit: AuditSettings;
-  drainTimeoutMs: number;
 }
 
 export function loadApiServiceConfig(env: Env = process.env): ApiServiceConfig {

@@ -1,4 +1,5 @@
-import { parseAuditCliArgs, UsageError } from './cli-args';
+import { CliUsageError } from '../common/cli-runner';
+import { parseAuditCliArgs } from './cli-args';
 import { tableHeader, tableRow } from './format';
 
 const NOW = Date.parse('2026-01-31T12:00:00Z');
@@ -32,7 +33,7 @@ describe('parseAuditCliArgs', () => {
     [['--verbose']],
     [['positional']],
   ])('refuses %p with a usage error', (argv) => {
-    expect(() => parseAuditCliArgs(argv, {}, NOW)).toThrow(UsageError);
+    expect(() => parseAuditCliArgs(argv, {}, NOW)).toThrow(CliUsageError);
   });
 });
 

@@ -1,6 +1,6 @@
 import { AUDIT_KINDS, type AuditKind } from '@auth-bus/contracts';
-import { DEV_NATS_PASSWORDS, envList, envString, parseDuration, type Env } from '@auth-bus/service-kit/config';
-import { parseArgs } from 'node:util';
+import { DEV_NATS_PASSWORDS, envString, parseDuration, type Env } from '@auth-bus/service-kit/config';
+import { cliServers, CliUsageError, parseCliFlags } from '../common/cli-runner';
 
 export const USAGE = `Usage: npm run audit -- [options]
 
@@ -32,43 +32,29 @@ export interface AuditCliOptions {
   help: boolean;
 }
 
-export class UsageError extends Error {}
-
 function parseSince(text: string, now: number): Date {
   if (/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/i.test(text.trim())) return new Date(now - parseDuration(text));
   const at = Date.parse(text);
-  if (Number.isNaN(at)) throw new UsageError(`--since: "${text}" is neither a duration (10m, 2h) nor a time (2026-01-31T08:00:00Z)`);
+  if (Number.isNaN(at)) throw new CliUsageError(`--since: "${text}" is neither a duration (10m, 2h) nor a time (2026-01-31T08:00:00Z)`);
   return new Date(at);
 }
 
 export function parseAuditCliArgs(argv: string[], env: Env = process.env, now = Date.now()): AuditCliOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        since: { type: 'string' },
-        user: { type: 'string' },
-        kind: { type: 'string' },
-        limit: { type: 'string' },
-        follow: { type: 'boolean', short: 'f', default: false },
-        json: { type: 'boolean', default: false },
-        server: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseCliFlags(argv, {
+    since: { type: 'string' },
+    user: { type: 'string' },
+    kind: { type: 'string' },
+    limit: { type: 'string' },
+    follow: { type: 'boolean', short: 'f', default: false },
+    json: { type: 'boolean', default: false },
+  });
   if (values.kind !== undefined && !(AUDIT_KINDS as readonly string[]).includes(values.kind)) {
-    throw new UsageError(`--kind must be one of ${AUDIT_KINDS.join(', ')} (got "${values.kind}")`);
+    throw new CliUsageError(`--kind must be one of ${AUDIT_KINDS.join(', ')} (got "${values.kind}")`);
   }
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer (got "${values.limit}")`);
+    if (!Number.isInteger(limit) || limit < 1) throw new CliUsageError(`--limit must be a positive integer (got "${values.limit}")`);
   }
   const natsUser = envString(env, 'AUDIT_NATS_USER', 'audit-reader');
   return {
@@ -78,7 +64,7 @@ export function parseAuditCliArgs(argv: string[], env: Env = process.env, now = 
     limit,
     follow: values.follow ?? false,
     json: values.json ?? false,
-    servers: values.server ? values.server.split(',').map((s) => s.trim()) : envList(env, 'NATS_URL', [`nats://127.0.0.1:${envString(env, 'NATS_PORT', '4222')}`]),
+    servers: cliServers(values.server, env),
     natsUser,
     natsPassword: envString(env, 'AUDIT_NATS_PASSWORD', envString(env, 'NATS_AUDIT_READER_PASSWORD', DEV_NATS_PASSWORDS[natsUser] ?? '')),
     help: values.help ?? false,

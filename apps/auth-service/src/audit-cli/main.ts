@@ -1,27 +1,16 @@
 import { AuditStreamMissingError, followAudit, scanAudit, type AuditFilter } from '../audit/audit-reader';
-import { parseAuditCliArgs, USAGE, UsageError, type AuditCliOptions } from './cli-args';
+import { parseAuditCliArgs, USAGE } from './cli-args';
 import { jsonLine, tableHeader, tableRow } from './format';
 import { connectCli } from '../common/cli-connection';
+import { readCommandLine, runCliMain, type CliLine } from '../common/cli-runner';
 
 /**
  * The audit command: `npm run audit -- [--since 10m] [--user SUB] [--kind KIND] [--follow] [--json]`.
  * Reads the AUDIT stream as the read-only `audit-reader` NATS user with ordered consumers.
  */
-export async function runAuditCli(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  let options: AuditCliOptions;
-  try {
-    options = parseAuditCliArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(`audit: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
-  if (options.help) {
-    out(USAGE);
-    return 0;
-  }
+export async function runAuditCli(argv: string[], out: CliLine, err: CliLine): Promise<number> {
+  const options = readCommandLine('audit', USAGE, () => parseAuditCliArgs(argv), { out, err });
+  if (typeof options === 'number') return options;
 
   const nc = await connectCli('audit', options, err, { follow: options.follow });
   if (!nc) return 1;
@@ -54,20 +43,4 @@ export async function runAuditCli(argv: string[], out: (line: string) => void, e
   }
 }
 
-if (require.main === module) {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
-  runAuditCli(
-    process.argv.slice(2),
-    (line) => process.stdout.write(`${line}\n`),
-    (line) => process.stderr.write(`${line}\n`),
-  ).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`audit: ${(e as Error)?.stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCliMain('audit', runAuditCli, 'stack');

@@ -1,4 +1,3 @@
-import type { AuditSettings } from '@auth-bus/service-kit';
 import {
   ConfigError,
   envField,
@@ -7,6 +6,7 @@ import {
   readServiceEnv,
   splitList,
   type Env,
+  type BusServiceSettings,
   type NatsConfig,
 } from '@auth-bus/service-kit/config';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
@@ -118,21 +118,15 @@ export interface LoginSettings {
  * Shutdown
  *   DRAIN_TIMEOUT          wait for in-flight requests on SIGTERM            10s
  */
-export interface AuthServiceConfig {
-  service: typeof SERVICE_NAME;
-  instance: string;
-  logLevel: string;
-  nats: NatsConfig;
+export interface AuthServiceConfig extends BusServiceSettings<typeof SERVICE_NAME> {
   /** The `audit-writer` connection (audit events, AUDIT stream, audit.query reads). */
   auditNats: NatsConfig;
   auth: ResolvedTokenVerifierOptions;
   login: LoginSettings;
-  audit: AuditSettings;
   stream: AuditStreamSettings;
   query: AuditQuerySettings;
   /** How long the REVOCATIONS bucket keeps an entry (ms). */
   revocationTtlMs: number;
-  drainTimeoutMs: number;
 }
 
 const ENV = {

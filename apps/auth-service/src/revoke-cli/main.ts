@@ -1,8 +1,9 @@
 import { auditSubject, AuditEvent, type RevocationRecord } from '@auth-bus/contracts';
 import { randomUUID } from 'node:crypto';
 import { bindRevocationBucket, putRevocation, revocationInstant } from '../revocations/revocation-bucket';
-import { parseRevokeArgs, REVOKE_USAGE, RevokeUsageError, type RevokeCliOptions } from './revoke-args';
+import { parseRevokeArgs, REVOKE_USAGE } from './revoke-args';
 import { connectCli } from '../common/cli-connection';
+import { readCommandLine, runCliMain, type CliLine } from '../common/cli-runner';
 
 /**
  * The revoke command: `npm run revoke -- --user SUB | --token TOKEN | --token-hash H [--reason TEXT]`.
@@ -10,24 +11,13 @@ import { connectCli } from '../common/cli-connection';
  * as a `session.revoked` audit event. Exit 0 once JetStream has stored the revocation (every
  * verifier then refuses the token within the time the watch takes to deliver it).
  */
-export async function runRevokeCli(argv: string[], out: (line: string) => void, err: (line: string) => void, now = Date.now()): Promise<number> {
-  let options: RevokeCliOptions;
-  try {
-    options = parseRevokeArgs(argv);
-  } catch (e) {
-    if (e instanceof RevokeUsageError) {
-      err(`revoke: ${e.message}\n\n${REVOKE_USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
-  if (options.help || !options.target) {
-    out(REVOKE_USAGE);
-    return 0;
-  }
+export async function runRevokeCli(argv: string[], out: CliLine, err: CliLine, now = Date.now()): Promise<number> {
+  const options = readCommandLine('revoke', REVOKE_USAGE, () => parseRevokeArgs(argv), { out, err }, (o) => o.help || !o.target);
+  if (typeof options === 'number') return options;
   const nc = await connectCli('revoke', options, err);
   if (!nc) return 1;
-  const target = options.target;
+  // without a target, readCommandLine has printed the usage
+  const target = options.target!;
   const record: RevocationRecord =
     target.kind === 'user'
       ? { kind: 'user', sub: target.sub, revoked_at: revocationInstant(now), by: 'revoke-cli' }
@@ -74,16 +64,4 @@ export async function runRevokeCli(argv: string[], out: (line: string) => void, 
   }
 }
 
-if (require.main === module) {
-  runRevokeCli(
-    process.argv.slice(2),
-    (line) => process.stdout.write(`${line}\n`),
-    (line) => process.stderr.write(`${line}\n`),
-  ).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`revoke: ${(e as Error)?.message ?? e}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCliMain('revoke', (argv, out, err) => runRevokeCli(argv, out, err));

@@ -1,5 +1,6 @@
 import { tokenHash } from '@auth-bus/token-verifier';
-import { parseRevokeArgs, RevokeUsageError } from './revoke-args';
+import { CliUsageError } from '../common/cli-runner';
+import { parseRevokeArgs } from './revoke-args';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
 
@@ -37,6 +38,6 @@ describe('parseRevokeArgs', () => {
     [['--user', 'a', '--reason', 'x'.repeat(201)]],
     [['--bogus']],
   ])('refuses %j with a usage error', (argv) => {
-    expect(() => parseRevokeArgs(argv as string[], {})).toThrow(RevokeUsageError);
+    expect(() => parseRevokeArgs(argv as string[], {})).toThrow(CliUsageError);
   });
 });

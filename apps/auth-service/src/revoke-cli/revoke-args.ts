@@ -1,7 +1,7 @@
 import { Sub } from '@auth-bus/contracts';
-import { DEV_NATS_PASSWORDS, envList, envString, type Env } from '@auth-bus/service-kit/config';
+import { DEV_NATS_PASSWORDS, envString, type Env } from '@auth-bus/service-kit/config';
 import { tokenHash } from '@auth-bus/token-verifier';
-import { parseArgs } from 'node:util';
+import { cliServers, CliUsageError, parseCliFlags } from '../common/cli-runner';
 
 export const REVOKE_USAGE = `Usage: npm run revoke -- (--user SUB | --token TOKEN | --token-hash HASH) [--reason TEXT]
 
@@ -21,8 +21,6 @@ development password), which may only write revocations and their audit events.`
 
 export const DEV_REVOKER_PASSWORD = DEV_NATS_PASSWORDS.revoker;
 
-export class RevokeUsageError extends Error {}
-
 export type RevokeTarget = { kind: 'user'; sub: string } | { kind: 'token'; tokenHash: string };
 
 export interface RevokeCliOptions {
@@ -35,44 +33,32 @@ export interface RevokeCliOptions {
 }
 
 export function parseRevokeArgs(argv: string[], env: Env = process.env): RevokeCliOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        user: { type: 'string' },
-        token: { type: 'string' },
-        'token-hash': { type: 'string' },
-        reason: { type: 'string' },
-        server: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new RevokeUsageError((err as Error).message);
-  }
-  const servers = values.server ? values.server.split(',').map((s) => s.trim()) : envList(env, 'NATS_URL', [`nats://127.0.0.1:${envString(env, 'NATS_PORT', '4222')}`]);
+  const values = parseCliFlags(argv, {
+    user: { type: 'string' },
+    token: { type: 'string' },
+    'token-hash': { type: 'string' },
+    reason: { type: 'string' },
+  });
+  const servers = cliServers(values.server, env);
   const natsPassword = envString(env, 'REVOKE_NATS_PASSWORD', envString(env, 'NATS_REVOKER_PASSWORD', DEV_REVOKER_PASSWORD));
   const base = { servers, natsUser: 'revoker', natsPassword, help: values.help ?? false };
   if (base.help) return base;
   const given = [values.user, values.token, values['token-hash']].filter((v) => v !== undefined);
-  if (given.length !== 1) throw new RevokeUsageError('give exactly one of --user, --token, --token-hash');
+  if (given.length !== 1) throw new CliUsageError('give exactly one of --user, --token, --token-hash');
   if (values.reason !== undefined && (values.reason.length < 1 || values.reason.length > 200)) {
-    throw new RevokeUsageError('--reason must be 1 to 200 characters');
+    throw new CliUsageError('--reason must be 1 to 200 characters');
   }
   let target: RevokeTarget;
   if (values.user !== undefined) {
-    if (!Sub.safeParse(values.user).success) throw new RevokeUsageError('--user must be a subject of 1 to 256 characters (e.g. auth0|alice)');
+    if (!Sub.safeParse(values.user).success) throw new CliUsageError('--user must be a subject of 1 to 256 characters (e.g. auth0|alice)');
     target = { kind: 'user', sub: values.user };
   } else if (values.token !== undefined) {
     const token = values.token.replace(/^Bearer\s+/i, '').trim();
-    if (token.split('.').length !== 3) throw new RevokeUsageError('--token must be a JWT (three dot-separated parts)');
+    if (token.split('.').length !== 3) throw new CliUsageError('--token must be a JWT (three dot-separated parts)');
     target = { kind: 'token', tokenHash: tokenHash(token) };
   } else {
     const hash = values['token-hash']!.toLowerCase();
-    if (!/^[0-9a-f]{16}$/.test(hash)) throw new RevokeUsageError('--token-hash must be 16 hex digits (the hash the audit trail shows)');
+    if (!/^[0-9a-f]{16}$/.test(hash)) throw new CliUsageError('--token-hash must be 16 hex digits (the hash the audit trail shows)');
     target = { kind: 'token', tokenHash: hash };
   }
   return { ...base, target, reason: values.reason };

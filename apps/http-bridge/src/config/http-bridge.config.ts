@@ -1,5 +1,4 @@
-import type { AuditSettings } from '@auth-bus/service-kit';
-import { ConfigError, envString, loadBridgeRoutes, natsConfigFromEnv, readServiceEnv, type BridgeRoutes, type Env, type NatsConfig } from '@auth-bus/service-kit/config';
+import { ConfigError, envString, loadBridgeRoutes, natsConfigFromEnv, readServiceEnv, type BridgeRoutes, type BusServiceSettings, type Env } from '@auth-bus/service-kit/config';
 import { tokenVerifierOptionsFromEnv, type ResolvedTokenVerifierOptions } from '@auth-bus/token-verifier';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -30,14 +29,8 @@ export const DEFAULT_ROUTES_FILE = join(__dirname, '..', '..', 'routes.sample.ya
  * Access tokens: OIDC_ISSUER, AUTH_AUDIENCE, AUTH_PERMISSIONS_CLAIM, … exactly as api-service
  *   (read in one place: @auth-bus/token-verifier, config/oidc-env.ts).
  */
-export interface HttpBridgeConfig {
-  service: typeof SERVICE_NAME;
-  instance: string;
-  logLevel: string;
-  nats: NatsConfig;
+export interface HttpBridgeConfig extends BusServiceSettings<typeof SERVICE_NAME> {
   auth: ResolvedTokenVerifierOptions;
-  audit: AuditSettings;
-  drainTimeoutMs: number;
   routesFile: string;
   routes: BridgeRoutes;
 }

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { envField, readEnv } from './env-schema';
+import type { AuditSettings } from '../service-kit.module';
 import type { Env } from './env';
+import type { NatsConfig } from './nats-config';
 
 /**
  * The variables every bus service (auth-service, api-service) reads the same way, for
@@ -31,6 +33,13 @@ export interface ServiceSettings {
   logLevel: string;
   audit: { maxPending: number; maxInFlight: number; ackTimeoutMs: number; flushTimeoutMs: number };
   drainTimeoutMs: number;
+}
+
+/** What every bus service's configuration holds: its name, the common settings (audit with its own extras), its NATS connection. */
+export interface BusServiceSettings<Name extends string> extends Omit<ServiceSettings, 'audit'> {
+  service: Name;
+  nats: NatsConfig;
+  audit: AuditSettings;
 }
 
 /** Reads `serviceEnv(service)` plus a service's own `extra` variables (every bad value named at once). */

@@ -54,47 +54,82 @@ export class TokenBucket {
   }
 }
 
+/** What `KeyedBuckets` keeps per key: a token bucket, and whatever else the limiter needs. */
+export interface BucketState {
+  bucket: TokenBucket;
+}
+
 /**
- * One token bucket per key (client IP), with a bounded number of keys: idle buckets (full
- * again) are dropped, so that many distinct clients cannot grow memory without bound.
+ * Per-key state (one client address each) holding a token bucket, with a bounded number of
+ * keys: at the cap, idle keys (bucket full again, and nothing else worth keeping as `busy`
+ * says) are dropped first, then the oldest half (they would be refilled anyway) — so that many
+ * distinct clients cannot grow memory without bound. The one shape of every per-address limit.
  */
+export class KeyedBuckets<S extends BucketState = BucketState> {
+  private readonly states = new Map<string, S>();
+
+  constructor(
+    private readonly create: () => S,
+    private readonly maxKeys = 10_000,
+    private readonly busy: (state: S) => boolean = () => false,
+  ) {}
+
+  /** The key's state, created on first use. */
+  of(key: string): S {
+    let state = this.states.get(key);
+    if (!state) {
+      if (this.states.size >= this.maxKeys) this.sweep();
+      state = this.create();
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /** The key's state if it has one (a lookup that creates nothing). */
+  peek(key: string): S | undefined {
+    return this.states.get(key);
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+
+  private sweep(): void {
+    for (const [key, state] of this.states) {
+      if (!this.busy(state) && state.bucket.available >= state.bucket.burst) this.states.delete(key);
+    }
+    if (this.states.size >= this.maxKeys) {
+      let drop = Math.ceil(this.states.size / 2);
+      for (const key of this.states.keys()) {
+        if (drop-- <= 0) break;
+        this.states.delete(key);
+      }
+    }
+  }
+}
+
+/** One token bucket per key (client IP), bounded as `KeyedBuckets` is. */
 export class KeyedTokenBuckets {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly buckets: KeyedBuckets;
 
   constructor(
     readonly ratePerSec: number,
     readonly burst: number,
-    private readonly maxKeys = 10_000,
-    private readonly now: Clock = Date.now,
-  ) {}
+    maxKeys = 10_000,
+    now: Clock = Date.now,
+  ) {
+    this.buckets = new KeyedBuckets(() => ({ bucket: new TokenBucket(ratePerSec, burst, now) }), maxKeys);
+  }
 
   tryTake(key: string): boolean {
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      if (this.buckets.size >= this.maxKeys) this.sweep();
-      bucket = new TokenBucket(this.ratePerSec, this.burst, this.now);
-      this.buckets.set(key, bucket);
-    }
-    return bucket.tryTake();
+    return this.buckets.of(key).bucket.tryTake();
   }
 
   msUntilNext(key: string): number {
-    return this.buckets.get(key)?.msUntilNext() ?? 0;
+    return this.buckets.peek(key)?.bucket.msUntilNext() ?? 0;
   }
 
   get size(): number {
     return this.buckets.size;
-  }
-
-  /** Drops full buckets; if still at the cap, drops the oldest half (they would be refilled anyway). */
-  private sweep(): void {
-    for (const [key, bucket] of this.buckets) if (bucket.available >= this.burst) this.buckets.delete(key);
-    if (this.buckets.size >= this.maxKeys) {
-      let drop = Math.ceil(this.buckets.size / 2);
-      for (const key of this.buckets.keys()) {
-        if (drop-- <= 0) break;
-        this.buckets.delete(key);
-      }
-    }
   }
 }

@@ -1,4 +1,5 @@
-import { TokenBucket, type Clock } from './token-bucket';
+import { ExpiringKeys } from './expiring-keys';
+import { KeyedBuckets, TokenBucket, type Clock } from './token-bucket';
 
 export interface TokenTrialLimits {
   /** Unverified tokens one address may have checked at once (bucket size). */
@@ -17,8 +18,8 @@ export type TrialOutcome = 'accepted' | 'refused' | 'failed';
 
 interface AddressState {
   bucket: TokenBucket;
-  /** Token hashes the services accepted → when they stop counting as known. */
-  known: Map<string, number>;
+  /** Token hashes the services accepted recently. */
+  known: ExpiringKeys;
   /** Token hashes whose first check is in flight → requests waiting on it. */
   pending: Map<string, number>;
 }
@@ -36,22 +37,23 @@ interface AddressState {
  * A call with no token counts as the (never known) token "".
  */
 export class TokenTrialBudget {
-  private readonly addresses = new Map<string, AddressState>();
+  private readonly addresses: KeyedBuckets<AddressState>;
 
-  constructor(
-    readonly limits: TokenTrialLimits,
-    private readonly maxAddresses = 10_000,
-    private readonly maxKnownPerAddress = 64,
-    private readonly now: Clock = Date.now,
-  ) {}
+  constructor(readonly limits: TokenTrialLimits, maxAddresses = 10_000, maxKnownPerAddress = 64, now: Clock = Date.now) {
+    this.addresses = new KeyedBuckets<AddressState>(
+      () => ({
+        bucket: new TokenBucket(limits.perMinute / 60, limits.burst, now),
+        known: new ExpiringKeys(limits.knownWindowMs, maxKnownPerAddress, now),
+        pending: new Map(),
+      }),
+      maxAddresses,
+      (state) => !state.known.empty || state.pending.size > 0,
+    );
+  }
 
   admit(address: string, tokenHash: string): TrialVerdict {
-    const state = this.state(address);
-    const until = state.known.get(tokenHash);
-    if (until !== undefined) {
-      if (until > this.now()) return 'known';
-      state.known.delete(tokenHash);
-    }
+    const state = this.addresses.of(address);
+    if (state.known.has(tokenHash)) return 'known';
     const waiting = state.pending.get(tokenHash);
     if (waiting !== undefined && tokenHash !== '') {
       state.pending.set(tokenHash, waiting + 1);
@@ -64,7 +66,7 @@ export class TokenTrialBudget {
 
   /** The outcome of an admitted call (`verdict` as `admit` returned it). */
   settle(address: string, tokenHash: string, verdict: Exclude<TrialVerdict, 'limited'>, outcome: TrialOutcome): void {
-    const state = this.addresses.get(address);
+    const state = this.addresses.peek(address);
     if (!state) return;
     const waiting = state.pending.get(tokenHash);
     // A refusal ends the free ride at once: later calls with this token take trials again.
@@ -72,47 +74,12 @@ export class TokenTrialBudget {
       if (waiting <= 1 || outcome === 'refused') state.pending.delete(tokenHash);
       else state.pending.set(tokenHash, waiting - 1);
     }
-    if (outcome === 'accepted' && tokenHash !== '') this.remember(state, tokenHash);
+    if (outcome === 'accepted' && tokenHash !== '') state.known.add(tokenHash);
     if (outcome === 'refused') state.known.delete(tokenHash);
     if (verdict === 'charged' && outcome !== 'refused') state.bucket.giveBack();
   }
 
   get size(): number {
     return this.addresses.size;
-  }
-
-  private remember(state: AddressState, tokenHash: string): void {
-    if (this.limits.knownWindowMs <= 0) return;
-    const now = this.now();
-    state.known.delete(tokenHash);
-    for (const [k, until] of state.known) if (until <= now) state.known.delete(k);
-    while (state.known.size >= this.maxKnownPerAddress) state.known.delete(state.known.keys().next().value as string);
-    state.known.set(tokenHash, now + this.limits.knownWindowMs);
-  }
-
-  private state(address: string): AddressState {
-    let state = this.addresses.get(address);
-    if (!state) {
-      if (this.addresses.size >= this.maxAddresses) this.sweep();
-      state = { bucket: new TokenBucket(this.limits.perMinute / 60, this.limits.burst, this.now), known: new Map(), pending: new Map() };
-      this.addresses.set(address, state);
-    }
-    return state;
-  }
-
-  /** Drops idle addresses (bucket full, nothing known or pending); if still at the cap, the oldest half. */
-  private sweep(): void {
-    const now = this.now();
-    for (const [address, state] of this.addresses) {
-      for (const [k, until] of state.known) if (until <= now) state.known.delete(k);
-      if (state.known.size === 0 && state.pending.size === 0 && state.bucket.available >= this.limits.burst) this.addresses.delete(address);
-    }
-    if (this.addresses.size >= this.maxAddresses) {
-      let drop = Math.ceil(this.addresses.size / 2);
-      for (const address of this.addresses.keys()) {
-        if (drop-- <= 0) break;
-        this.addresses.delete(address);
-      }
-    }
   }
 }
