@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
-import { AccountStore } from './accounts';
-import { loadConfig } from './config';
-import { makeJwtCustomizer } from './tokens';
+import { AccountStore } from './accounts.js';
+import { loadConfig } from './config.js';
+import { makeJwtCustomizer } from './tokens.js';
 
 // oidc-provider is ESM-only (jest runs CommonJS here); the customizer needs only its error class
 jest.mock('oidc-provider', () => ({ errors: { InvalidTarget: class InvalidTarget extends Error {} } }));

@@ -65,7 +65,7 @@ describe('HttpGatewayHandler', () => {
   it('refuses another origin with 403 and a path outside the route table with 404, forwarding nothing', async () => {
     const foreign = await fetch(`${base}/api/ping`, { headers: { origin: 'https://evil.test' } });
     expect(foreign.status).toBe(403);
-    expect((await foreign.json()).error.reason).toBe('origin_not_allowed');
+    expect(((await foreign.json()) as { error: { reason: string } }).error.reason).toBe('origin_not_allowed');
     const unknown = await fetch(`${base}/api/api.ping`);
     expect(unknown.status).toBe(404);
     expect(forwarded).toEqual([]);
