@@ -239,7 +239,8 @@ class Stack {
       }
       await sleep(100);
     }
-    this.log(`${id} healthy after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    instance.healthyAt = Date.now();
+    this.log(`${id} healthy after ${((instance.healthyAt - started) / 1000).toFixed(1)} s`);
     return instance;
   }
 
