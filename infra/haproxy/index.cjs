@@ -120,13 +120,16 @@ function parseStatsCsv(text) {
   return rows.map((row) => Object.fromEntries(row.split(',').map((v, i) => [keys[i], v])));
 }
 
-/** The servers of each backend: `{ backend: [{ name, status, sessions }] }` (sessions: `stot`, connections served). */
+/**
+ * The servers of each backend: `{ backend: [{ name, status, sessions, current }] }` — sessions
+ * (`stot`): connections served so far; current (`scur`): open now (a WebSocket counts until it closes).
+ */
 async function serverStats(statsUrl) {
   const res = await fetch(statsUrl.endsWith(';csv') ? statsUrl : `${statsUrl};csv`, { signal: AbortSignal.timeout(2000) });
   const out = {};
   for (const row of parseStatsCsv(await res.text())) {
     if (['FRONTEND', 'BACKEND'].includes(row.svname) || row.pxname === 'stats') continue;
-    (out[row.pxname] ??= []).push({ name: row.svname, status: row.status, sessions: Number(row.stot) });
+    (out[row.pxname] ??= []).push({ name: row.svname, status: row.status, sessions: Number(row.stot), current: Number(row.scur) });
   }
   return out;
 }
@@ -141,4 +144,26 @@ async function allServersUp(statsUrl, backends) {
   }
 }
 
-module.exports = { ensureHaproxy, haproxyConfig, parseStatsCsv, serverStats, allServersUp, HaproxyConfigError };
+/** How many replicas of a part the docker-compose load balancer can address (`--scale part=N`, N ≤ this). */
+const COMPOSE_MAX_REPLICAS = 10;
+
+/**
+ * docker-compose's configuration (infra/haproxy/haproxy.compose.cfg, mounted into the haproxy
+ * container): every part of `stack` (tools/stack/stack.cjs) with `balance`, on its standard port,
+ * its containers found through Docker's DNS — however many `--scale` starts.
+ */
+function composeConfig(stack) {
+  const frontends = stack.PARTS.filter((p) => p.balance).map((part) => {
+    const port = stack.STANDARD_PORTS[part.ports[0]];
+    return { name: part.name, port, check: part.balance.check, discover: { service: part.name, port, max: COMPOSE_MAX_REPLICAS } };
+  });
+  return haproxyConfig({ bind: '*', frontends, stats: { port: stack.STANDARD_PORTS.loadBalancerStats } });
+}
+
+module.exports = { ensureHaproxy, haproxyConfig, composeConfig, parseStatsCsv, serverStats, allServersUp, HaproxyConfigError, COMPOSE_MAX_REPLICAS };
+
+// `node infra/haproxy/index.cjs --compose > infra/haproxy/haproxy.compose.cfg` regenerates the
+// docker-compose configuration (tools/test/docker-compose.spec.ts fails when it is stale).
+if (require.main === module && process.argv[2] === '--compose') {
+  process.stdout.write(composeConfig(require('../../tools/stack/stack.cjs')));
+}

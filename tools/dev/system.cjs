@@ -167,11 +167,26 @@ async function portInUse(port) {
   });
 }
 
-/** Processes whose environment carries this run's marker: everything the run started. */
+/** This process and its ancestors: a caller's marker (npm start's) is in their environment too. */
+function selfAndAncestors() {
+  const out = new Set();
+  for (let pid = process.pid; pid > 1 && !out.has(pid); ) {
+    out.add(pid);
+    try {
+      pid = Number(/^\d+ \(.*\) \S+ (\d+)/s.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** Processes whose environment carries this run's marker: everything the run started (not this process nor its ancestors). */
 function processesOfRun(runId) {
   const pids = [];
+  const skip = selfAndAncestors();
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (!/^\d+$/.test(entry) || skip.has(Number(entry))) continue;
     try {
       if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`AUTH_BUS_RUN_ID=${runId}\0`)) pids.push(Number(entry));
     } catch {

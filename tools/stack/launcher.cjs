@@ -144,7 +144,8 @@ class Stack {
   }
 
   ctx(instance) {
-    return { ...this.ctxBase, instance, ports: { ...this.ports, ...this.instancePorts.get(instance) }, loadBalancer: this.loadBalancer };
+    const own = this.instancePorts.get(instance);
+    return { ...this.ctxBase, instance, ports: { ...this.ports, ...own }, behindLoadBalancer: Boolean(own), loadBalancer: this.loadBalancer };
   }
 
   /** How many instances of `part` this run starts. */

@@ -121,7 +121,8 @@ const BUS_SERVICE_ENV = (ctx) => ({ AUTH_ISSUER: `http://localhost:${ctx.ports.d
 
 /**
  * Every part. `command(ctx)` is argv; `env(ctx)` what the part needs beyond the shared
- * cross-references (ctx: { ports, passwords, instance, dataDir, stateDir(name), secret(name, hexLength) });
+ * cross-references (ctx: { ports, passwords, instance, dataDir, stateDir(name), secret(name, hexLength),
+ * behindLoadBalancer }; an undefined value is not set);
  * `health(ctx)` resolves true when the instance is ready; `entry` is what its Nx `build` produces
  * (checked before a start); `replicas` the default count (a bus service can run several, each
  * with its INSTANCE_ID). `balance: { check }`: an HTTP part that runs replicas behind the load
@@ -186,7 +187,8 @@ const PARTS = [
     dependsOn: ['nats'],
     entry: 'apps/host-relay/dist/main.js',
     command: node('apps/host-relay/dist/main.js'),
-    env: (ctx) => ({ ...natsClientEnv(ctx, 'host-relay'), RELAY_HOST: '127.0.0.1' }),
+    // Behind the load balancer, per-address limits see the browser (X-Forwarded-For), not HAProxy.
+    env: (ctx) => ({ ...natsClientEnv(ctx, 'host-relay'), RELAY_HOST: '127.0.0.1', RELAY_TRUST_PROXY: ctx.behindLoadBalancer ? '1' : undefined }),
     health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.hostRelay}/healthz`),
     balance: { check: '/healthz' },
     // Whole-system readiness (`npm start`): the services behind it answer too.

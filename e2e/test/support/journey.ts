@@ -39,3 +39,48 @@ export const firstText = (page: Page, pattern: string | RegExp): Locator => page
 export async function waitForAppIdle(page: Page): Promise<void> {
   await page.waitForFunction(() => !document.querySelector('[data-testid="stStatusWidget"]'), undefined, { timeout: 30_000 });
 }
+
+/** A demo user of dev-idp's seed. */
+export interface DemoUser {
+  email: string;
+  password: string;
+  name: string;
+}
+
+/** Logs `user` in through the component's popup; resolves once Streamlit shows the user's name. */
+export async function logInThroughPopup(page: Page, user: DemoUser): Promise<void> {
+  const loginButton = componentFrame(page).getByRole('button', { name: 'Log in' });
+  await loginButton.waitFor();
+  for (let i = 0; i < 100 && !(await loginButton.isEnabled()); i++) await page.waitForTimeout(100);
+  const popupOpened = page.context().waitForEvent('page');
+  await loginButton.click();
+  const popup = await popupOpened;
+  await popup.locator('input[name="username"]').fill(user.email);
+  await popup.locator('input[name="password"]').fill(user.password);
+  const popupClosed = popup.waitForEvent('close', { timeout: 30_000 });
+  await popup.getByRole('button', { name: 'Log in' }).click();
+  await firstText(page, user.name).waitFor({ timeout: 30_000 });
+  await popupClosed;
+}
+
+/** Logs out through the component (its popup, if any, closes by itself); resolves once the page asks to log in. */
+export async function logOutThroughComponent(page: Page): Promise<void> {
+  const popupOpened = page.context().waitForEvent('page', { timeout: 10_000 }).catch(() => undefined);
+  await componentFrame(page).getByRole('button', { name: 'Log out' }).click();
+  const popup = await popupOpened;
+  if (popup && !popup.isClosed()) await popup.waitForEvent('close', { timeout: 30_000 });
+  await firstText(page, /please log in/i).waitFor({ timeout: 30_000 });
+}
+
+/** Clicks a Streamlit button and waits for the rerun to finish. */
+export async function clickAndWait(page: Page, button: string): Promise<void> {
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await waitForAppIdle(page);
+}
+
+/** Opens a page of the demo app from its navigation (Home lives at the root URL, the others at /<name>). */
+export async function openAppPage(page: Page, name: string): Promise<void> {
+  await page.getByRole('link', { name: new RegExp(name) }).first().click();
+  await page.waitForURL(name === 'Home' ? /:\d+\/?$/ : new RegExp(`/${name.toLowerCase()}`));
+  await waitForAppIdle(page);
+}
