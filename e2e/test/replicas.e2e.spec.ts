@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { launchChromium } from '@auth-bus/testing';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -78,14 +77,6 @@ async function reloadStaysLoggedIn(): Promise<void> {
   await text(ALICE.name).waitFor({ timeout: 30_000 });
   await text(/please log in/i).waitFor({ state: 'hidden', timeout: 15_000 });
   expect(page.context().pages().length).toBe(pagesBefore);
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
-    socket.once('error', () => resolve(true));
-  });
 }
 
 beforeAll(async () => {
@@ -187,6 +178,6 @@ describe('the user journey on two replicas of each part behind HAProxy', () => {
     browser = undefined;
     await running!.stop();
     expect(running!.processes()).toEqual([]);
-    for (const port of Object.values(system.PORTS) as number[]) expect(await portFree(port)).toBe(true);
+    for (const port of Object.values(system.PORTS) as number[]) expect(await system.portInUse(port)).toBe(false);
   });
 });

@@ -4,28 +4,17 @@
 // Round robin per request, no stickiness of any kind (no cookie, no source hash, no stick table):
 // every part behind it is stateless, so any replica may answer any request, WebSockets included.
 'use strict';
-const { spawnSync } = require('node:child_process');
-
-function which(bin) {
-  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
+// The one way a missing OS tool is found or installed (nats-server's too).
+const { which, aptInstall } = require('../nats/index.cjs');
 
 /**
  * Returns the path of haproxy, installing it from the OS packages when that is possible (root
  * with apt-get), like nats-server. Otherwise throws with a message that says how to install it.
  */
 function ensureHaproxy({ log = console.log } = {}) {
-  const found = process.env.HAPROXY_BIN || which('haproxy') || ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((p) => which(p));
+  const find = () => process.env.HAPROXY_BIN || which('haproxy') || ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((p) => which(p));
+  const found = find() || (aptInstall('haproxy', log) ? find() : undefined);
   if (found) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && which('apt-get')) {
-    log('haproxy is missing: installing it with apt-get …');
-    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', 'haproxy'], { stdio: 'inherit' });
-    const bin = install && install.status === 0 ? which('haproxy') || '/usr/sbin/haproxy' : undefined;
-    if (bin && which(bin)) return bin;
-  }
   throw new Error(
     'haproxy (2.4 or newer) is not installed; `npm start -- --replicas N` needs it in front of the replicas. ' +
       'Install it with your package manager (Debian/Ubuntu: `sudo apt-get install haproxy`), or put it on PATH (or set HAPROXY_BIN).',
