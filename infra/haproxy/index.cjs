@@ -5,7 +5,8 @@
 // every part behind it is stateless, so any replica may answer any request, WebSockets included.
 'use strict';
 // The one way a missing OS tool is found or installed (nats-server's too).
-const { which, aptInstall } = require('../nats/index.cjs');
+const path = require('node:path');
+const { which, aptInstall } = require(path.join(__dirname, '..', 'nats', 'index.cjs'));
 
 /**
  * Returns the path of haproxy, installing it from the OS packages when that is possible (root
@@ -154,5 +155,5 @@ module.exports = { ensureHaproxy, haproxyConfig, composeConfig, parseStatsCsv, s
 // `node infra/haproxy/index.cjs --compose > infra/haproxy/haproxy.compose.cfg` regenerates the
 // docker-compose configuration (tools/test/docker-compose.spec.ts fails when it is stale).
 if (require.main === module && process.argv[2] === '--compose') {
-  process.stdout.write(composeConfig(require('../../tools/stack/stack.cjs')));
+  process.stdout.write(composeConfig(require(path.join(__dirname, '..', '..', 'tools', 'stack', 'stack.cjs'))));
 }
