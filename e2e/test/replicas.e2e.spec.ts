@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { launchChromium } from '@auth-bus/testing';
+import { clientCredentialsToken, launchChromium } from '@auth-bus/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   clickAndWait,
@@ -98,6 +98,17 @@ describe('the user journey on two replicas of each part behind HAProxy', () => {
     for (const backend of FRONT_ENDS) {
       expect(atStart[backend].map((s) => `${s.name} ${s.status}`).sort()).toEqual(Array.from({ length: REPLICAS }, (_, i) => `${backend}-${i + 1} UP`));
     }
+  });
+
+  it("1b. host-relay's HTTP gateway answers a protected call on every replica", async () => {
+    const { access_token } = await clientCredentialsToken({ issuer: `http://localhost:${system.PORTS.devIdp}/` });
+    const before = await stats();
+    for (let i = 0; i < 4 * REPLICAS; i++) {
+      const res = await fetch(`http://localhost:${system.PORTS.hostRelay}/api/pong`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(res.status).toBe(200);
+    }
+    const served = servedSince(await stats(), before, 'host-relay');
+    expect(Object.entries(served).filter(([, n]) => n < 1)).toEqual([]);
   });
 
   it('2. logs alice in through the popup, calls the secure API and a delegated WebRequest, and reloads without a new login', async () => {
