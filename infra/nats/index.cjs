@@ -69,17 +69,23 @@ function which(bin) {
  * Returns the path of nats-server, installing it from the OS packages when that is possible
  * (root with apt-get). Otherwise throws with a message that says how to install it.
  */
+/**
+ * Installs the Debian package `pkg` when that is possible (root with apt-get) and returns true
+ * when apt-get succeeded; a tool missing from the machine (nats-server, haproxy) comes from here.
+ */
+function aptInstall(pkg, log = console.log) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !which('apt-get')) return false;
+  log(`${pkg} is missing: installing it with apt-get …`);
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  return update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit' }).status === 0;
+}
+
 function ensureNatsServer({ log = console.log } = {}) {
   const found = process.env.NATS_SERVER_BIN || which('nats-server');
   if (found) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && which('apt-get')) {
-    log('nats-server is missing: installing it with apt-get …');
-    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'inherit' });
-    const bin = install && install.status === 0 ? which('nats-server') : undefined;
-    if (bin) return bin;
-  }
+  const bin = aptInstall('nats-server', log) ? which('nats-server') : undefined;
+  if (bin) return bin;
   throw new Error(
     'nats-server (2.9 or newer) is not installed. Install it with your package manager ' +
       '(Debian/Ubuntu: `sudo apt-get install nats-server`), or download it from the NATS releases ' +
@@ -112,4 +118,4 @@ function spawnNats({ port, monitorPort, storeDir, serverName, cluster, env = pro
   return { child, settings };
 }
 
-module.exports = { CONFIG_FILE, CLUSTER_CONFIG_FILE, ENV_SAMPLE, readEnvFile, natsSettings, checkDeploymentSecrets, routeUrl, ensureNatsServer, spawnNats };
+module.exports = { CONFIG_FILE, CLUSTER_CONFIG_FILE, ENV_SAMPLE, readEnvFile, natsSettings, checkDeploymentSecrets, routeUrl, which, aptInstall, ensureNatsServer, spawnNats };

@@ -37,6 +37,9 @@ lines.push(
   `AUTH0_SECRET=${secret(32)}`,
   `AUTH0_CLIENT_SECRET=${secret()}`,
   '',
+  '# streamlit-app: the cookie secret every replica shares (behind the load balancer)',
+  `STREAMLIT_SERVER_COOKIE_SECRET=${secret(32)}`,
+  '',
 );
 if (dev) {
   lines.push(

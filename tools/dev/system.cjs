@@ -1,15 +1,16 @@
-// The whole system as one: set-up of what is missing, start through `nx run-many --target=serve`,
-// health checks per part, and a clean stop. `npm start` (start.mjs) and the end-to-end test use
-// this same code, so what the test proves is what a user runs.
+// The whole system as one: set-up of what is missing, start through the stack launcher
+// (tools/stack: the one definition of commands, ports, environment and health probes), health
+// checks per part, and a clean stop. `npm start` (start.mjs) and the end-to-end tests use this same
+// code, so what the tests prove is what a user runs.
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
-const { randomUUID } = require('node:crypto');
+const { spawnSync } = require('node:child_process');
 const { existsSync, readdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const { ensureNatsServer, natsSettings } = require(path.join(ROOT, 'infra/nats/index.cjs'));
+const { ensureNatsServer } = require(path.join(ROOT, 'infra/nats/index.cjs'));
+const { ensureHaproxy } = require(path.join(ROOT, 'infra/haproxy/index.cjs'));
 // `npm start -- --provider keycloak` (issue 14): Keycloak with the auth-bus realm instead of dev-idp.
 const { startProvider } = require(path.join(ROOT, 'infra/keycloak/index.cjs'));
 
@@ -18,6 +19,7 @@ const env = process.env;
 
 // The parts, their ports and how they find each other: the one stack definition.
 const stack = require(path.join(ROOT, 'tools/stack/stack.cjs'));
+const launcher = require(path.join(ROOT, 'tools/stack/launcher.cjs'));
 const { portsFrom, crossReferences, STANDARD_PORTS } = stack;
 const PORTS = portsFrom(env);
 
@@ -40,12 +42,17 @@ function systemEnv(ports = PORTS, base = env) {
   return out;
 }
 
-/** Every part on `ports`, with how to know it is healthy in the whole system (any instance). */
-function partsFor(ports = PORTS) {
-  return stack.PARTS.map((part) => ({
+/**
+ * Every part on `ports`, with how to know it is healthy in the whole system (any instance, through
+ * the load balancer when `replicas` > 1 — then it is a part too).
+ */
+function partsFor(ports = PORTS, replicas = 1) {
+  const parts = replicas > 1 ? [...stack.PARTS, stack.LOAD_BALANCER] : stack.PARTS;
+  return parts.map((part) => ({
     name: part.name,
     where: part.where(ports),
-    check: () => (part.ready ?? part.health)({ ports }),
+    count: stack.SCALABLE_PARTS.includes(part.name) ? replicas : 1,
+    check: () => (part === stack.LOAD_BALANCER ? stack.httpOk(`http://127.0.0.1:${ports.loadBalancerStats}/stats;csv`) : (part.ready ?? part.health)({ ports })),
   }));
 }
 const PARTS = partsFor(PORTS);
@@ -119,12 +126,13 @@ function ensurePython({ log = console.log, extras = [] } = {}) {
 
 /**
  * Installs whatever is missing: npm packages, the Python environment (plus `pythonExtras`),
- * nats-server.
+ * nats-server, and haproxy when `loadBalancer` (replicas).
  */
-function ensureSetup({ log = console.log, pythonExtras = [] } = {}) {
+function ensureSetup({ log = console.log, pythonExtras = [], loadBalancer = false } = {}) {
   ensureNpmPackages({ log });
   ensurePython({ log, extras: pythonExtras });
   ensureNatsServer({ log });
+  if (loadBalancer) ensureHaproxy({ log });
 }
 
 const nxEnv = () => ({ ...env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false' });
@@ -159,11 +167,26 @@ async function portInUse(port) {
   });
 }
 
-/** Processes whose environment carries this run's marker: everything the run started. */
+/** This process and its ancestors: a caller's marker (npm start's) is in their environment too. */
+function selfAndAncestors() {
+  const out = new Set();
+  for (let pid = process.pid; pid > 1 && !out.has(pid); ) {
+    out.add(pid);
+    try {
+      pid = Number(/^\d+ \(.*\) \S+ (\d+)/s.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** Processes whose environment carries this run's marker: everything the run started (not this process nor its ancestors). */
 function processesOfRun(runId) {
   const pids = [];
+  const skip = selfAndAncestors();
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (!/^\d+$/.test(entry) || skip.has(Number(entry))) continue;
     try {
       if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`AUTH_BUS_RUN_ID=${runId}\0`)) pids.push(Number(entry));
     } catch {
@@ -173,77 +196,66 @@ function processesOfRun(runId) {
   return pids;
 }
 
+/** `--replicas N` of a command line (default 1): N of every part that scales. Throws on a bad value. */
+function replicasFromArgs(argv = process.argv) {
+  const i = argv.findIndex((a) => a === '--replicas' || a.startsWith('--replicas='));
+  if (i < 0) return 1;
+  const value = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+  if (!/^[1-9]$/.test(value ?? '')) throw new Error(`--replicas ${value ?? ''}: expected a count from 1 to 9`);
+  return Number(value);
+}
+
 /**
- * Starts every part with `nx run-many --target=serve` in its own process group and returns a
- * handle with `stop()`. `output` receives each line of the parts' logs; `ports` moves the parts
- * (tests pass free ports) and the parts are pointed at each other there (systemEnv).
+ * Starts every part through the stack launcher as the user's run (their environment applies,
+ * state in the parts' own folders) — `replicas` of every part that scales, behind HAProxy when
+ * more than one — and returns once each instance passed its health probe, with a handle:
+ * `stop()`, `processes()`, `lines`, `exited` (every process ended by itself), `run` (the
+ * launcher's handle: stopPart/startPart). `output` receives each line of the parts' logs;
+ * `ports` moves the parts (tests pass free ports).
  */
-async function startSystem({ output = (line) => process.stdout.write(`${line}\n`), extraEnv = {}, ports = PORTS } = {}) {
+async function startSystem({ output = (line) => process.stdout.write(`${line}\n`), extraEnv = {}, ports = PORTS, replicas = 1 } = {}) {
+  const wanted = Object.entries(ports).filter(([role]) => replicas > 1 || role !== 'loadBalancerStats');
   const busy = [];
-  for (const [name, port] of Object.entries(ports)) if (await portInUse(port)) busy.push(`${name} :${port}`);
+  for (const [name, port] of wanted) if (await portInUse(port)) busy.push(`${name} :${port}`);
   if (busy.length) throw new Error(`Ports already in use: ${busy.join(', ')} — is the system already running?`);
 
-  const runId = randomUUID();
-  const base = { ...env, ...extraEnv };
-  const child = spawn(
-    'npx',
-    ['nx', 'run-many', '--target=serve', '--parallel=20', '--outputStyle=stream', '--excludeTaskDependencies'],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...env, ...natsSettings(base), ...systemEnv(ports, base), ...portVariables(ports), ...extraEnv, AUTH_BUS_RUN_ID: runId, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0' },
-    },
-  );
   const lines = [];
-  const keep = (chunk) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.trim()) continue;
-      lines.push(line);
-      if (lines.length > 2000) lines.shift();
-      output(line);
-    }
+  const keep = (line) => {
+    lines.push(line);
+    if (lines.length > 2000) lines.shift();
+    output(line);
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  const run = await launcher.up({
+    ports,
+    replicas: Object.fromEntries(stack.SCALABLE_PARTS.map((name) => [name, replicas])),
+    env: extraEnv,
+    userEnv: true,
+    echo: (id, line) => keep(`[${id}] ${line}`),
+    log: (msg) => keep(`[stack] ${msg}`),
+  });
+  const instances = [...run.instances.values()].flat();
+  const exited = Promise.all(instances.map((i) => i.exited)).then(() => instances.find((i) => i.exitCode)?.exitCode ?? 0);
 
   let stopping;
   const stop = () =>
     (stopping ??= (async () => {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // group already gone
-      }
-      for (const pid of processesOfRun(runId)) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-      }
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && processesOfRun(runId).length) await new Promise((r) => setTimeout(r, 200));
-      for (const pid of processesOfRun(runId)) {
+      await run.down();
+      // Anything a part started itself and left behind carries the run's marker too.
+      for (const pid of processesOfRun(run.marker)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
           // already gone
         }
       }
-      // A timer left running here would keep the caller's process (e.g. Jest) alive: clear it.
-      let timer;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
-      clearTimeout(timer);
     })());
 
-  return { runId, child, lines, exited, stop, processes: () => processesOfRun(runId) };
+  return { runId: run.marker, run, lines, exited, stop, processes: () => processesOfRun(run.marker) };
 }
 
 /** Waits until every part answers its health check; resolves with the time each took (ms). */
-async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefined, exited, ports = PORTS } = {}) {
-  const PARTS = partsFor(ports);
+async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefined, exited, ports = PORTS, replicas = 1 } = {}) {
+  const PARTS = partsFor(ports, replicas);
   const started = Date.now();
   const readyAt = {};
   let failedEarly = false;
@@ -267,9 +279,9 @@ async function waitHealthy({ timeoutMs = 180_000, onReady = () => undefined, exi
   return readyAt;
 }
 
-function statusTable(readyAt, ports = PORTS) {
-  const rows = partsFor(ports).map((p) => [p.name, 'healthy', `${(readyAt[p.name] / 1000).toFixed(1)} s`, p.where]);
-  const header = ['part', 'status', 'ready after', 'where'];
+function statusTable(readyAt, ports = PORTS, replicas = 1) {
+  const rows = partsFor(ports, replicas).map((p) => [p.name, String(p.count), 'healthy', `${(readyAt[p.name] / 1000).toFixed(1)} s`, p.where]);
+  const header = ['part', 'replicas', 'status', 'ready after', 'where'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
@@ -292,6 +304,7 @@ module.exports = {
   buildAll,
   buildQuietly,
   startSystem,
+  replicasFromArgs,
   waitHealthy,
   portInUse,
   processesOfRun,

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The stack launcher's command line (tools/stack/stack.cjs is the definition):
 //
-//   node tools/stack/cli.mjs up [--ports free|standard] [--parts nats,dev-idp,…] [--replicas api-service=3]
+//   node tools/stack/cli.mjs up [--ports free|standard] [--parts nats,dev-idp,…] [--replicas api-service=3 | --replicas 2]
 //                               [--env KEY=VALUE] [--env part:KEY=VALUE] [--no-build] [--control]
 //                               [--only --port nats=4222 --port natsMonitor=8222 …]
-//   (--only: start just --parts, not their dependencies, which run elsewhere at the --port given)
+//   node tools/stack/cli.mjs up --serve --parts PART    (a project's Nx `serve` target)
+//   (--only: start just --parts, not their dependencies, which run elsewhere at the --port given;
+//   --replicas N: N of every part that scales (stack.SCALABLE_PARTS), HAProxy in front of the HTTP ones;
+//   --serve: the user's run of --parts alone on the standard ports — their environment applies, state
+//   stays in the parts' own folders, the output goes to stdout and no JSON is printed)
 //   node tools/stack/cli.mjs down [RUN_ID]
 //
 // `up` builds what it starts through Nx (cached), starts the parts with their dependencies, prints
@@ -40,12 +44,14 @@ function parseEnv(values) {
   return { env, partEnv };
 }
 
+/** `--replicas part=COUNT` (repeatable) or `--replicas COUNT` (every part that scales). */
 function parseReplicas(values) {
   return Object.fromEntries(
-    values.map((item) => {
-      const m = /^([a-z-]+)=(\d+)$/.exec(item);
-      if (!m) throw new Error(`--replicas ${item}: expected part=COUNT`);
-      return [m[1], Number(m[2])];
+    values.flatMap((item) => {
+      const m = /^(?:([a-z-]+)=)?([1-9]\d?)$/.exec(item);
+      if (!m) throw new Error(`--replicas ${item}: expected COUNT or part=COUNT (COUNT 1–99)`);
+      if (m[1] && !stack.PARTS_BY_NAME[m[1]]) throw new Error(`--replicas ${item}: unknown part "${m[1]}"`);
+      return (m[1] ? [m[1]] : stack.SCALABLE_PARTS).map((part) => [part, Number(m[2])]);
     }),
   );
 }
@@ -62,8 +68,10 @@ async function commandUp(args) {
       env: { type: 'string', multiple: true, default: [] },
       'no-build': { type: 'boolean', default: false },
       control: { type: 'boolean', default: false },
+      serve: { type: 'boolean', default: false },
     },
   });
+  if (values.serve) Object.assign(values, { ports: 'standard', only: true, 'no-build': true });
   if (!['free', 'standard'].includes(values.ports)) throw new Error(`--ports ${values.ports}: expected free or standard`);
   const parts = values.parts ? values.parts.split(',').filter(Boolean) : stack.PARTS.map((p) => p.name);
   const { env, partEnv } = parseEnv(values.env);
@@ -79,7 +87,8 @@ async function commandUp(args) {
       return [m[1], Number(m[2])];
     }),
   );
-  const run = await up({ ports: values.ports, fixedPorts, only: values.only, parts, replicas: parseReplicas(values.replicas), env, partEnv, log });
+  const echo = values.serve ? (id, line) => process.stdout.write(`[${id}] ${line}\n`) : undefined;
+  const run = await up({ ports: values.ports, fixedPorts, only: values.only, parts, replicas: parseReplicas(values.replicas), env, partEnv, log, userEnv: values.serve, echo });
   mkdirSync(STATE_DIR, { recursive: true });
   const stateFile = path.join(STATE_DIR, `${run.runId}.json`);
   const describe = () => ({ ...run.describe(), stateFile });
@@ -95,6 +104,11 @@ async function commandUp(args) {
     })());
   process.on('SIGINT', () => down(0));
   process.on('SIGTERM', () => down(0));
+  if (values.serve) {
+    // Nothing secret on a terminal: where each part runs, not the JSON (it holds the NATS passwords).
+    for (const [name, part] of Object.entries(run.describe().parts)) log(`${name} ready: ${part.where}`);
+    return;
+  }
   process.stdout.write(`${JSON.stringify(describe())}\n`);
 
   if (values.control) {

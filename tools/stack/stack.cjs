@@ -8,6 +8,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const { CONFIG_FILE: NATS_CONFIG, natsSettings, ensureNatsServer } = require(path.join(ROOT, 'infra/nats/index.cjs'));
+const haproxy = require(path.join(ROOT, 'infra/haproxy/index.cjs'));
 
 /** The port of each listening role, with the variable that moves it (README) and its standard value. */
 const PORT_VARIABLES = {
@@ -18,6 +19,8 @@ const PORT_VARIABLES = {
   componentWeb: ['COMPONENT_WEB_PORT', 3001],
   streamlit: ['STREAMLIT_PORT', 4010],
   legacyApi: ['LEGACY_API_PORT', 5000],
+  // HAProxy's stats page (http://localhost:8404/stats, `;csv` for scripts) when parts run replicas.
+  loadBalancerStats: ['HAPROXY_STATS_PORT', 8404],
 };
 
 /** Ports of every part, from their variables (NATS_PORT, DEV_IDP_PORT, RELAY_PORT …). */
@@ -49,7 +52,7 @@ function crossReferences(ports) {
   const web = `http://localhost:${ports.componentWeb}`;
   const streamlit = [`http://localhost:${ports.streamlit}`, `http://127.0.0.1:${ports.streamlit}`];
   return {
-    ...Object.fromEntries(Object.entries(PORT_VARIABLES).map(([key, [name]]) => [name, String(ports[key])])),
+    ...Object.fromEntries(Object.entries(PORT_VARIABLES).filter(([key]) => ports[key] !== undefined).map(([key, [name]]) => [name, String(ports[key])])),
     NATS_URL: `nats://127.0.0.1:${ports.nats}`,
     // dev-idp: its issuer and the component-web client's URLs
     DEV_IDP_ISSUER: `${idp}/`,
@@ -123,9 +126,14 @@ const BUS_SERVICE_ENV = (ctx) => ({ AUTH_ISSUER: `http://localhost:${ctx.ports.d
 
 /**
  * Every part. `command(ctx)` is argv; `env(ctx)` what the part needs beyond the shared
- * cross-references (ctx: { ports, passwords, instance, dataDir }); `health(ctx)` resolves true
- * when the instance is ready; `entry` is what its Nx `build` produces (checked before a start);
- * `replicas` the default count (a bus service can run several, each with its INSTANCE_ID).
+ * cross-references (ctx: { ports, passwords, instance, dataDir, stateDir(name), secret(name, hexLength),
+ * behindLoadBalancer }; an undefined value is not set);
+ * `health(ctx)` resolves true when the instance is ready; `entry` is what its Nx `build` produces
+ * (checked before a start); `replicas` the default count (a bus service can run several, each
+ * with its INSTANCE_ID). `balance: { check }`: an HTTP part that runs replicas behind the load
+ * balancer — each replica on an internal port (ctx.ports has the instance's own), HAProxy on the
+ * part's public port, probing `check`. ctx.stateDir(name) is a folder of the run in tests and
+ * undefined for `npm start` (the part keeps its state where it always does).
  */
 const PARTS = [
   {
@@ -135,7 +143,7 @@ const PARTS = [
     where: (p) => `nats://localhost:${p.nats}`,
     dependsOn: [],
     command: (ctx) => [ensureNatsServer(), '-c', NATS_CONFIG, '-p', String(ctx.ports.nats), '-m', String(ctx.ports.natsMonitor)],
-    env: (ctx) => ({ ...ctx.natsSettings, NATS_STORE_DIR: path.join(ctx.dataDir, 'nats'), NATS_SERVER_NAME: `auth-bus-${ctx.ports.nats}` }),
+    env: (ctx) => ({ ...ctx.natsSettings, NATS_STORE_DIR: ctx.stateDir('nats') ?? ctx.natsSettings.NATS_STORE_DIR, NATS_SERVER_NAME: `auth-bus-${ctx.ports.nats}` }),
     health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.natsMonitor}/healthz?js-enabled-only=true`),
   },
   {
@@ -146,7 +154,7 @@ const PARTS = [
     dependsOn: [],
     entry: 'apps/dev-idp/dist/main.js',
     command: node('apps/dev-idp/dist/main.js'),
-    env: (ctx) => ({ DEV_IDP_KEYS_DIR: path.join(ctx.dataDir, 'dev-idp-keys'), DEV_IDP_API_AUDIENCE: API_AUDIENCE }),
+    env: (ctx) => ({ DEV_IDP_KEYS_DIR: ctx.stateDir('dev-idp-keys'), DEV_IDP_API_AUDIENCE: API_AUDIENCE }),
     health: (ctx) => httpOk(`http://localhost:${ctx.ports.devIdp}/healthz`),
   },
   {
@@ -210,8 +218,15 @@ const PARTS = [
     dependsOn: ['nats'],
     entry: 'apps/host-relay/dist/main.js',
     command: node('apps/host-relay/dist/main.js'),
-    env: (ctx) => ({ ...natsClientEnv(ctx, 'host-relay'), ...BRIDGE_ENV(ctx), RELAY_HOST: '127.0.0.1' }),
+    // Behind the load balancer, per-address limits see the browser (X-Forwarded-For), not HAProxy.
+    env: (ctx) => ({
+      ...natsClientEnv(ctx, 'host-relay'),
+      ...BRIDGE_ENV(ctx),
+      RELAY_HOST: '127.0.0.1',
+      RELAY_TRUST_PROXY: ctx.behindLoadBalancer ? '1' : undefined,
+    }),
     health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.hostRelay}/healthz`),
+    balance: { check: '/healthz' },
     // Whole-system readiness (`npm start`): the services behind it answer too.
     ready: (ctx) => httpOk(`http://localhost:${ctx.ports.hostRelay}/readyz`),
   },
@@ -223,8 +238,10 @@ const PARTS = [
     dependsOn: ['host-relay', 'dev-idp'],
     entry: 'apps/component-web/.next/BUILD_ID',
     command: (ctx) => [process.execPath, path.join(ROOT, 'node_modules/next/dist/bin/next'), 'start', 'apps/component-web', '-p', String(ctx.ports.componentWeb), '-H', '127.0.0.1'],
-    env: (ctx) => ({ NEXT_TELEMETRY_DISABLED: '1', AUTH0_SECRET: ctx.secret('AUTH0_SECRET', 64) }),
+    // Replicas share AUTH0_SECRET (session cookies, sealed hand-off); `npm start` keeps it in the data folder.
+    env: (ctx) => ({ NEXT_TELEMETRY_DISABLED: '1', AUTH0_SECRET: ctx.stateDir('component-web') && ctx.secret('AUTH0_SECRET', 64) }),
     health: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.componentWeb}/api/health`),
+    balance: { check: '/api/health' },
     // Whole-system readiness (`npm start`): the component page itself renders.
     ready: (ctx) => httpOk(`http://localhost:${ctx.ports.componentWeb}/streamlit`),
   },
@@ -240,11 +257,38 @@ const PARTS = [
       path.join(ROOT, '.venv/bin/streamlit'), 'run', 'streamlit-app/app/Home.py', '--server.port', String(ctx.ports.streamlit),
       '--server.headless', 'true', '--browser.gatherUsageStats', 'false', '--client.toolbarMode', 'minimal',
     ],
-    env: (ctx) => ({ ...natsClientEnv(ctx, 'streamlit-host'), ...BRIDGE_ENV(ctx), AUTH0_AUDIENCE: API_AUDIENCE }),
+    // Replicas sign their XSRF cookies with one secret, so a request may land on any of them.
+    env: (ctx) => ({
+      ...natsClientEnv(ctx, 'streamlit-host'),
+      ...BRIDGE_ENV(ctx),
+      AUTH0_AUDIENCE: API_AUDIENCE,
+      STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION: 'true',
+      STREAMLIT_SERVER_COOKIE_SECRET: ctx.secret('STREAMLIT_SERVER_COOKIE_SECRET', 64),
+    }),
     health: (ctx) => httpOk(`http://localhost:${ctx.ports.streamlit}/_stcore/health`),
+    balance: { check: '/_stcore/health' },
   },
 ];
 const PARTS_BY_NAME = Object.fromEntries(PARTS.map((p) => [p.name, p]));
+
+/**
+ * HAProxy (infra/haproxy), started when a part with `balance` runs more than one replica: on each
+ * such part's public port, round robin, no stickiness, a health check per replica; its stats page
+ * on `loadBalancerStats` (/stats, /stats;csv). ctx.loadBalancer is the generated configuration file.
+ */
+const LOAD_BALANCER = {
+  name: 'load-balancer',
+  project: 'haproxy',
+  ports: ['loadBalancerStats'],
+  where: (p) => `http://localhost:${p.loadBalancerStats}/stats`,
+  dependsOn: [],
+  command: (ctx) => [haproxy.ensureHaproxy(), '-db', '-f', ctx.loadBalancer.configFile],
+  env: () => ({}),
+  health: (ctx) => haproxy.allServersUp(`http://127.0.0.1:${ctx.ports.loadBalancerStats}/stats;csv`, ctx.loadBalancer.backends),
+};
+
+/** The parts `npm start -- --replicas N` runs N of (every part that can run several). */
+const SCALABLE_PARTS = PARTS.filter((p) => p.balance || p.replicas !== undefined).map((p) => p.name);
 
 /** `names` and everything they depend on, in start order (dependencies first). */
 function withDependencies(names) {
@@ -274,6 +318,8 @@ module.exports = {
   NATS_USERS,
   PARTS,
   PARTS_BY_NAME,
+  LOAD_BALANCER,
+  SCALABLE_PARTS,
   portsFrom,
   crossReferences,
   natsClientEnv,

@@ -43,17 +43,27 @@ interface StackPart {
   published?: boolean;
   natsUser?: string;
   dependsOn: string[];
+  balance?: { check: string };
 }
 const PARTS: StackPart[] = stack.PARTS;
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+const haproxy = require('../../infra/haproxy/index.cjs');
+const LOAD_BALANCER: string = stack.LOAD_BALANCER.name;
+/** The parts behind the load balancer (`balance` in the definition): they scale, so they publish nothing. */
+const BALANCED = PARTS.filter((p) => p.balance);
 
 /**
- * The ports published on the host: the standard port of each part of the stack definition that
- * listens (a browser needs it; dev-idp only in the dev profile). NATS (4222), its
- * unauthenticated monitoring (8222) and routes (6222) stay internal.
+ * The ports published on the host, by service: the load balancer publishes the standard port of
+ * each part behind it (and its stats page on loopback), dev-idp its own (dev profile only). NATS
+ * (4222), its unauthenticated monitoring (8222) and routes (6222) stay internal.
  */
-const DEFAULT_PORT: Record<string, number> = Object.fromEntries(
-  PARTS.filter((p) => p.name !== 'nats' && p.published !== false && p.ports?.length).map((p) => [p.name, stack.STANDARD_PORTS[p.ports![0]]]),
-);
+const PUBLISHED: Record<string, string[]> = {
+  ...Object.fromEntries(PARTS.filter((p) => p.name !== 'nats' && !p.balance && p.published !== false && p.ports?.length).map((p) => [p.name, [`${stack.STANDARD_PORTS[p.ports![0]]}:${stack.STANDARD_PORTS[p.ports![0]]}`]])),
+  [LOAD_BALANCER]: [
+    ...BALANCED.map((p) => `${stack.STANDARD_PORTS[p.ports![0]]}:${stack.STANDARD_PORTS[p.ports![0]]}`),
+    `127.0.0.1:${stack.STANDARD_PORTS.loadBalancerStats}:${stack.STANDARD_PORTS.loadBalancerStats}`,
+  ],
+};
 
 /** A compose service's part of the stack: the NATS nodes are the `nats` part, clustered. */
 const partOf = (service: string) => (/^nats-\d+$/.test(service) ? 'nats' : service);
@@ -61,7 +71,7 @@ const partOf = (service: string) => (/^nats-\d+$/.test(service) ? 'nats' : servi
 describe('docker-compose.yml', () => {
   it('describes a 3-node NATS cluster and every part of the system', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['nats-1', 'nats-2', 'nats-3', ...PARTS.map((p) => p.name).filter((name) => name !== 'nats')].sort(),
+      ['nats-1', 'nats-2', 'nats-3', LOAD_BALANCER, ...PARTS.map((p) => p.name).filter((name) => name !== 'nats')].sort(),
     );
     for (const node of ['nats-1', 'nats-2', 'nats-3']) {
       const cmd: string[] = services[node].command;
@@ -80,9 +90,26 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('lets api-service scale (no fixed container name or host port)', () => {
-    expect(services['api-service'].container_name).toBeUndefined();
-    expect(services['api-service'].ports).toBeUndefined();
+  it('lets api-service and every part behind the load balancer scale (no fixed container name or host port)', () => {
+    for (const name of ['api-service', ...BALANCED.map((p) => p.name)]) {
+      expect({ name, container: services[name].container_name, ports: services[name].ports }).toEqual({ name, container: undefined, ports: undefined });
+    }
+  });
+
+  it('runs HAProxy with the configuration generated from the stack definition (not stale), no stickiness', () => {
+    const mounted = services[LOAD_BALANCER].volumes.find((v: string) => v.startsWith('./infra/haproxy/'));
+    const [file, target] = mounted.split(':');
+    expect(services[LOAD_BALANCER].command).toEqual(['haproxy', '-f', target]);
+    const config = readFileSync(join(ROOT, file), 'utf8');
+    expect(config).toBe(haproxy.composeConfig(stack));
+    for (const part of BALANCED) {
+      const port = stack.STANDARD_PORTS[part.ports![0]];
+      expect(config).toContain(`server-template ${part.name}- 1-${haproxy.COMPOSE_MAX_REPLICAS} ${part.name}:${port} check resolvers docker`);
+      expect(config).toContain(`option httpchk GET ${part.balance!.check}`);
+    }
+    expect(config).not.toMatch(/\bcookie\b|stick|balance source|hash-type/);
+    // It waits for a healthy replica of each part it fronts.
+    expect(Object.keys(services[LOAD_BALANCER].depends_on).sort()).toEqual(BALANCED.map((p) => p.name).sort());
   });
 
   describe.each(Object.keys(services))('%s', (name) => {
@@ -96,7 +123,7 @@ describe('docker-compose.yml', () => {
 
     it('builds from a context, Dockerfile and target that exist', () => {
       if (!svc.build) {
-        expect(svc.image).toMatch(/^nats:/);
+        expect(svc.image).toMatch(/^(nats|haproxy):/);
         return;
       }
       const context = join(ROOT, svc.build.context);
@@ -120,17 +147,20 @@ describe('docker-compose.yml', () => {
         expect(existsSync(join(ROOT, cmd[1]))).toBe(true);
       } else if (cmd[0] === 'npx') {
         expect(existsSync(join(ROOT, cmd[3], 'package.json'))).toBe(true);
+      } else if (cmd[0] === 'haproxy') {
+        expect(existsSync(join(ROOT, 'infra/haproxy/haproxy.compose.cfg'))).toBe(true);
       } else {
         expect(existsSync(join(ROOT, 'infra/nats/nats.conf'))).toBe(true);
       }
     });
 
     it('publishes only the port a browser needs, if any', () => {
-      if (!(name in DEFAULT_PORT)) return expect(svc.ports).toBeUndefined();
-      expect(svc.ports).toEqual([`${DEFAULT_PORT[name]}:${DEFAULT_PORT[name]}`]);
+      if (!(name in PUBLISHED)) return expect(svc.ports).toBeUndefined();
+      expect(svc.ports).toEqual(PUBLISHED[name]);
     });
 
     it('sets only variables that the part documents in its .env.sample', () => {
+      if (name === LOAD_BALANCER) return expect(svc.environment).toBeUndefined(); // its configuration file is all it reads
       const part = name.startsWith('nats-') ? 'nats' : name;
       // A service made by `nx g api-service` documents its variables in apps/<name>/.env.sample.
       const documented = documentedVars(ENV_SAMPLE[part] ?? `apps/${part}/.env.sample`);
@@ -140,6 +170,7 @@ describe('docker-compose.yml', () => {
 
     it('runs in production mode (AUTH_BUS_ENV=production), except the development-only dev-idp', () => {
       if (name === 'dev-idp') return expect(svc.profiles).toEqual(['dev']);
+      if (name === LOAD_BALANCER) return expect(svc.image).toMatch(/^haproxy:/); // no secrets, nothing to refuse
       expect(svc.environment.AUTH_BUS_ENV).toBe('production');
     });
   });
@@ -175,11 +206,11 @@ function generatedEnv(...args: string[]): Record<string, string> {
 
 describe('docker-compose.yml against the stack definition (tools/stack/stack.cjs)', () => {
   it('has the same parts', () => {
-    expect([...new Set(Object.keys(services).map(partOf))].sort()).toEqual(PARTS.map((p) => p.name).sort());
+    expect([...new Set(Object.keys(services).map(partOf))].sort()).toEqual([...PARTS.map((p) => p.name), LOAD_BALANCER].sort());
   });
 
-  it('publishes the standard port of every listening part but NATS', () => {
-    expect(DEFAULT_PORT).toEqual({ 'dev-idp': 4400, 'host-relay': 8888, 'component-web': 3001, 'streamlit-app': 4010 });
+  it('publishes the standard port of every listening part but NATS, through the load balancer for those behind it', () => {
+    expect(PUBLISHED).toEqual({ 'dev-idp': ['4400:4400'], [LOAD_BALANCER]: ['8888:8888', '3001:3001', '4010:4010', '127.0.0.1:8404:8404'] });
   });
 
   it('gives the NATS nodes a password for every NATS user, and each client part its user', () => {

@@ -16,6 +16,8 @@ import WebSocket from 'ws';
 // The launcher `npm start` runs (tools/ is not an npm package, hence require).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const system = require('../dev/system.cjs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+const haproxy = require('../../infra/haproxy/index.cjs');
 
 const ROOT: string = system.ROOT;
 const SCRATCH = mkdtempSync(join(tmpdir(), 'readme-commands-'));
@@ -43,6 +45,7 @@ const CHECKED = {
   rotateKeys: 'npx nx run dev-idp:rotate-keys',
   generate: 'npx nx g api-service NAME [--dry-run]',
   serve: 'npx nx run-many --target=serve',
+  replicas: 'npm start -- --replicas 2',
 };
 const timings: Array<{ command: string; ran: string; seconds: number }> = [];
 
@@ -318,6 +321,65 @@ describe('every command in the README works', () => {
     for (const port of Object.values(ports)) expect(await system.portInUse(port)).toBe(false);
     timings.push({ command: CHECKED.serve, ran: 'npx nx run-many --target=serve (Ctrl-C until all stopped)', seconds: (Date.now() - started) / 1000 });
   }, 60_000);
+
+  it(`${CHECKED.replicas} on moved ports → two servers per front-end backend behind HAProxy, both serving; Ctrl-C stops all of it`, async () => {
+    const picked = new Set<number>(Object.values(ports));
+    const moved: Record<string, number> = {};
+    for (const role of Object.keys(ports).concat('loadBalancerStats')) {
+      let port = await freePort();
+      while (picked.has(port)) port = await freePort();
+      picked.add(port);
+      moved[role] = port;
+    }
+    const runId = randomUUID();
+    const scratch = join(SCRATCH, 'replicas');
+    const startEnv = {
+      ...env,
+      ...system.portVariables(moved),
+      ...system.systemEnv(moved, {}),
+      NATS_STORE_DIR: join(scratch, 'nats'),
+      DEV_IDP_KEYS_DIR: join(scratch, 'dev-idp-keys'),
+      COMPONENT_WEB_DATA_DIR: join(scratch, 'component-web'),
+      AUTH_BUS_RUN_ID: runId,
+    };
+    const started = Date.now();
+    const start = spawn('npm', ['start', '--', '--replicas', '2', '--quiet'], { cwd: ROOT, env: startEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    start.stdout.on('data', (d) => (output += d));
+    start.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<string>((resolve) => start.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)));
+    try {
+      await waitFor(async () => output.includes('Press Ctrl-C') || start.exitCode !== null, { timeout: 240_000, interval: 500, what: '`npm start -- --replicas 2` ready' });
+      expect({ ready: output.includes('Press Ctrl-C'), out: output.slice(-3000) }).toEqual({ ready: true, out: expect.any(String) });
+      expect(output).toMatch(/load-balancer\s+1\s+healthy/);
+      expect(output).toMatch(/streamlit-app\s+2\s+healthy/);
+      // Each front end answers on its public port, round robin over its two replicas.
+      for (let i = 0; i < 4; i++) {
+        expect((await fetch(`http://localhost:${moved.streamlit}/_stcore/health`)).status).toBe(200);
+        expect((await fetch(`http://localhost:${moved.componentWeb}/api/health`)).status).toBe(200);
+        expect((await fetch(`http://localhost:${moved.hostRelay}/healthz`)).status).toBe(200);
+      }
+      const stats = await haproxy.serverStats(`http://localhost:${moved.loadBalancerStats}/stats;csv`);
+      for (const backend of ['streamlit-app', 'component-web', 'host-relay']) {
+        expect(stats[backend].map((s: { name: string; status: string }) => `${s.name} ${s.status}`).sort()).toEqual([`${backend}-1 UP`, `${backend}-2 UP`]);
+        for (const server of stats[backend]) expect(server.sessions).toBeGreaterThanOrEqual(2);
+      }
+      process.kill(-start.pid!, 'SIGINT'); // Ctrl-C: the whole foreground group
+      expect(['exit 0', 'SIGINT']).toContain(await exited);
+      await waitFor(async () => system.processesOfRun(runId).length === 0, { timeout: 20_000, interval: 250, what: 'every process of the run gone' }).catch(() => undefined);
+      expect(system.processesOfRun(runId)).toEqual([]);
+      for (const port of Object.values(moved)) expect(await system.portInUse(port)).toBe(false);
+    } finally {
+      for (const pid of system.processesOfRun(runId)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      timings.push({ command: CHECKED.replicas, ran: 'npm start -- --replicas 2 (until healthy, then Ctrl-C)', seconds: (Date.now() - started) / 1000 });
+    }
+  }, 300_000);
 
   it(`${CHECKED.faults} → names the long Jest runs and the Python fault tests`, async () => {
     const r = await run(CHECKED.faults, 'npm', ['run', 'test:faults', '--', '--list']);

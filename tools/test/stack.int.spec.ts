@@ -37,7 +37,7 @@ interface Description {
   pid: number;
   stateFile: string;
   ports: Record<string, number>;
-  parts: Record<string, { instances: Array<{ id: string; pid: number; running: boolean; log: string }> }>;
+  parts: Record<string, { instances: Array<{ id: string; pid: number; running: boolean; log: string; ports: Record<string, number> }> }>;
   env: Record<string, string>;
   ok?: boolean;
   error?: string;
@@ -78,7 +78,7 @@ describe('stack CLI', () => {
     expect(first.env.NATS_STREAMLIT_HOST_PASSWORD).toEqual(expect.any(String));
     expect(existsSync(first.stateFile)).toBe(true);
     const discovery = await fetch(`${first.env.DEV_IDP_ISSUER}.well-known/openid-configuration`);
-    expect((await discovery.json()).issuer).toBe(first.env.DEV_IDP_ISSUER);
+    expect(((await discovery.json()) as { issuer: string }).issuer).toBe(first.env.DEV_IDP_ISSUER);
     expect(await stack.busServiceUp(first.ports, 'api-service', 'api-service-2', ['api.ping'])).toBe(true);
   });
 
@@ -110,4 +110,52 @@ describe('stack CLI', () => {
     expect(pids.filter(alive)).toEqual([]);
     expect(existsSync(first.stateFile)).toBe(false);
   }, 90_000);
+});
+
+describe('stack CLI with replicas behind the load balancer', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+  const haproxy = require('../../infra/haproxy/index.cjs');
+  let child: ChildProcessWithoutNullStreams;
+  let answers: AsyncIterator<string>;
+  let first: Description & { parts: Record<string, { instances: Array<{ id: string; ports: Record<string, number> }> }> };
+  const next = async (): Promise<Description> => JSON.parse((await answers.next()).value);
+  const stats = () => haproxy.serverStats(`http://127.0.0.1:${first.ports.loadBalancerStats}/stats;csv`);
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, [CLI, 'up', '--ports', 'free', '--parts', 'host-relay', '--replicas', 'host-relay=2', '--env', 'LOG_LEVEL=warn', '--no-build', '--control'], { cwd: ROOT });
+    answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    first = (await next()) as typeof first;
+  }, 120_000);
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  });
+
+  it('runs each replica on its own internal port and HAProxy on the public one, round robin over both', async () => {
+    const relays = first.parts['host-relay'].instances;
+    expect(relays.map((i) => i.id)).toEqual(['host-relay-1', 'host-relay-2']);
+    const own = relays.map((i) => i.ports.hostRelay);
+    expect(new Set([...own, first.ports.hostRelay]).size).toBe(3);
+    expect(first.parts['load-balancer'].instances.map((i) => i.id)).toEqual(['load-balancer']);
+    const before = await stats();
+    for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${first.ports.hostRelay}/healthz`)).status).toBe(200);
+    const after = await stats();
+    const served = after['host-relay'].map((s: { name: string; sessions: number }) => s.sessions - before['host-relay'].find((b: { name: string }) => b.name === s.name).sessions);
+    expect(served).toEqual([3, 3]);
+  });
+
+  it('keeps answering when a replica dies (retried on the other), marks it DOWN, and refuses `add` for a balanced part', async () => {
+    child.stdin.write('stop host-relay-1 SIGKILL\n');
+    expect((await next()).ok).toBe(true);
+    for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${first.ports.hostRelay}/healthz`)).status).toBe(200);
+    for (let i = 0; i < 50; i++) {
+      if ((await stats())['host-relay'].find((s: { name: string }) => s.name === 'host-relay-1').status.startsWith('DOWN')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await stats())['host-relay'].map((s: { name: string; status: string }) => `${s.name} ${s.status}`)).toEqual(['host-relay-1 DOWN', 'host-relay-2 UP']);
+    child.stdin.write('add host-relay\n');
+    expect(await next()).toEqual({ ok: false, error: expect.stringMatching(/load balancer/) });
+    child.stdin.write('start host-relay-1\n');
+    expect((await next()).ok).toBe(true);
+  }, 60_000);
 });

@@ -77,3 +77,32 @@ describe('pythonInstallSpec: when pip runs, and with which extras', () => {
     expect(system.pythonInstallSpec({ ...current, stamped: [] })?.spec).toBe('streamlit-app[demo,test]');
   });
 });
+
+describe('npm start -- --replicas N', () => {
+  const argv = (...args: string[]) => ['node', 'tools/dev/start.mjs', ...args];
+
+  it('is 1 without the option, N with it (either spelling)', () => {
+    expect(system.replicasFromArgs(argv())).toBe(1);
+    expect(system.replicasFromArgs(argv('--quiet', '--replicas', '3'))).toBe(3);
+    expect(system.replicasFromArgs(argv('--replicas=2'))).toBe(2);
+  });
+
+  it('refuses a count that is not 1–9, naming it', () => {
+    for (const bad of [['--replicas'], ['--replicas', '0'], ['--replicas', 'two'], ['--replicas=10'], ['--replicas', '-1']]) {
+      expect(() => system.replicasFromArgs(argv(...bad))).toThrow(/--replicas .*expected a count from 1 to 9/);
+    }
+  });
+
+  it('scales every part that can run several, and puts HAProxy in front of the HTTP ones only', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const stack = require('../stack/stack.cjs');
+    // (arrayContaining: a part added to the definition later may scale too)
+    expect(stack.SCALABLE_PARTS).toEqual(expect.arrayContaining(['api-service', 'host-relay', 'component-web', 'streamlit-app']));
+    const parts = system.partsFor(system.PORTS, 2);
+    expect(parts.map((p: { name: string; count: number }) => `${p.name}×${p.count}`)).toEqual(
+      expect.arrayContaining(['nats×1', 'dev-idp×1', 'auth-service×1', 'api-service×2', 'host-relay×2', 'component-web×2', 'streamlit-app×2', 'load-balancer×1']),
+    );
+    expect(parts[parts.length - 1].name).toBe('load-balancer');
+    expect(system.partsFor(system.PORTS, 1).map((p: { name: string }) => p.name)).not.toContain('load-balancer');
+  });
+});

@@ -136,6 +136,21 @@ describe('FrameController', () => {
     expect(same.events).toEqual([]);
   });
 
+  it('tells a new host session (a reconnect to another Streamlit replica) the session it holds, once', async () => {
+    const t = setup({ stored: sessionFor(1_700_000_000_000) });
+    const known = { user: { name: 'Alice' }, token: { value: 'header.payload.sig' } };
+    await t.render({ initial_state: known });
+    await t.render({ initial_state: known });
+    expect(t.events).toEqual([]);
+    await t.render({ session_id: 'sess-2', initial_state: null }); // the new process knows nothing
+    expect(t.events).toHaveLength(1);
+    expect(t.events[0]).toMatchObject({ name: 'onStatusUpdate', data: { cause: 'mount', token: { value: 'header.payload.sig' } } });
+    await t.render({ session_id: 'sess-2', initial_state: null }); // the same session again: nothing more
+    expect(t.events).toHaveLength(1);
+    await t.render({ session_id: 'sess-3', initial_state: known }); // a new session that knows already: nothing
+    expect(t.events).toHaveLength(1);
+  });
+
   it('tells the host when it believes in a session the frame does not have', async () => {
     const t = setup();
     await t.render({ initial_state: { user: { name: 'Alice' }, token: { value: 'old' } } });

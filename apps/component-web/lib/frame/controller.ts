@@ -60,6 +60,8 @@ export class FrameController {
   private readonly keeper: SessionKeeper;
   private readonly refreshTimer: RefreshTimer;
   private initialized = false;
+  /** The host session (render arg `session_id`) of the last render; undefined before the first. */
+  private hostSessionId: string | null | undefined;
   private initializing: Promise<void> | null = null;
   private disposed = false;
 
@@ -148,6 +150,14 @@ export class FrameController {
 
   private applyArgs(args: FrameArgs): void {
     if (this.disposed) return;
+    // A new host session in the same frame: the Streamlit page reconnected, possibly to another
+    // replica behind a load balancer, which knows nothing yet. Tell it what the frame holds, as at mount.
+    const hostSessionChanged = this.hostSessionId !== undefined && args.session_id !== this.hostSessionId;
+    this.hostSessionId = args.session_id;
+    if (hostSessionChanged && this.initialized) {
+      const cause = mountStatusCause(this.state.session, hostView(args.initial_state), false);
+      if (cause) this.events.status(this.state.session, cause);
+    }
     this.outages.setTarget(args.relay_url, args.session_id);
     if (args.relay_url && args.session_id) this.relay.connect(args.relay_url, args.session_id);
     else this.relay.close();
