@@ -3,28 +3,14 @@
 // fuzzers with many more runs — and the Python fault tests with FAULTS_LONG=1 (more hypothesis
 // examples). The short versions run in `npm test`. Ends with one summary line over both runners.
 //   npm run test:faults [-- --list]
-import { spawn } from 'node:child_process';
 import { ensureSetup, ROOT } from './system.cjs';
-import { summarize } from './test-summary.mjs';
+import { testSession } from './test-summary.mjs';
 
 const started = Date.now();
 ensureSetup();
 
 const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0', FAULTS_LONG: '1' };
-const lines = [];
-
-function run(cmd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk) => {
-      process.stdout.write(chunk);
-      lines.push(...chunk.toString().split('\n'));
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('exit', (code) => resolve(code ?? 1));
-  });
-}
+const { run, finish } = testSession({ cwd: ROOT, env, started });
 
 // `--list`: name what would run (Jest's test files, pytest's collected tests) without running it.
 const list = process.argv.includes('--list');
@@ -33,9 +19,4 @@ const jest = await run('npx', ['nx', 'run', 'faults:test:long', '--outputStyle=s
 const python = await run('.venv/bin/python', ['-m', 'pytest', '--color=no', ...(list ? ['--collect-only', '-q'] : []), 'streamlit-app/tests/faults']);
 if (list) process.exit(jest === 0 && python === 0 ? 0 : 1);
 
-const total = summarize(lines);
-const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-const ok = jest === 0 && python === 0;
-console.log(`\n${total.suites} test runs in ${minutes} min${ok ? '' : ' — FAILED'}`);
-console.log(`tests: ${total.passed} passed, ${total.failed + (ok || total.failed ? 0 : 1)} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
-process.exit(ok ? 0 : 1);
+finish([jest, python]);

@@ -1,5 +1,7 @@
 // Adds up the summary lines of the test runners (Jest and pytest) found in a log, so that
 // `npm test` can end with one closing line over every suite.
+import { spawn } from 'node:child_process';
+
 const JEST = /^\s*(?:\S+:\s+)?Tests:\s+(.*?)\s*(\d+) total\s*$/;
 const PYTEST = /^\s*(?:\S+:\s+)?=*\s*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s/;
 
@@ -19,4 +21,33 @@ export function summarize(lines) {
     }
   }
   return total;
+}
+
+/**
+ * The test commands' shared runner: `run(cmd, args)` shows a runner's output as it comes and keeps
+ * its lines; `finish(exitCodes)` prints the closing line over everything run and exits.
+ */
+export function testSession({ cwd, env, started = Date.now() }) {
+  const lines = [];
+  const run = (cmd, args) =>
+    new Promise((resolve) => {
+      const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const keep = (chunk) => {
+        process.stdout.write(chunk);
+        lines.push(...chunk.toString().split('\n'));
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      child.on('exit', (code) => resolve(code ?? 1));
+    });
+  const finish = (exitCodes) => {
+    const total = summarize(lines);
+    const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+    const ok = exitCodes.every((code) => code === 0);
+    console.log(`\n${total.suites} test runs in ${minutes} min${ok ? '' : ' — FAILED'}`);
+    // a runner that failed without a failed test (a crash, a build error) still counts as one failure
+    console.log(`tests: ${total.passed} passed, ${total.failed + (ok || total.failed ? 0 : 1)} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+    process.exit(ok ? 0 : 1);
+  };
+  return { run, finish };
 }

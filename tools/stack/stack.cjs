@@ -43,6 +43,7 @@ const NATS_USERS = {
   'streamlit-host': 'NATS_STREAMLIT_HOST_PASSWORD',
   'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
   'audit-writer': 'NATS_AUDIT_WRITER_PASSWORD',
+  revoker: 'NATS_REVOKER_PASSWORD',
   'http-bridge': 'NATS_HTTP_BRIDGE_PASSWORD',
 };
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NATS_USERS as NATS_USER_NAMES, natsPasswordVar } from '@auth-bus/service-kit/config';
 import { parse } from 'yaml';
 
 /**
@@ -211,6 +212,10 @@ describe('docker-compose.yml against the stack definition (tools/stack/stack.cjs
 
   it('publishes the standard port of every listening part but NATS, through the load balancer for those behind it', () => {
     expect(PUBLISHED).toEqual({ 'dev-idp': ['4400:4400'], [LOAD_BALANCER]: ['8888:8888', '3001:3001', '4010:4010', '127.0.0.1:8404:8404'] });
+  });
+
+  it('knows every NATS user of infra/nats (the list in service-kit/config) by its password variable', () => {
+    expect(stack.NATS_USERS).toEqual(Object.fromEntries(NATS_USER_NAMES.map((user) => [user, natsPasswordVar(user)])));
   });
 
   it('gives the NATS nodes a password for every NATS user, and each client part its user', () => {

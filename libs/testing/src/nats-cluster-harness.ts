@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import { freePort } from './free-port';
 import { ManagedProcess } from './managed-process';
-import { natsEnvFor, natsInboxPrefix, natsPassword, type NatsUser } from './nats-harness';
+import { NatsForUsers, natsInboxPrefix, type NatsUser } from './nats-harness';
 import { waitFor } from './wait-for';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
@@ -86,12 +86,19 @@ interface Jsz {
   account_details?: Array<{ name?: string; stream_detail?: Array<{ name: string } & Record<string, unknown>> }>;
 }
 
-export class NatsClusterHarness {
+export class NatsClusterHarness extends NatsForUsers {
   private monitor?: Server;
   private monitorPort = 0;
   readonly clusterName = `faults-${randomBytes(3).toString('hex')}`;
 
-  private constructor(readonly nodes: ClusterNode[]) {}
+  private constructor(readonly nodes: ClusterNode[]) {
+    super();
+  }
+
+  /** A service is given every node, so it fails over when its node dies. */
+  protected get servers(): string[] {
+    return this.urls;
+  }
 
   static async start(options: NatsClusterOptions = {}): Promise<NatsClusterHarness> {
     const size = options.size ?? 3;
@@ -125,20 +132,6 @@ export class NatsClusterHarness {
   /** The merged monitoring endpoint (see the file comment). */
   get monitorUrl(): string {
     return `http://127.0.0.1:${this.monitorPort}`;
-  }
-
-  password(user: NatsUser): string {
-    return natsPassword(user);
-  }
-
-  /** Environment for a service process connecting as `user`: all three URLs. */
-  envFor(user: NatsUser): Record<string, string> {
-    return natsEnvFor(this.url, user);
-  }
-
-  /** A client given every node, as a service is: it fails over when its node dies. */
-  connectAs(user: NatsUser, options: Record<string, unknown> = {}): Promise<NatsConnection> {
-    return connect({ servers: this.urls, user, pass: this.password(user), name: `test:${user}`, inboxPrefix: natsInboxPrefix(user), ...options });
   }
 
   /** A client on one node only (no failover, no servers learnt from the cluster). */

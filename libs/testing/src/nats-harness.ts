@@ -1,27 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
+import { natsInboxPrefix, natsPasswordVar, type NatsUserName } from '@auth-bus/service-kit/config';
 import { StackRun } from './stack-client';
 
 /** The NATS users' development passwords (the file nats-server and the stack launcher read). */
 const NATS_ENV_SAMPLE = join(resolve(__dirname, '..', '..', '..'), 'infra', 'nats', 'nats.env.sample');
 
-export type NatsUser = 'host-relay' | 'auth-service' | 'api-service' | 'streamlit-host' | 'audit-reader' | 'audit-writer' | 'revoker' | 'http-bridge';
-
-const PASSWORD_VARS: Record<NatsUser, string> = {
-  'host-relay': 'NATS_HOST_RELAY_PASSWORD',
-  'auth-service': 'NATS_AUTH_SERVICE_PASSWORD',
-  'api-service': 'NATS_API_SERVICE_PASSWORD',
-  'streamlit-host': 'NATS_STREAMLIT_HOST_PASSWORD',
-  'audit-reader': 'NATS_AUDIT_READER_PASSWORD',
-  'audit-writer': 'NATS_AUDIT_WRITER_PASSWORD',
-  revoker: 'NATS_REVOKER_PASSWORD',
-  'http-bridge': 'NATS_HTTP_BRIDGE_PASSWORD',
-};
+/** A NATS user of infra/nats/nats.conf (the one list: `@auth-bus/service-kit/config`). */
+export type NatsUser = NatsUserName;
 
 /** A NATS user's password: the environment's, else the default in infra/nats/nats.env.sample. */
 export function natsPassword(user: NatsUser): string {
-  const variable = PASSWORD_VARS[user];
+  const variable = natsPasswordVar(user);
   if (process.env[variable] !== undefined) return process.env[variable]!;
   const sample = existsSync(NATS_ENV_SAMPLE) ? readFileSync(NATS_ENV_SAMPLE, 'utf8') : '';
   const found = new RegExp(`^\\s*${variable}\\s*=\\s*(.*?)\\s*$`, 'm').exec(sample);
@@ -29,10 +20,7 @@ export function natsPassword(user: NatsUser): string {
   return found[1];
 }
 
-/** The user's reply inbox prefix, as every client of the project sets it (`_INBOX_<user>`). */
-export function natsInboxPrefix(user: string): string {
-  return `_INBOX_${user}`;
-}
+export { natsInboxPrefix };
 
 /**
  * Environment of a service process connecting as `user`. auth-service also gets the password of
@@ -49,8 +37,36 @@ export function natsEnvFor(url: string, user: NatsUser): Record<string, string> 
  * ports and a temporary store, as the stack launcher runs it (tools/stack/stack.cjs).
  * `restart()` keeps the ports and the store, as a real restart does.
  */
-export class NatsHarness {
-  private constructor(private readonly run: StackRun) {}
+/**
+ * What a test's NATS offers the project's users: passwords, a service process's environment and
+ * clients with the user's own inbox prefix. `servers`: the client URLs a service is given.
+ */
+export abstract class NatsForUsers {
+  protected abstract get servers(): string[];
+
+  password(user: NatsUser): string {
+    return natsPassword(user);
+  }
+
+  /** Environment for a service process connecting as `user` (every server URL). */
+  envFor(user: NatsUser): Record<string, string> {
+    return natsEnvFor(this.servers.join(','), user);
+  }
+
+  /** A client as `user` with that user's inbox prefix (the only inboxes it may read); it fails over between servers. */
+  connectAs(user: NatsUser, options: Record<string, unknown> = {}): Promise<NatsConnection> {
+    return connect({ servers: this.servers, user, pass: this.password(user), name: `test:${user}`, inboxPrefix: natsInboxPrefix(user), ...options });
+  }
+}
+
+export class NatsHarness extends NatsForUsers {
+  private constructor(private readonly run: StackRun) {
+    super();
+  }
+
+  protected get servers(): string[] {
+    return [this.url];
+  }
 
   static async start(): Promise<NatsHarness> {
     return new NatsHarness(await StackRun.up({ parts: ['nats'] }));
@@ -75,20 +91,6 @@ export class NatsHarness {
 
   get monitorUrl(): string {
     return `http://127.0.0.1:${this.monitorPort}`;
-  }
-
-  password(user: NatsUser): string {
-    return natsPassword(user);
-  }
-
-  /** Environment for a service process connecting as `user`. */
-  envFor(user: NatsUser): Record<string, string> {
-    return natsEnvFor(this.url, user);
-  }
-
-  /** A client as `user`, with that user's inbox prefix (the only inboxes it may read). */
-  connectAs(user: NatsUser, options: Record<string, unknown> = {}): Promise<NatsConnection> {
-    return connect({ servers: this.url, user, pass: this.password(user), name: `test:${user}`, inboxPrefix: natsInboxPrefix(user), ...options });
   }
 
   /** The nats-server process id, while it runs (for memory readings). */
