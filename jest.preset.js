@@ -6,6 +6,8 @@ const libs = path.join(__dirname, 'libs');
 
 module.exports = {
   testEnvironment: 'node',
+  // The stack's parts are built through Nx once per Jest run, before any suite (the harnesses never build).
+  globalSetup: path.join(__dirname, 'tools/stack/jest-global-setup.cjs'),
   transform: {
     '^.+\\.(t|m?j)sx?$': [
       '@swc/jest',

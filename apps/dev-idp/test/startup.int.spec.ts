@@ -10,7 +10,6 @@ import {
   DEV_IDP_DEFAULTS,
   DEV_IDP_USERS,
   DevIdpHarness,
-  ensureDevIdpBuilt,
   freePort,
   ManagedProcess,
   waitFor,
@@ -24,10 +23,6 @@ const cleanEnv = (): NodeJS.ProcessEnv => ({
   ...Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('DEV_IDP_')).map((k) => [k, undefined])),
   DEV_IDP_ENV_FILE: '',
 });
-
-beforeAll(async () => {
-  await ensureDevIdpBuilt();
-}, 90_000);
 
 describe('production guard', () => {
   let keysDir: string;

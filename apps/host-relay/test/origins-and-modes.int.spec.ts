@@ -1,4 +1,4 @@
-import { ensureRelayBuilt, freePort, RelayHarness } from '@auth-bus/testing';
+import { freePort, RelayHarness } from '@auth-bus/testing';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { TestSocket } from './ws-client';
@@ -40,8 +40,6 @@ function startExpectingRefusal(env: Record<string, string>): Promise<{ code: num
 }
 
 describe('allowed origins in development and production mode (issue 15), production refusals', () => {
-  beforeAll(() => ensureRelayBuilt());
-
   describe('development (AUTH_BUS_ENV unset)', () => {
     let relay: RelayHarness;
 

@@ -1,12 +1,6 @@
 import { freePort } from './free-port';
 import { processAlive } from './managed-process';
-import { buildWithNx } from './nx-build';
 import { StackRun } from './stack-client';
-
-/** Builds component-web (`next build`, the production build that `serve` runs) through Nx (cached). */
-export function ensureComponentWebBuilt(): void {
-  buildWithNx(['component-web'], ['apps/component-web/.next/BUILD_ID']);
-}
 
 export interface ComponentWebHarnessOptions {
   /** Port to serve on; a free one by default. APP_BASE_URL follows it (`http://localhost:<port>`). */
@@ -38,7 +32,6 @@ export class ComponentWebHarness {
   ) {}
 
   static async start(options: ComponentWebHarnessOptions = {}): Promise<ComponentWebHarness> {
-    ensureComponentWebBuilt();
     const port = options.port ?? (await freePort());
     const env: Record<string, string> = {
       // a fixed secret per harness: no file is written into the app folder by tests

@@ -1,6 +1,5 @@
 import { freePort } from './free-port';
 import { processAlive } from './managed-process';
-import { buildWithNx } from './nx-build';
 import { StackRun } from './stack-client';
 import { waitFor } from './wait-for';
 
@@ -24,11 +23,6 @@ export interface RelayHarnessOptions {
   timeout?: number;
 }
 
-/** Builds host-relay and the libraries it runs on through Nx (cached), so no test runs a stale relay. */
-export function ensureRelayBuilt(): void {
-  buildWithNx(['host-relay'], ['apps/host-relay/dist/main.js']);
-}
-
 /**
  * host-relay as the stack launcher runs it (tools/stack/cli.mjs, defined in tools/stack/stack.cjs) on a free port,
  * connected to the given NATS as user `host-relay`. Used by the relay's own integration tests,
@@ -48,7 +42,6 @@ export class RelayHarness {
   ) {}
 
   static async start(options: RelayHarnessOptions): Promise<RelayHarness> {
-    ensureRelayBuilt();
     const port = options.port ?? (await freePort());
     const natsEnv = options.nats.envFor ? options.nats.envFor('host-relay') : { NATS_URL: options.nats.url };
     const allowedOrigins = options.allowedOrigins ?? ['http://localhost:4010', 'http://localhost:3001', 'http://127.0.0.1:4010', 'http://127.0.0.1:3001'];

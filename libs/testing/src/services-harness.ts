@@ -21,7 +21,6 @@
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from 'nats';
 import { processAlive } from './managed-process';
-import { buildWithNx } from './nx-build';
 import { StackRun } from './stack-client';
 import { waitFor } from './wait-for';
 
@@ -56,11 +55,6 @@ export interface ServicesHarnessOptions {
   prefix?: string;
   /** How long to wait for a service to be up (ms). */
   timeout?: number;
-}
-
-/** Builds auth-service, api-service and the libraries they run on through Nx (cached). */
-export function ensureServicesBuilt(): void {
-  buildWithNx(['auth-service', 'api-service'], ['apps/auth-service/dist/main.js', 'apps/api-service/dist/main.js']);
 }
 
 // OIDC_ISSUER and the Auth0 names are read by the services too (they take precedence over AUTH_ISSUER).
@@ -140,7 +134,6 @@ export class ServicesHarness {
   }
 
   static async start(options: ServicesHarnessOptions): Promise<ServicesHarness> {
-    ensureServicesBuilt();
     const harness = new ServicesHarness(options);
     try {
       const starting: Array<Promise<unknown>> = [];
