@@ -99,7 +99,16 @@ export const ErrorFrame = z
   .object({ type: z.literal('error'), id: RequestId.optional(), error: WireErrorSchema })
   .strict();
 
-export const ServerFrame = z.union([WelcomeFrame, SessionAckFrame, WebResultFrame, ErrorFrame]);
+/**
+ * Pushed by the relay when the session reported on this socket was revoked (issue 21): the
+ * frame forgets it and tells its host (`onStatusUpdate`, cause `revoked`). `revoked_at` in
+ * seconds since the epoch.
+ */
+export const SessionRevokedFrame = z
+  .object({ type: z.literal('session.revoked'), revoked_at: z.number().int().positive() })
+  .strict();
+
+export const ServerFrame = z.union([WelcomeFrame, SessionAckFrame, WebResultFrame, ErrorFrame, SessionRevokedFrame]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
 // ---- frame → Streamlit host ----------------------------------------------------------------
@@ -111,8 +120,8 @@ export const StatusUpdateData = z
   .object({
     user: ClaimedUser.nullable(),
     token: ComponentToken.nullable(),
-    /** Why the state changed: `login`, `logout`, `refresh`, `mount`, `expired`. */
-    cause: z.enum(['login', 'logout', 'refresh', 'mount', 'expired']),
+    /** Why the state changed: `login`, `logout`, `refresh`, `mount`, `expired`, `revoked` (issue 21). */
+    cause: z.enum(['login', 'logout', 'refresh', 'mount', 'expired', 'revoked']),
   })
   .strict();
 export type StatusUpdateData = z.infer<typeof StatusUpdateData>;
