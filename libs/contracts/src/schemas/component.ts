@@ -101,11 +101,12 @@ export const ErrorFrame = z
 
 /**
  * Pushed by the relay when the session reported on this socket was revoked (issue 21): the
- * frame forgets it and tells its host (`onStatusUpdate`, cause `revoked`). `revoked_at` in
- * seconds since the epoch.
+ * frame forgets it and tells its host (`onStatusUpdate`, cause `revoked`). `revoked_at` (seconds
+ * since the epoch) when the relay knows it: a push as the revocation arrives carries it; a token
+ * found already revoked when reported does not.
  */
 export const SessionRevokedFrame = z
-  .object({ type: z.literal('session.revoked'), revoked_at: z.number().int().positive() })
+  .object({ type: z.literal('session.revoked'), revoked_at: z.number().int().positive().optional() })
   .strict();
 
 export const ServerFrame = z.union([WelcomeFrame, SessionAckFrame, WebResultFrame, ErrorFrame, SessionRevokedFrame]);
