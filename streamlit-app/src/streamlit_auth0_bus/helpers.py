@@ -25,12 +25,14 @@ from .config import ConfigError, Settings, load_settings
 from .contracts import get_contracts
 from .diagnostics import Finding, bus_hint, diagnose, page_origin_from_headers
 from .errors import BusError, NotFoundError, UnauthenticatedError
+from .revocation import revoke_sessions
 from .session import (
     ACTION_REQUEST_KEY,
     ACTION_RESULT_KEY,
     COMPONENT_ERROR_KEY,
     CORRELATION_KEY,
     DIAGNOSIS_KEY,
+    LOGOUT_REQUEST_KEY,
     AuthProblem,
     AuthSession,
     VerifiedUser,
@@ -51,6 +53,7 @@ __all__ = [
     "show_error",
     "request_action",
     "action_result",
+    "log_out_everywhere",
 ]
 
 #: What gated pages say to a logged-out visitor.
@@ -176,6 +179,9 @@ def login_bar(
     action = st.session_state.get(ACTION_REQUEST_KEY)
     if isinstance(action, Mapping):
         props["action_request"] = dict(action)
+    logout_request = st.session_state.pop(LOGOUT_REQUEST_KEY, None)
+    if isinstance(logout_request, str):
+        props["logout_request"] = logout_request  # once: the frame carries out each id once
 
     def on_status(event: ComponentEvent) -> None:
         with st.spinner("Verifying your login with auth-service…"):
@@ -386,3 +392,37 @@ def action_result(request_id: str | None = None) -> dict[str, Any] | None:
         return None
     result = results.get(str(request_id))
     return dict(result) if isinstance(result, Mapping) else None
+
+
+def log_out_everywhere(reason: str | None = None, *, rerun: bool = True) -> dict[str, Any]:
+    """Revokes every session of the logged-in user and logs this one out (issue 21).
+
+    ``auth.revoke`` with the user's own token (:func:`~streamlit_auth0_bus.revocation.revoke_sessions`):
+    every token of the user issued up to now is refused from then on, and host-relay tells the
+    user's open login components (other tabs, other browsers), whose pages lock. This session is
+    logged out at once, and the login component is asked (its ``logout_request`` arg) to end the
+    identity provider's session through component-web's logout window, so that the next login
+    asks for the password again. Reruns the script (unless ``rerun=False``) so that the
+    component receives the request.
+
+    Returns:
+        The ``auth.revoke`` reply (``{kind: "user", sub, revoked_at}``).
+
+    Raises:
+        UnauthenticatedError: nobody is logged in, or the token was refused (already revoked or
+            expired: this session is then logged out).
+        BusError: any other typed failure (UNAVAILABLE, TIMEOUT …); nothing changes.
+    """
+    user = current_user()
+    if user is None or user.token is None:
+        raise UnauthenticatedError("Please log in to log out everywhere", reason="missing")
+    try:
+        reply = revoke_sessions(get_bus_client(), user.token.reveal(), reason=reason)
+    except UnauthenticatedError as err:
+        _session().logout(AuthProblem.from_error(err, "expired" if err.reason == "expired" else "rejected"))
+        raise
+    _session().logout(AuthProblem.revoked())
+    st.session_state[LOGOUT_REQUEST_KEY] = f"lo-{uuid.uuid4().hex[:16]}"
+    if rerun:
+        st.rerun()
+    return reply
