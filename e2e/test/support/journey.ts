@@ -39,3 +39,28 @@ export const firstText = (page: Page, pattern: string | RegExp): Locator => page
 export async function waitForAppIdle(page: Page): Promise<void> {
   await page.waitForFunction(() => !document.querySelector('[data-testid="stStatusWidget"]'), undefined, { timeout: 30_000 });
 }
+
+/** dev-idp's seeded users (apps/dev-idp seed). */
+export const DEV_USERS = {
+  alice: { email: 'alice@example.com', password: 'alice-password', name: 'Alice Example' },
+  bob: { email: 'bob@example.com', password: 'bob-password', name: 'Bob Example' },
+} as const;
+
+/**
+ * Logs `user` in through the login bar's popup on `page` (the identity provider asks for the
+ * password) and waits until Streamlit shows the name.
+ */
+export async function logInThroughPopup(page: Page, user: { email: string; password: string; name: string }): Promise<void> {
+  const loginButton = componentFrame(page).getByRole('button', { name: 'Log in' });
+  await loginButton.waitFor();
+  for (let i = 0; i < 100 && !(await loginButton.isEnabled()); i++) await page.waitForTimeout(100);
+  const popupOpened = page.context().waitForEvent('page');
+  await loginButton.click();
+  const popup = await popupOpened;
+  await popup.locator('input[name="username"]').fill(user.email);
+  await popup.locator('input[name="password"]').fill(user.password);
+  const popupClosed = popup.waitForEvent('close', { timeout: 30_000 });
+  await popup.getByRole('button', { name: 'Log in' }).click();
+  await firstText(page, user.name).waitFor({ timeout: 30_000 });
+  await popupClosed;
+}

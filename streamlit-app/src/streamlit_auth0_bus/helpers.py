@@ -11,6 +11,7 @@ Everything here runs inside a Streamlit script run and keeps its state in ``st.s
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -56,6 +57,8 @@ __all__ = [
     "log_out_everywhere",
 ]
 
+#: How long log_out_everywhere's request to end the provider session is passed to the frame.
+LOGOUT_REQUEST_TTL_S = 30.0
 #: What gated pages say to a logged-out visitor.
 LOGIN_PROMPT = "Please log in to see this page — use the Log in button at the top."
 #: What they say instead when the login component cannot work (the reason is shown at the top).
@@ -179,9 +182,13 @@ def login_bar(
     action = st.session_state.get(ACTION_REQUEST_KEY)
     if isinstance(action, Mapping):
         props["action_request"] = dict(action)
-    logout_request = st.session_state.pop(LOGOUT_REQUEST_KEY, None)
-    if isinstance(logout_request, str):
-        props["logout_request"] = logout_request  # once: the frame carries out each id once
+    logout_request = st.session_state.get(LOGOUT_REQUEST_KEY)
+    if isinstance(logout_request, tuple) and logout_request[1] > time.time():
+        # Passed on every run for a while, not once: a rerun can supersede a run before its args
+        # reach the frame (the frame's revoked status triggers one). The frame acts once per id.
+        props["logout_request"] = logout_request[0]
+    else:
+        st.session_state.pop(LOGOUT_REQUEST_KEY, None)
 
     def on_status(event: ComponentEvent) -> None:
         with st.spinner("Verifying your login with auth-service…"):
@@ -422,7 +429,7 @@ def log_out_everywhere(reason: str | None = None, *, rerun: bool = True) -> dict
         _session().logout(AuthProblem.from_error(err, "expired" if err.reason == "expired" else "rejected"))
         raise
     _session().logout(AuthProblem.revoked())
-    st.session_state[LOGOUT_REQUEST_KEY] = f"lo-{uuid.uuid4().hex[:16]}"
+    st.session_state[LOGOUT_REQUEST_KEY] = (f"lo-{uuid.uuid4().hex[:16]}", time.time() + LOGOUT_REQUEST_TTL_S)
     if rerun:
         st.rerun()
     return reply
