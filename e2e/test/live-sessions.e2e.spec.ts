@@ -31,7 +31,9 @@ let current: Page | undefined;
 let revokedToken = '';
 const timings: Record<string, number> = {};
 
-const step = stepRunner(ARTIFACTS, () => current, () => ({ services: tail(running?.lines) }));
+/** What the pages (and their frames) wrote to the console, for a failed step's logs. */
+const consoleLines: string[] = [];
+const step = stepRunner(ARTIFACTS, () => current, () => ({ services: tail(running?.lines), console: tail(consoleLines) }));
 
 /** The access token the login bar's frame keeps in its storage (localforage → IndexedDB). */
 async function storedToken(page: Page): Promise<string> {
@@ -66,7 +68,10 @@ beforeAll(async () => {
   tab1 = await browserA.context.newPage();
   tab2 = await browserA.context.newPage();
   other = await browserB.context.newPage();
-  for (const page of [tab1, tab2, other]) page.setDefaultTimeout(30_000);
+  for (const [name, page] of Object.entries({ tab1, tab2, other })) {
+    page.setDefaultTimeout(30_000);
+    page.on('console', (message) => consoleLines.push(`${name} ${message.type()}: ${message.text()}`));
+  }
 }, 300_000);
 
 afterAll(async () => {
@@ -114,6 +119,7 @@ describe('live sessions', () => {
       // The provider session ends through component-web's logout window: opened by the frame,
       // or — where the browser blocks a window the frame opens without a click — from its notice.
       let popup = await logoutWindow;
+      timings.logout_window_opened_by_frame = popup ? 1 : 0;
       if (!popup) {
         const opened = tab1.context().waitForEvent('page');
         await componentFrame(tab1).getByRole('link', { name: 'Open the logout window' }).click();

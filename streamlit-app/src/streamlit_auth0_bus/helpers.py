@@ -423,13 +423,17 @@ def log_out_everywhere(reason: str | None = None, *, rerun: bool = True) -> dict
     user = current_user()
     if user is None or user.token is None:
         raise UnauthenticatedError("Please log in to log out everywhere", reason="missing")
+    # Recorded before the revocation: its push makes the frame report `revoked`, whose rerun may
+    # interrupt this run before the next line; the request must survive that.
+    st.session_state[LOGOUT_REQUEST_KEY] = (f"lo-{uuid.uuid4().hex[:16]}", time.time() + LOGOUT_REQUEST_TTL_S)
     try:
         reply = revoke_sessions(get_bus_client(), user.token.reveal(), reason=reason)
-    except UnauthenticatedError as err:
-        _session().logout(AuthProblem.from_error(err, "expired" if err.reason == "expired" else "rejected"))
+    except BusError as err:
+        st.session_state.pop(LOGOUT_REQUEST_KEY, None)
+        if isinstance(err, UnauthenticatedError):
+            _session().logout(AuthProblem.from_error(err, "expired" if err.reason == "expired" else "rejected"))
         raise
     _session().logout(AuthProblem.revoked())
-    st.session_state[LOGOUT_REQUEST_KEY] = (f"lo-{uuid.uuid4().hex[:16]}", time.time() + LOGOUT_REQUEST_TTL_S)
     if rerun:
         st.rerun()
     return reply
