@@ -203,9 +203,11 @@ export class FrameController {
 
   logout(): void {
     if (!this.state.session) return;
-    const opened = Boolean(this.popup.open(this.urls.logout));
-    // Logging out here never depends on the popup: the frame forgets the session at once.
+    // Logging out here never depends on the popup: the frame forgets the session (and tells the
+    // other tabs) first — opening a window can block this thread for a while — then opens it,
+    // still within the click.
     this.endSession('logout');
+    const opened = Boolean(this.popup.open(this.urls.logout));
     this.showLogoutWindow(opened, 'Logged out here. The logout window was blocked, so the identity provider session is still open.');
   }
 
