@@ -8,6 +8,7 @@
 // Binds the standard ports (it starts the system as `npm start` does), so run it under the lock:
 //   flock /tmp/auth-bus-std-ports.lock node bench/live-sessions.mjs [--trials 5]
 // Needs a build (npx nx run-many --target=build).
+/* global indexedDB, window -- evaluated in the browser */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
