@@ -256,6 +256,15 @@ describe('FrameController live sessions (issue 21)', () => {
     return { ...t, session };
   }
 
+  /** Two frames of one browser: `other` logged out and connected, then `t` logs in. */
+  async function twoTabs() {
+    const tabs = new FakeChannelHub();
+    const other = setup({ tabs });
+    await other.render();
+    other.sockets[0].welcome();
+    return { tabs, other, t: await loggedIn({ tabs }) };
+  }
+
   it('a session.revoked push ends the session: cause revoked for the host, storage cleared, no session.ended', async () => {
     const t = await loggedIn();
     t.sockets[0].receive({ type: 'session.revoked', revoked_at: 1_700_000_000 });
@@ -274,11 +283,7 @@ describe('FrameController live sessions (issue 21)', () => {
   });
 
   it('a login in one tab logs in every other tab of the browser: no popup there, the session reported to its relay', async () => {
-    const tabs = new FakeChannelHub();
-    const other = setup({ tabs });
-    await other.render();
-    other.sockets[0].welcome();
-    const t = await loggedIn({ tabs });
+    const { other, t, tabs } = await twoTabs();
     expect(other.opened).toEqual([]);
     expect(other.events).toHaveLength(1);
     expect(other.events[0]).toMatchObject({ name: 'onStatusUpdate', data: { user: t.session.user, token: t.session.token, cause: 'login' } });
@@ -289,11 +294,7 @@ describe('FrameController live sessions (issue 21)', () => {
   });
 
   it('a logout or a revocation in one tab logs out the other tabs', async () => {
-    const tabs = new FakeChannelHub();
-    const other = setup({ tabs });
-    await other.render();
-    other.sockets[0].welcome();
-    const t = await loggedIn({ tabs });
+    const { other, t } = await twoTabs();
     t.controller.logout();
     expect(other.events.at(-1)).toMatchObject({ name: 'onStatusUpdate', data: { user: null, cause: 'logout' } });
     expect(other.controller.state.session).toBeNull();
