@@ -39,6 +39,7 @@ function readmeTableCommands(): string[] {
 const CHECKED = {
   audit: 'npm run audit -- --since 10m [--user SUB] [--kind KIND] [--follow] [--json]',
   scale: 'npm run scale:api -- 3',
+  revoke: 'npm run revoke -- --user SUB',
   bench: 'npm run bench [-- --quick]',
   faults: 'npm run test:faults [-- --list]',
   contracts: 'npm run contracts:export',
@@ -245,6 +246,21 @@ describe('every command in the README works', () => {
       expect(typeof e.kind).toBe('string');
       expect(Date.now() - Date.parse(e.at)).toBeLessThan(5 * 60_000);
     }
+  }, 90_000);
+
+  it(`${CHECKED.revoke} → that user's token is refused at once as revoked (issue 21)`, async () => {
+    const { access_token } = await clientCredentialsToken({ issuer: `http://localhost:${ports.devIdp}/` });
+    const pong = () => fetch(`http://localhost:${ports.hostRelay}/api/pong`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect((await pong()).status).toBe(200);
+    const sub = JSON.parse(Buffer.from(access_token.split('.')[1], 'base64url').toString('utf8')).sub as string;
+    const r = await run(CHECKED.revoke, 'npm', ['run', 'revoke', '--', '--user', sub, '--reason', 'readme smoke test']);
+    expect(r.code).toBe(0);
+    expect(withoutNpmBanner(r.stdout).join('\n')).toContain(`revoked every token of ${sub}`);
+    const refused = await pong();
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { reason?: string } }).error.reason).toBe('revoked');
+    // A revocation covers tokens issued in its second: later checks get their tokens after it.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
   }, 90_000);
 
   it(`${CHECKED.scale} (with 1) → a replica joins the queue group and drains on Ctrl-C`, async () => {

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from streamlit_auth0_bus import require_login
+from streamlit_auth0_bus import BusError, log_out_everywhere, require_login, show_error
 
 st.title("My identity")
 user = require_login()
@@ -25,3 +25,16 @@ st.caption(
     f"Verified by `{user.verified_by}`. Name and e-mail come from the "
     + ("verified token." if user.name_source == "token" else "login profile, accepted because its subject matches the verified token.")
 )
+
+st.divider()
+st.subheader("Sessions")
+st.write(
+    "**Log out everywhere** ends every session of yours: every token issued to you so far is refused from now on, "
+    "every open page of this app (other tabs, other browsers) locks within a second, and the identity provider "
+    "session ends too, so the next login asks for your password."
+)
+if st.button("Log out everywhere", icon=":material/logout:", type="primary"):
+    try:
+        log_out_everywhere(reason="log out everywhere (My identity page)")
+    except BusError as err:
+        show_error(err, prefix="Log out everywhere")

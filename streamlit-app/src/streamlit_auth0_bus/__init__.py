@@ -9,7 +9,7 @@ Public API (see the README):
 * the component host — :class:`ComponentHost`, :class:`ComponentEvent`;
 * the bus — :class:`BusClient`, :class:`Contracts`, the typed errors (:class:`BusError` …);
 * the session — :class:`VerifiedUser`, :class:`AuthProblem`, :func:`handle_status_update`,
-  :class:`BusVerifier`;
+  :class:`BusVerifier`, :func:`revoke_sessions` (``auth.revoke``) and :func:`log_out_everywhere`;
 * configuration — :class:`Settings`, :func:`load_settings`.
 
 The Streamlit helpers are imported lazily, so the bus client and contract can be used without
@@ -39,6 +39,7 @@ from .errors import (
     UnavailableError,
     from_wire,
 )
+from .revocation import revoke_sessions
 from .session import AuthProblem, AuthSession, SecretToken, VerifiedUser
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         correlation_id,
         current_user,
         get_bus_client,
+        log_out_everywhere,
         login_bar,
         request_action,
         require_login,
@@ -65,6 +67,7 @@ _HELPERS = {
     "call_api",
     "current_user",
     "get_bus_client",
+    "log_out_everywhere",
     "login_bar",
     "request_action",
     "require_login",
@@ -113,5 +116,6 @@ __all__ = [
     "get_contracts",
     "handle_status_update",
     "load_settings",
+    "revoke_sessions",
     *sorted(_HELPERS),
 ]

@@ -154,7 +154,11 @@ def handle_status_update(
         return StatusOutcome("rejected", problem=problem)
 
     token_info = data.get("token")
-    if data["cause"] == "logout" or not token_info:
+    if data["cause"] in ("logout", "revoked") or not token_info:
+        if data["cause"] == "revoked":
+            # Live sessions (issue 21): host-relay told the frame; the page locks on this rerun.
+            session.logout(AuthProblem.revoked())
+            return StatusOutcome("logged_out", problem=session.problem)
         if data["cause"] == "expired":
             problem = AuthProblem(kind="expired", code="UNAUTHENTICATED", message="The token has expired", reason="expired")
             session.logout(problem)

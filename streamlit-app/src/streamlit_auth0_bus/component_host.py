@@ -53,9 +53,10 @@ COMPONENT_NAME = "auth0_login_bar"
 DEFAULT_EVENTS: tuple[str, ...] = ("onStatusUpdate", "onActionResult", "onError")
 #: The props (component args) the frame understands.
 #: (``apps/component-web/lib/frame/args.ts``: ``height`` fixes the frame height, ``actions`` offers
-#: delegated web requests as buttons in the bar, ``action_request`` asks for one now.)
+#: delegated web requests as buttons in the bar, ``action_request`` asks for one now,
+#: ``logout_request`` asks once per id to end the identity provider session: log out everywhere.)
 ALLOWED_PROPS: frozenset[str] = frozenset(
-    {"hostname", "initial_state", "events", "relay_url", "session_id", "height", "actions", "action_request"}
+    {"hostname", "initial_state", "events", "relay_url", "session_id", "height", "actions", "action_request", "logout_request"}
 )
 
 #: Key prefix of everything the host keeps in session state.

@@ -13,6 +13,7 @@ Everything here runs inside a Streamlit script run and keeps its state in ``st.s
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -28,12 +29,14 @@ from .contracts import get_contracts
 from .diagnostics import Finding, bus_hint, diagnose, page_origin_from_headers
 from .routes import method_has_body, resolve_route
 from .errors import BusError, InvalidMessageError, UnauthenticatedError
+from .revocation import revoke_sessions
 from .session import (
     ACTION_REQUEST_KEY,
     ACTION_RESULT_KEY,
     COMPONENT_ERROR_KEY,
     CORRELATION_KEY,
     DIAGNOSIS_KEY,
+    LOGOUT_REQUEST_KEY,
     AuthProblem,
     AuthSession,
     VerifiedUser,
@@ -54,8 +57,11 @@ __all__ = [
     "show_error",
     "request_action",
     "action_result",
+    "log_out_everywhere",
 ]
 
+#: How long log_out_everywhere's request to end the provider session is passed to the frame.
+LOGOUT_REQUEST_TTL_S = 30.0
 #: What gated pages say to a logged-out visitor.
 LOGIN_PROMPT = "Please log in to see this page — use the Log in button at the top."
 #: What they say instead when the login component cannot work (the reason is shown at the top).
@@ -189,6 +195,13 @@ def login_bar(
         props["action_request"] = dict(action)
     if actions:
         props["actions"] = _buttons(actions, settings.bridge_routes_file)
+    logout_request = st.session_state.get(LOGOUT_REQUEST_KEY)
+    if isinstance(logout_request, tuple) and logout_request[1] > time.time():
+        # Passed on every run for a while, not once: a rerun can supersede a run before its args
+        # reach the frame (the frame's revoked status triggers one). The frame acts once per id.
+        props["logout_request"] = logout_request[0]
+    else:
+        st.session_state.pop(LOGOUT_REQUEST_KEY, None)
 
     def on_status(event: ComponentEvent) -> None:
         with st.spinner("Verifying your login with auth-service…"):
@@ -468,3 +481,41 @@ def action_result(request_id: str | None = None) -> dict[str, Any] | None:
         return None
     result = results.get(str(request_id))
     return dict(result) if isinstance(result, Mapping) else None
+
+
+def log_out_everywhere(reason: str | None = None, *, rerun: bool = True) -> dict[str, Any]:
+    """Revokes every session of the logged-in user and logs this one out (issue 21).
+
+    ``auth.revoke`` with the user's own token (:func:`~streamlit_auth0_bus.revocation.revoke_sessions`):
+    every token of the user issued up to now is refused from then on, and host-relay tells the
+    user's open login components (other tabs, other browsers), whose pages lock. This session is
+    logged out at once, and the login component is asked (its ``logout_request`` arg) to end the
+    identity provider's session through component-web's logout window, so that the next login
+    asks for the password again. Reruns the script (unless ``rerun=False``) so that the
+    component receives the request.
+
+    Returns:
+        The ``auth.revoke`` reply (``{kind: "user", sub, revoked_at}``).
+
+    Raises:
+        UnauthenticatedError: nobody is logged in, or the token was refused (already revoked or
+            expired: this session is then logged out).
+        BusError: any other typed failure (UNAVAILABLE, TIMEOUT …); nothing changes.
+    """
+    user = current_user()
+    if user is None or user.token is None:
+        raise UnauthenticatedError("Please log in to log out everywhere", reason="missing")
+    # Recorded before the revocation: its push makes the frame report `revoked`, whose rerun may
+    # interrupt this run before the next line; the request must survive that.
+    st.session_state[LOGOUT_REQUEST_KEY] = (f"lo-{uuid.uuid4().hex[:16]}", time.time() + LOGOUT_REQUEST_TTL_S)
+    try:
+        reply = revoke_sessions(get_bus_client(), user.token.reveal(), reason=reason)
+    except BusError as err:
+        st.session_state.pop(LOGOUT_REQUEST_KEY, None)
+        if isinstance(err, UnauthenticatedError):
+            _session().logout(AuthProblem.from_error(err, "expired" if err.reason == "expired" else "rejected"))
+        raise
+    _session().logout(AuthProblem.revoked())
+    if rerun:
+        st.rerun()
+    return reply

@@ -27,6 +27,7 @@ __all__ = [
     "ACTION_RESULT_KEY",
     "COMPONENT_ERROR_KEY",
     "CORRELATION_KEY",
+    "LOGOUT_REQUEST_KEY",
     "DIAGNOSIS_KEY",
     "SecretToken",
     "VerifiedUser",
@@ -44,6 +45,8 @@ COMPONENT_ERROR_KEY = "auth0_bus.component_error"
 DIAGNOSIS_KEY = "auth0_bus.diagnosis"
 #: The session's opaque correlation id (see ``helpers.correlation_id``).
 CORRELATION_KEY = "auth0_bus.correlation_id"
+#: A pending "log out everywhere" for the login component (its ``logout_request`` arg, once).
+LOGOUT_REQUEST_KEY = "auth0_bus.logout_request"
 
 
 def token_hash(token: str) -> str:
@@ -179,7 +182,8 @@ class AuthProblem:
 
     Attributes:
         kind: ``rejected`` (the token was checked and refused), ``unavailable`` (it could not be
-            checked: bus or auth-service down, timeout), ``expired`` (a verified session ran out)
+            checked: bus or auth-service down, timeout), ``expired`` (a verified session ran out),
+            ``revoked`` (the user's sessions were revoked: log out everywhere, or an administrator)
             or ``invalid`` (the component sent something malformed).
         code: the contract error code.
         reason: the refinement, e.g. ``bad_signature``, ``expired``.
@@ -187,7 +191,7 @@ class AuthProblem:
         hint: what to check, when the cause is known to be the setup (NATS or auth-service down).
     """
 
-    kind: Literal["rejected", "unavailable", "expired", "invalid"]
+    kind: Literal["rejected", "unavailable", "expired", "invalid", "revoked"]
     code: str
     message: str
     reason: str | None = None
@@ -202,14 +206,21 @@ class AuthProblem:
             return f"Login rejected: {self.message}{why} [{self.code}]"
         if self.kind == "expired":
             return f"Your session expired; please log in again. [{self.code}]"
+        if self.kind == "revoked":
+            return f"Your session was revoked; please log in again. [{self.code}]"
         if self.kind == "invalid":
             return f"The login component sent an invalid message: {self.message} [{self.code}]"
         hint = f" {self.hint}" if self.hint else ""
         return f"Could not verify your login right now: {self.message} [{self.code}].{hint}"
 
     @classmethod
-    def from_error(cls, err: BusError, kind: Literal["rejected", "unavailable", "expired", "invalid"]) -> AuthProblem:
+    def from_error(cls, err: BusError, kind: Literal["rejected", "unavailable", "expired", "invalid", "revoked"]) -> AuthProblem:
         return cls(kind=kind, code=err.code, message=err.message, reason=err.reason)
+
+    @classmethod
+    def revoked(cls) -> AuthProblem:
+        """The session's tokens were revoked (the component said so, or this session revoked them)."""
+        return cls(kind="revoked", code="UNAUTHENTICATED", message="The session was revoked", reason="revoked")
 
 
 class AuthSession:

@@ -58,7 +58,7 @@ def dev_idp(system_run: StackRun) -> DevIdp:
 @pytest.fixture(scope="session")
 def tokens(dev_idp: DevIdp) -> dict[str, Tokens]:
     """Real tokens for alice and bob, from dev-idp's login over HTTP."""
-    return {user: dev_idp.login(user) for user in USERS}
+    return {user: dev_idp.login(user) for user in ("alice", "bob")}
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,8 @@ SCOPE = "openid profile email offline_access"
 USERS: dict[str, dict[str, Any]] = {
     "alice": {"email": "alice@example.com", "password": "alice-password", "sub": "auth0|alice", "name": "Alice Example", "permissions": ["read:messages", "read:audit", "admin:sessions"]},
     "bob": {"email": "bob@example.com", "password": "bob-password", "sub": "auth0|bob", "name": "Bob Example", "permissions": []},
+    # Only the revocation test logs carol in (revoking her cannot touch the shared alice/bob tokens).
+    "carol": {"email": "carol@example.com", "password": "carol-password", "sub": "auth0|carol", "name": "Carol Example", "permissions": []},
 }
 
 

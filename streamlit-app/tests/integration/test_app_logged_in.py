@@ -17,9 +17,9 @@ from streamlit.testing.v1 import AppTest
 
 from streamlit_auth0_bus.contracts import get_contracts
 from streamlit_auth0_bus import BusClient
-from streamlit_auth0_bus.errors import ForbiddenError
+from streamlit_auth0_bus.errors import ForbiddenError, UnauthenticatedError
 from tests.integration.conftest import FRAME_ORIGIN
-from tests.integration.stack import Relay, Service
+from tests.integration.stack import DevIdp, Relay, Service
 from tests.integration.forge import claims_of, forge, header_of
 from tests.integration.frame import delegated_request
 from tests.integration.oidc import USERS, Tokens
@@ -181,8 +181,23 @@ def test_profile_page_for_alice(alice: Browser) -> None:
     at = alice.at
     at.switch_page("views/profile.py").run()
     assert not at.exception
-    assert [s.value for s in at.subheader] == ["Alice Example"]
+    assert [s.value for s in at.subheader] == ["Alice Example", "Sessions"]
+    assert [b.label for b in at.button if b.label == "Log out everywhere"] == ["Log out everywhere"]
     assert "read:messages" in all_text(at)
+
+
+def test_log_out_everywhere_revokes_the_token_on_the_bus_and_locks_the_page(app: AppTest, dev_idp: DevIdp, bus: BusClient) -> None:
+    # carol, not the shared alice/bob tokens: the revocation covers every token of hers issued so far.
+    token = dev_idp.login("carol").access_token
+    assert bus.request("api.pong", {}, token=token)["sub"] == "auth0|carol"
+    at = Browser(app).login("carol", token)
+    at.switch_page("views/profile.py").run()
+    button(at, "Log out everywhere").click().run()
+    assert not at.exception
+    assert "please log in" in all_text(at).lower() and "revoked" in all_text(at)
+    with pytest.raises(UnauthenticatedError) as refused:
+        bus.request("api.pong", {}, token=token)
+    assert refused.value.reason == "revoked"
 
 
 def test_audit_page_lists_events_for_alice(alice: Browser, tokens: dict[str, Tokens], bus: BusClient) -> None:

@@ -7,6 +7,7 @@ import { FrameController, type FrameState, type FrameUrls } from '../../lib/fram
 import { formatRemaining } from '../../lib/frame/format';
 import type { WebSocketLike } from '../../lib/frame/relay';
 import { browserStore, memoryStore, type SessionStore } from '../../lib/frame/session-store';
+import type { ChannelLike } from '../../lib/frame/tab-sync';
 
 interface FrameProps {
   urls: Omit<FrameUrls, 'popupFeatures'>;
@@ -52,6 +53,8 @@ export function Frame({ urls, popupSize }: FrameProps) {
         fetch: (input, init) => window.fetch(input, init),
         openWindow: (url, name, features) => window.open(url, name, features),
         origin: window.location.origin,
+        // Keeps this browser's other tabs of the app in step (lib/frame/tab-sync.ts).
+        createChannel: (name) => (typeof BroadcastChannel === 'undefined' ? null : (new BroadcastChannel(name) as unknown as ChannelLike)),
       },
       { ...urls, popupFeatures: popupFeatures(popupSize) },
     );

@@ -44,6 +44,8 @@ const FIELDS = {
   height: z.number().int().min(24).max(2000),
   actions: z.array(ActionSpec).max(8),
   action_request: ActionSpec.nullable(),
+  /** "Log out everywhere" (issue 21): a new id asks the frame once to end the provider session too. */
+  logout_request: z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/).nullable(),
 } as const;
 
 export interface FrameArgs {
@@ -56,6 +58,7 @@ export interface FrameArgs {
   height: number | null;
   actions: ActionSpec[];
   action_request: ActionSpec | null;
+  logout_request: string | null;
 }
 
 export const DEFAULT_ARGS: FrameArgs = {
@@ -67,6 +70,7 @@ export const DEFAULT_ARGS: FrameArgs = {
   height: null,
   actions: [],
   action_request: null,
+  logout_request: null,
 };
 
 export function parseFrameArgs(raw: unknown): { args: FrameArgs; problems: string[] } {

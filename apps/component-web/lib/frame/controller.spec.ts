@@ -1,6 +1,6 @@
 import { POPUP_MESSAGE_SOURCE, type ComponentEventValue } from '@auth-bus/contracts';
 import { FrameController, type FrameDeps, type WindowLike } from './controller';
-import { FakeSocket, FakeTimers, sessionFor } from './fakes';
+import { FakeChannelHub, FakeSocket, FakeTimers, sessionFor } from './fakes';
 import { memoryStore } from './session-store';
 
 const ORIGIN = 'http://localhost:3001';
@@ -13,6 +13,8 @@ function setup(
     restore?: () => Response;
     blockPopups?: boolean;
     failingStore?: boolean;
+    /** Frames in other tabs of the same browser share it. */
+    tabs?: FakeChannelHub;
   } = {},
 ) {
   const timers = new FakeTimers();
@@ -53,6 +55,7 @@ function setup(
     setTimeout: timers.setTimeout,
     clearTimeout: timers.clearTimeout,
     random: () => 1,
+    createChannel: options.tabs?.create,
   };
   const controller = new FrameController(deps, {
     login: '/auth/login?returnTo=%2Fpopup%2Fcomplete',
@@ -254,5 +257,99 @@ describe('FrameController', () => {
     await t.render({ action_request: { id: 'a3', path: '/api/pong' } });
     t.timers.advance(15_000);
     expect(t.events.at(-1)).toMatchObject({ name: 'onActionResult', data: { id: 'a3', ok: false, status: 504, error: { code: 'TIMEOUT' } } });
+  });
+});
+
+describe('FrameController live sessions (issue 21)', () => {
+  /** A frame logged in through its popup, its relay socket open. */
+  async function loggedIn(options: Parameters<typeof setup>[0] = {}) {
+    const t = setup(options);
+    await t.render();
+    t.sockets[0].welcome();
+    const session = sessionFor(t.timers.now);
+    t.controller.onWindowMessage(loginMessage(session));
+    return { ...t, session };
+  }
+
+  /** Two frames of one browser: `other` logged out and connected, then `t` logs in. */
+  async function twoTabs() {
+    const tabs = new FakeChannelHub();
+    const other = setup({ tabs });
+    await other.render();
+    other.sockets[0].welcome();
+    return { tabs, other, t: await loggedIn({ tabs }) };
+  }
+
+  it('a session.revoked push ends the session: cause revoked for the host, storage cleared, no session.ended', async () => {
+    const t = await loggedIn();
+    t.sockets[0].receive({ type: 'session.revoked', revoked_at: 1_700_000_000 });
+    expect(t.events.at(-1)).toMatchObject({ name: 'onStatusUpdate', data: { user: null, token: null, cause: 'revoked' } });
+    expect(t.controller.state.session).toBeNull();
+    expect(t.controller.state.notice).toMatchObject({ kind: 'error', text: expect.stringMatching(/revoked/) });
+    await Promise.resolve();
+    expect(t.store.value).toBeNull();
+    expect(t.calls.some((c) => c.url === '/api/session/forget')).toBe(true);
+    // the relay already forgot the token (and auth-service audited the revocation)
+    expect(t.sockets[0].sent).not.toContainEqual({ type: 'session.ended' });
+    // a second push changes nothing
+    const count = t.events.length;
+    t.sockets[0].receive({ type: 'session.revoked' });
+    expect(t.events).toHaveLength(count);
+  });
+
+  it('a login in one tab logs in every other tab of the browser: no popup there, the session reported to its relay', async () => {
+    const { other, t, tabs } = await twoTabs();
+    expect(other.opened).toEqual([]);
+    expect(other.events).toHaveLength(1);
+    expect(other.events[0]).toMatchObject({ name: 'onStatusUpdate', data: { user: t.session.user, token: t.session.token, cause: 'login' } });
+    expect(other.sockets[0].sent).toContainEqual({ type: 'session.reported', token: t.session.token.value, user: t.session.user });
+    // the receiving tab neither re-posts nor adopts the hand-off a second time
+    expect(tabs.posted).toEqual([{ v: 1, kind: 'login', session: t.session }]);
+    expect(other.calls.filter((c) => c.url === '/api/session/adopt')).toEqual([]);
+  });
+
+  it('a logout or a revocation in one tab logs out the other tabs', async () => {
+    const { other, t } = await twoTabs();
+    t.controller.logout();
+    expect(other.events.at(-1)).toMatchObject({ name: 'onStatusUpdate', data: { user: null, cause: 'logout' } });
+    expect(other.controller.state.session).toBeNull();
+    // the other tab's relay socket forgets the token too; storage and cookie were cleared by the first tab
+    expect(other.sockets[0].sent).toContainEqual({ type: 'session.ended' });
+    expect(other.calls.some((c) => c.url === '/api/session/forget')).toBe(false);
+
+    t.controller.onWindowMessage(loginMessage(sessionFor(t.timers.now, 300, 'second.token.sig')));
+    expect(other.controller.state.session?.token.value).toBe('second.token.sig');
+    t.sockets[0].receive({ type: 'session.revoked' });
+    expect(other.events.at(-1)).toMatchObject({ name: 'onStatusUpdate', data: { user: null, cause: 'revoked' } });
+    expect(other.controller.state.notice?.text).toMatch(/revoked/);
+  });
+
+  it('ignores tab messages of the wrong shape', async () => {
+    const tabs = new FakeChannelHub();
+    const t = await loggedIn({ tabs });
+    const count = t.events.length;
+    tabs.inject({ v: 1, kind: 'logout', cause: 'whatever' });
+    tabs.inject({ v: 1, kind: 'login', session: { user: {} } });
+    tabs.inject('logout');
+    expect(t.events).toHaveLength(count);
+    expect(t.controller.state.session).toEqual(t.session);
+  });
+
+  it('logout_request ends the session as revoked and opens the logout window once per request', async () => {
+    const t = await loggedIn();
+    await t.render({ logout_request: 'lo-1' });
+    expect(t.events.at(-1)).toMatchObject({ name: 'onStatusUpdate', data: { user: null, cause: 'revoked' } });
+    expect(t.opened.map((o) => o.url)).toEqual(['/auth/logout?returnTo=x']);
+    expect(t.controller.state.busy).toBe('logout');
+    await t.render({ logout_request: 'lo-1' });
+    await t.render({ logout_request: null });
+    expect(t.opened).toHaveLength(1);
+  });
+
+  it('logout_request with popups blocked offers the logout window as a link', async () => {
+    const t = await loggedIn({ blockPopups: true });
+    await t.render({ logout_request: 'lo-2' });
+    expect(t.controller.state.session).toBeNull();
+    expect(t.controller.state.notice).toMatchObject({ kind: 'info', link: { href: '/auth/logout?returnTo=x', label: 'Open the logout window' } });
   });
 });

@@ -3,7 +3,7 @@ import { acceptPopupMessage, type Handoff } from '../shared/popup-message';
 import { hostView, parseFrameArgs, type ActionSpec, type FrameArgs } from './args';
 import { clockOf, type Clock } from './clock';
 import { EventSender, mountStatusCause } from './events';
-import { EXPIRED_NOTICE, FrameStateStore, type FrameState } from './frame-state';
+import { EXPIRED_NOTICE, FrameStateStore, REVOKED_NOTICE, type FrameState } from './frame-state';
 import { PopupWindow, type OpenWindow } from './popup-window';
 import { RefreshTimer } from './refresh-timer';
 import { RelayClient, type RelayState, type WebSocketLike } from './relay';
@@ -11,6 +11,7 @@ import { RelayOutages } from './relay-outages';
 import { SessionApi, type SessionApiUrls } from './session-api';
 import { SessionKeeper } from './session-keeper';
 import type { SessionStore } from './session-store';
+import { TabSync, type ChannelLike, type TabMessage } from './tab-sync';
 import { WebRequests } from './web-requests';
 
 export type { ActionOutcome, FrameState, Notice } from './frame-state';
@@ -37,6 +38,8 @@ export interface FrameDeps {
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
   random?: () => number;
+  /** A BroadcastChannel to the frame's other tabs (tab-sync.ts); absent: tabs stay independent. */
+  createChannel?: (name: string) => ChannelLike | null;
 }
 
 export interface FrameUrls extends SessionApiUrls {
@@ -59,6 +62,9 @@ export class FrameController {
   private readonly api: SessionApi;
   private readonly keeper: SessionKeeper;
   private readonly refreshTimer: RefreshTimer;
+  private readonly tabs: TabSync;
+  /** The last `logout_request` of the host that was carried out (each is carried out once). */
+  private lastLogoutRequest: string | null = null;
   private initialized = false;
   /** The host session (render arg `session_id`) of the last render; undefined before the first. */
   private hostSessionId: string | null | undefined;
@@ -91,6 +97,7 @@ export class FrameController {
     this.api = new SessionApi(deps.fetch, urls);
     this.keeper = new SessionKeeper(deps.store, this.api);
     this.refreshTimer = new RefreshTimer(this.clock, () => void this.refreshNow());
+    this.tabs = new TabSync(deps.createChannel, (message) => this.onTabMessage(message));
     this.ui = new FrameStateStore({
       ready: false,
       session: null,
@@ -162,6 +169,21 @@ export class FrameController {
     if (args.relay_url && args.session_id) this.relay.connect(args.relay_url, args.session_id);
     else this.relay.close();
     if (args.action_request && this.requests.requestOnce(args.action_request)) this.update({});
+    if (args.logout_request && args.logout_request !== this.lastLogoutRequest) {
+      this.lastLogoutRequest = args.logout_request;
+      this.endProviderSession();
+    }
+  }
+
+  /**
+   * The host revoked every session of its user ("Log out everywhere", `logout_request`): the
+   * session ends here (if the relay's push has not ended it already) and the logout window ends
+   * the identity provider's session. Browsers block a window opened without a click in this
+   * frame; then the notice offers the link (one click).
+   */
+  private endProviderSession(): void {
+    if (this.state.session) this.endSession('revoked');
+    this.openLogoutWindow('Logged out everywhere. The logout window was blocked, so the identity provider session is still open.');
   }
 
   // ---- login / logout popups -------------------------------------------------------------
@@ -191,18 +213,22 @@ export class FrameController {
 
   logout(): void {
     if (!this.state.session) return;
-    const opened = Boolean(this.popup.open(this.urls.logout));
-    // Logging out here never depends on the popup: the frame forgets the session at once.
+    // Logging out here never depends on the popup: the frame forgets the session (and tells the
+    // other tabs) first — opening a window can block this thread for a while — then opens it,
+    // still within the click.
     this.endSession('logout');
+    const opened = Boolean(this.popup.open(this.urls.logout));
+    this.showLogoutWindow(opened, 'Logged out here. The logout window was blocked, so the identity provider session is still open.');
+  }
+
+  private openLogoutWindow(blockedText: string): void {
+    this.showLogoutWindow(Boolean(this.popup.open(this.urls.logout)), blockedText);
+  }
+
+  private showLogoutWindow(opened: boolean, blockedText: string): void {
     this.update({
       busy: opened ? 'logout' : null,
-      notice: opened
-        ? null
-        : {
-            kind: 'info',
-            text: 'Logged out here. The logout window was blocked, so the identity provider session is still open.',
-            link: { href: this.urls.logout, label: 'Open the logout window' },
-          },
+      notice: opened ? null : { kind: 'info', text: blockedText, link: { href: this.urls.logout, label: 'Open the logout window' } },
     });
   }
 
@@ -225,7 +251,8 @@ export class FrameController {
 
   // ---- the session: accepted, ended, refreshed ---------------------------------------------
 
-  private acceptSession(session: ComponentSession, cause: 'login' | 'refresh', handoff: Handoff | null = null): void {
+  /** `fromTab`: another tab of this browser logged in; it stored the session and tells the others itself. */
+  private acceptSession(session: ComponentSession, cause: 'login' | 'refresh', handoff: Handoff | null = null, fromTab = false): void {
     if (!this.initialized || this.disposed) return;
     if (this.state.session?.token.value === session.token.value) {
       if (this.state.busy) this.update({ busy: null });
@@ -238,6 +265,9 @@ export class FrameController {
     this.update({ session, busy: null, expired: false, notice: null });
     this.events.status(session, cause);
     this.reportSession(session);
+    this.refreshTimer.schedule(session);
+    if (fromTab) return;
+    if (cause === 'login') this.tabs.post({ v: 1, kind: 'login', session });
     const kept = this.keeper.keep(session, cause === 'login' ? handoff : undefined);
     if (cause === 'login') {
       void kept.then((survives) => {
@@ -246,16 +276,29 @@ export class FrameController {
         }
       });
     }
-    this.refreshTimer.schedule(session);
   }
 
-  private endSession(cause: 'logout' | 'expired'): void {
+  /**
+   * `revoked`: the relay pushed a revocation, or the host asked to log out everywhere — the
+   * relay already forgot the token (no `session.ended`: auth-service audited the revocation).
+   * `fromTab`: another tab ended it and already cleared the shared storage and cookie.
+   */
+  private endSession(cause: 'logout' | 'expired' | 'revoked', fromTab = false): void {
     this.refreshTimer.cancel();
-    this.update({ session: null, expired: cause === 'expired', notice: cause === 'expired' ? EXPIRED_NOTICE : null });
-    this.keeper.forget();
+    const notice = cause === 'expired' ? EXPIRED_NOTICE : cause === 'revoked' ? REVOKED_NOTICE : null;
+    this.update({ session: null, expired: cause === 'expired', notice });
+    if (!fromTab) this.keeper.forget();
     this.events.status(null, cause);
     if (cause === 'expired') this.events.error('SESSION_EXPIRED', 'Session expired — log in again');
-    this.relay.send({ type: 'session.ended' });
+    if (cause !== 'revoked') this.relay.send({ type: 'session.ended' });
+    if (!fromTab && cause !== 'expired') this.tabs.post({ v: 1, kind: 'logout', cause });
+  }
+
+  /** Another tab of this browser logged in or out: follow it (no popup, no new login here). */
+  private onTabMessage(message: TabMessage): void {
+    if (!this.initialized || this.disposed) return;
+    if (message.kind === 'login') this.acceptSession(message.session, 'login', null, true);
+    else if (this.state.session) this.endSession(message.cause, true);
   }
 
   /** Refreshes the access token now (also used by the bar's countdown when it reaches zero). */
@@ -297,6 +340,11 @@ export class FrameController {
   }
 
   private onRelayFrame(frame: ServerFrame): void {
+    if (frame.type === 'session.revoked') {
+      // The relay forgot the token and tells only sockets whose token the revocation covers.
+      if (this.state.session) this.endSession('revoked');
+      return;
+    }
     if (!this.requests.onRelayFrame(frame) && frame.type === 'error') this.events.error(frame.error.code, frame.error.message);
   }
 
@@ -313,6 +361,7 @@ export class FrameController {
     this.popup.dispose();
     this.requests.dispose();
     this.relay.close();
+    this.tabs.close();
     this.ui.dispose();
   }
 }

@@ -1,7 +1,7 @@
 import { ComponentEventValue, type ComponentSession } from '@auth-bus/contracts';
 import type { EventName, hostView } from './args';
 
-export type StatusCause = 'login' | 'logout' | 'refresh' | 'mount' | 'expired';
+export type StatusCause = 'login' | 'logout' | 'refresh' | 'mount' | 'expired' | 'revoked';
 
 /**
  * Sends `{name, data, seq}` to the Streamlit host with `Streamlit.setComponentValue`, but only

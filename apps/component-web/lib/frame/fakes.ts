@@ -1,6 +1,7 @@
 import type { ComponentSession } from '@auth-bus/contracts';
 import type { Clock } from './clock';
 import type { WebSocketLike } from './relay';
+import type { ChannelLike } from './tab-sync';
 
 /** Test doubles for the frame's unit tests (not used by the app). */
 
@@ -90,4 +91,31 @@ export function sessionFor(nowMs: number, lifetimeS = 300, token = 'header.paylo
     user: { sub: 'auth0|alice', name: 'Alice Example', email: 'alice@example.com' },
     token: { value: token, value_id_token: 'id.token.sig', expiry: Math.floor(nowMs / 1000) + lifetimeS },
   };
+}
+
+/** BroadcastChannels of one origin: what one member posts reaches every other open member (never itself). */
+export class FakeChannelHub {
+  private readonly members = new Set<ChannelLike>();
+  /** Everything posted, in order. */
+  readonly posted: unknown[] = [];
+
+  create = (_name: string): ChannelLike => {
+    const channel: ChannelLike = {
+      onmessage: null,
+      postMessage: (message: unknown) => {
+        this.posted.push(message);
+        for (const other of this.members) if (other !== channel) other.onmessage?.({ data: structuredClone(message) });
+      },
+      close: () => {
+        this.members.delete(channel);
+      },
+    };
+    this.members.add(channel);
+    return channel;
+  };
+
+  /** A message from a same-origin page that is not a frame (a test of what frames accept). */
+  inject(data: unknown): void {
+    for (const member of this.members) member.onmessage?.({ data });
+  }
 }

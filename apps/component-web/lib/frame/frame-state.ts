@@ -33,6 +33,9 @@ export interface ActionOutcome {
 
 export const EXPIRED_NOTICE: Notice = { kind: 'error', text: 'Session expired — log in again' };
 
+/** Shown when the session was revoked (log out everywhere, or an administrator). */
+export const REVOKED_NOTICE: Notice = { kind: 'error', text: 'This session was revoked — log in again' };
+
 /** The UI state and its listeners; every update makes a new state object (React compares by identity). */
 export class FrameStateStore {
   private listeners = new Set<(state: FrameState) => void>();

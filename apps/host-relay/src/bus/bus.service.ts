@@ -2,6 +2,7 @@ import { BusError, type EventOf, type EventSubject } from '@auth-bus/contracts';
 import { APP_LOGGER, BusConnection, type AppLogger } from '@auth-bus/service-kit';
 import { BusClient } from '@auth-bus/service-kit/client';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { NatsConnection } from 'nats';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
 
 export { checkTokenShape } from '@auth-bus/service-kit/client';
@@ -25,6 +26,7 @@ export class BusService implements OnModuleInit, OnApplicationShutdown {
   private stopping = false;
   private readonly log: AppLogger;
   private readonly client: BusClient;
+  private readonly connectListeners: Array<(nc: NatsConnection, info: { reconnect: boolean }) => void | Promise<void>> = [];
 
   constructor(
     @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
@@ -52,6 +54,12 @@ export class BusService implements OnModuleInit, OnApplicationShutdown {
     return nc;
   }
 
+  /** Runs `listener` on every connection and reconnection, also of a connection opened anew (e.g. the revocation watch). */
+  onConnect(listener: (nc: NatsConnection, info: { reconnect: boolean }) => void | Promise<void>): void {
+    this.connectListeners.push(listener);
+    this.bus?.onConnect(listener);
+  }
+
   private open(): void {
     const { servers, user, pass } = this.config.nats;
     this.bus = new BusConnection({
@@ -66,6 +74,7 @@ export class BusService implements OnModuleInit, OnApplicationShutdown {
         if (!this.stopping) setTimeout(() => this.open(), 250).unref();
       },
     });
+    for (const listener of this.connectListeners) this.bus.onConnect(listener);
     void this.bus.start().catch(() => undefined);
   }
 

@@ -1,6 +1,7 @@
 import type { ClaimedUser } from '@auth-bus/contracts';
 import type { z } from 'zod';
 import { TokenBucket } from '../common/limits/token-bucket';
+import type { RevocationTarget } from './revocation-watch.service';
 
 /** What the relay needs of a WebSocket (the `ws` package's WebSocket has all of it). */
 export interface FrameSocket {
@@ -23,6 +24,8 @@ export class RelayConnection {
   /** Set by `session.reported`, cleared by `session.ended`; attached to `useauth` requests. */
   token?: string;
   user?: z.infer<typeof ClaimedUser>;
+  /** What a revocation of the reported token is matched against (issue 21); cleared with the token. */
+  revocable?: RevocationTarget;
   /** Hash of session id + token of the reported session (SessionReportLimiter's key); no token in it. */
   reportKey?: string;
   /** Ids of web requests waiting on the bus. */

@@ -1,4 +1,4 @@
-import { BusError, ServerFrame, SUBJECTS } from '@auth-bus/contracts';
+import { BusError, ServerFrame, SUBJECTS, type RevocationRecord } from '@auth-bus/contracts';
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import type { BusService } from '../bus/bus.service';
@@ -6,6 +6,7 @@ import type { ForwardRequest, RouteForwarder } from '../bus/route-forwarder.serv
 import { loadConfig, type RelayConfig } from '../config/relay.config';
 import { OPEN, type FrameSocket } from './connection';
 import { CLOSE_HELLO_TIMEOUT, FrameHandler } from './frame-handler.service';
+import { revocationTarget, RevocationWatch } from './revocation-watch.service';
 
 class FakeSocket implements FrameSocket {
   readyState = OPEN;
@@ -42,7 +43,7 @@ class FakeSocket implements FrameSocket {
   }
 }
 
-function setup(env: Record<string, string> = {}, logger: pino.Logger = pino({ level: 'silent' })) {
+function setup(env: Record<string, string> = {}, logger: pino.Logger = pino({ level: 'silent' }), revocations?: RevocationWatch) {
   const config: RelayConfig = loadConfig({ RELAY_WS_RATE_PER_SEC: '1000', RELAY_WS_BURST: '1000', ...env });
   const published: { subject: string; payload: any; token?: string }[] = [];
   const forwarded: ForwardRequest[] = [];
@@ -57,7 +58,7 @@ function setup(env: Record<string, string> = {}, logger: pino.Logger = pino({ le
       return { route: { method: 'GET', path: req.path, subject: 'x', protected: false }, status: 200, data };
     },
   } as unknown as RouteForwarder;
-  const handler = new FrameHandler(bus, forwarder, config, logger);
+  const handler = new FrameHandler(bus, forwarder, config, logger, revocations);
   const socket = new FakeSocket();
   const conn = handler.open(socket, { origin: 'http://localhost:3001', ip: '127.0.0.1' });
   const send = (frame: unknown) => handler.handle(conn, typeof frame === 'string' ? frame : JSON.stringify(frame));
@@ -413,5 +414,73 @@ describe('FrameHandler.closeAll', () => {
     await handler.closeAll(1001, 'bye', 1000);
     expect(socket.closedWith).toBe(1001);
     expect(handler.connections.size).toBe(0);
+  });
+});
+
+describe('FrameHandler revocation push (issue 21)', () => {
+  const withIat = (sub: string, iat: number) => `${b64({ alg: 'RS256', typ: 'JWT', kid: 'key-1' })}.${b64({ sub, iat })}.c2lnbmF0dXJl`;
+  /** A watch on no bus: the test plays the bucket by applying records and announcing them, as the KV watch does. */
+  function live() {
+    const watch = new RevocationWatch({} as BusService, pino({ level: 'silent' }));
+    const revoke = (record: RevocationRecord) => {
+      watch.index.apply(record);
+      watch.index.onRevocation!(record);
+    };
+    return { watch, revoke, ...setup({}, undefined, watch) };
+  }
+
+  it("pushes session.revoked to every socket of the revoked user, and to no one else's", async () => {
+    const { revoke, another, forwarded, published } = live();
+    const aliceTab1 = another('10.0.0.1', 's1');
+    const aliceTab2 = another('10.0.0.2', 's2');
+    const bob = another('10.0.0.3', 's3');
+    const nobody = another('10.0.0.4', 's4');
+    aliceTab1.send({ type: 'session.reported', token: withIat('auth0|alice', 1_000) });
+    aliceTab2.send({ type: 'session.reported', token: withIat('auth0|alice', 1_001) });
+    bob.send({ type: 'session.reported', token: withIat('auth0|bob', 1_000) });
+    const publishedBefore = published.length;
+
+    revoke({ kind: 'user', sub: 'auth0|alice', revoked_at: 2_000, by: 'auth0|alice' });
+
+    expect(aliceTab1.socket.last()).toEqual({ type: 'session.revoked', revoked_at: 2_000 });
+    expect(aliceTab2.socket.last()).toEqual({ type: 'session.revoked', revoked_at: 2_000 });
+    expect(bob.socket.sent.some((f) => f.type === 'session.revoked')).toBe(false);
+    expect(nobody.socket.sent.some((f) => f.type === 'session.revoked')).toBe(false);
+    // The socket forgot the token: a protected request no longer carries it.
+    aliceTab1.send({ type: 'web.request', id: 'after', method: 'GET', path: '/api/pong', useauth: true });
+    await flush();
+    expect(forwarded.at(-1)!.token).toBeUndefined();
+    // auth-service audited the revocation; the relay publishes no session.ended for it.
+    expect(published).toHaveLength(publishedBefore);
+  });
+
+  it('does not push to a login issued after the revocation, and pushes a one-token revocation only to that token', () => {
+    const { revoke, another } = live();
+    const before = withIat('auth0|alice', 1_000);
+    const older = another('10.0.0.1', 's1');
+    const newer = another('10.0.0.2', 's2');
+    older.send({ type: 'session.reported', token: before });
+    newer.send({ type: 'session.reported', token: withIat('auth0|alice', 3_000) });
+
+    revoke({ kind: 'user', sub: 'auth0|alice', revoked_at: 2_000, by: 'revoke-cli' });
+    expect(older.socket.last().type).toBe('session.revoked');
+    expect(newer.socket.last()).toEqual({ type: 'session.ack', state: 'reported' });
+
+    revoke({ kind: 'token', token_hash: revocationTarget(withIat('auth0|alice', 3_000))!.hash, revoked_at: 2_100, by: 'auth0|admin' });
+    expect(newer.socket.last()).toEqual({ type: 'session.revoked', revoked_at: 2_100 });
+  });
+
+  it('tells a frame that reports an already revoked token (it was offline during the push)', () => {
+    const { revoke, another } = live();
+    revoke({ kind: 'user', sub: 'auth0|alice', revoked_at: 2_000, by: 'auth0|alice' });
+    const late = another('10.0.0.1', 's1');
+    late.send({ type: 'session.reported', token: withIat('auth0|alice', 1_500) });
+    expect(late.socket.sent.slice(-2)).toEqual([{ type: 'session.ack', state: 'reported' }, { type: 'session.revoked' }]);
+  });
+
+  it('matches nothing for a token whose payload names no subject', () => {
+    expect(revocationTarget(`${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iat: 1 })}.c2ln`)).toBeUndefined();
+    expect(revocationTarget('not-a-jwt')).toBeUndefined();
+    expect(revocationTarget(withIat('auth0|alice', 5))).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{16}$/), sub: 'auth0|alice', iat: 5 });
   });
 });

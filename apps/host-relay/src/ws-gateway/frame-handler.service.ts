@@ -8,7 +8,7 @@ import {
   toWireError,
   type WebRequestFrame,
 } from '@auth-bus/contracts';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { BusService, checkTokenShape } from '../bus/bus.service';
@@ -21,6 +21,7 @@ import { sessionTag } from '../common/logging/session-tag';
 import { APP_LOGGER, type AppLogger } from '@auth-bus/service-kit';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay.config';
 import { OPEN, RelayConnection, type FrameSocket } from './connection';
+import { revocationTarget, RevocationWatch } from './revocation-watch.service';
 
 type Outgoing = z.infer<typeof ServerFrame>;
 type RawData = Buffer | ArrayBuffer | Buffer[] | string;
@@ -92,9 +93,38 @@ export class FrameHandler {
     private readonly forwarder: RouteForwarder,
     @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
     @Inject(APP_LOGGER) logger: AppLogger,
+    @Optional() private readonly revocations?: RevocationWatch,
   ) {
     this.log = logger.child({ context: 'ws' });
     this.sessionReports = new SessionReportLimiter(config.sessionReports);
+    revocations?.onRevocation((record) => this.pushRevocation(record.revoked_at));
+  }
+
+  /**
+   * Live sessions (issue 21): a revocation just arrived. Every socket whose reported token it
+   * covers gets `session.revoked` and forgets the token, so its frame locks its page at once.
+   * Returns how many sockets were told.
+   */
+  pushRevocation(revokedAt?: number): number {
+    let told = 0;
+    for (const conn of this.connections) {
+      if (conn.revocable && this.revocations?.covers(conn.revocable)) {
+        this.revoke(conn, revokedAt);
+        told++;
+      }
+    }
+    if (told > 0) this.log.info({ sockets: told }, 'revocation pushed');
+    return told;
+  }
+
+  /** Forgets the socket's session and tells its frame; no `session.ended` (auth-service audited the revocation). */
+  private revoke(conn: RelayConnection, revokedAt?: number): void {
+    if (conn.reportKey !== undefined) this.sessionReports.forget(this.addressOf(conn), conn.reportKey);
+    conn.token = undefined;
+    conn.user = undefined;
+    conn.reportKey = undefined;
+    conn.revocable = undefined;
+    this.send(conn, revokedAt === undefined ? { type: 'session.revoked' } : { type: 'session.revoked', revoked_at: revokedAt });
   }
 
   open(socket: FrameSocket, meta: { origin?: string; ip?: string } = {}): RelayConnection {
@@ -118,6 +148,7 @@ export class FrameHandler {
     clearTimeout(conn.helloTimer);
     clearTimeout(conn.pauseTimer);
     conn.token = undefined;
+    conn.revocable = undefined;
     this.connections.delete(conn);
     this.log.info(
       { conn: conn.id, session: sessionTag(conn.sessionId), code, frames: conn.frames, ms: Date.now() - conn.openedAt, open: this.connections.size },
@@ -242,8 +273,11 @@ export class FrameHandler {
     conn.token = token;
     conn.user = user;
     conn.reportKey = key;
+    conn.revocable = revocationTarget(token);
     this.log.info({ conn: conn.id, session: sessionTag(sessionId), published: verdict === 'publish' }, 'session reported');
     this.send(conn, { type: 'session.ack', state: 'reported' });
+    // Revoked while this frame was offline (or in another tab): it learns it now.
+    if (conn.revocable && this.revocations?.covers(conn.revocable)) this.revoke(conn);
   }
 
   private sessionEnded(conn: RelayConnection): void {
@@ -253,6 +287,7 @@ export class FrameHandler {
     conn.token = undefined;
     conn.user = undefined;
     conn.reportKey = undefined;
+    conn.revocable = undefined;
     if (token === undefined) {
       // Nothing was reported on this socket: nothing to end, nothing to audit.
       this.log.debug({ conn: conn.id, session: sessionTag(conn.sessionId) }, 'session ended without a reported session');

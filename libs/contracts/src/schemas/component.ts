@@ -104,7 +104,17 @@ export const ErrorFrame = z
   .object({ type: z.literal('error'), id: RequestId.optional(), error: WireErrorSchema })
   .strict();
 
-export const ServerFrame = z.union([WelcomeFrame, SessionAckFrame, WebResultFrame, ErrorFrame]);
+/**
+ * Pushed by the relay when the session reported on this socket was revoked (issue 21): the
+ * frame forgets it and tells its host (`onStatusUpdate`, cause `revoked`). `revoked_at` (seconds
+ * since the epoch) when the relay knows it: a push as the revocation arrives carries it; a token
+ * found already revoked when reported does not.
+ */
+export const SessionRevokedFrame = z
+  .object({ type: z.literal('session.revoked'), revoked_at: z.number().int().positive().optional() })
+  .strict();
+
+export const ServerFrame = z.union([WelcomeFrame, SessionAckFrame, WebResultFrame, ErrorFrame, SessionRevokedFrame]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
 // ---- frame → Streamlit host ----------------------------------------------------------------
@@ -116,8 +126,8 @@ export const StatusUpdateData = z
   .object({
     user: ClaimedUser.nullable(),
     token: ComponentToken.nullable(),
-    /** Why the state changed: `login`, `logout`, `refresh`, `mount`, `expired`. */
-    cause: z.enum(['login', 'logout', 'refresh', 'mount', 'expired']),
+    /** Why the state changed: `login`, `logout`, `refresh`, `mount`, `expired`, `revoked` (issue 21). */
+    cause: z.enum(['login', 'logout', 'refresh', 'mount', 'expired', 'revoked']),
   })
   .strict();
 export type StatusUpdateData = z.infer<typeof StatusUpdateData>;
