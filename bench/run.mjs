@@ -13,8 +13,8 @@
 // `cpu.cfs_quota_us`), so each stands for a small machine of its own and neither the load
 // generator nor nats-server is the limit; without cgroups it falls back to taskset + nice, and says so.
 // --quick: a few seconds per scenario (replicas 1,2, 2 s loads, small sample counts) and no
-// browser journey (scenario 5 needs the standard ports; its figure comes from the last e2e run
-// only with --reuse-e2e). It checks that every scenario runs and prints the goal table; its
+// browser login (scenario 5 starts a whole stack and browsers; with --reuse-e2e its figure comes
+// from the last e2e run instead). It checks that every scenario runs and prints the goal table; its
 // numbers are rough, so it leaves bench/README.md alone. The README smoke test runs it.
 //
 // Scenarios (bench/README.md explains each):
@@ -23,7 +23,7 @@
 //               the same concurrency straight on the bus (Node client → api.pong)
 //   3. bus      bus only, one replica: api.ping vs api.pong, 50 in flight (bench/bus-api.bench.mjs)
 //   4. scaling  api.pong throughput with 1, 2, 4 … api-service replicas, each with its CPU quota
-//   5. login    login-to-unlocked in the browser (the e2e journey)  vs  the article's 2 s heartbeat
+//   5. login    login-to-unlocked in Chromium, split (bench/login.mjs)  vs  the article's 2 s heartbeat
 //   6. ws       delegated WebRequests over the WebSocket: 200 sockets × 10 req/s (bench/ws-load.mjs)
 //   7. stlogin  Streamlit's native st.login against the same dev-idp in Chromium (bench/st-login.mjs)
 // Writes bench/results/bench-<time>.json and .md, and the latest table into bench/README.md.
@@ -35,6 +35,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measureLogin } from './login.mjs';
 import { measureStLogin } from './st-login.mjs';
 import { wsLoad } from './ws-load.mjs';
 
@@ -388,17 +389,26 @@ const busApi = spawnSync(process.execPath, [path.join(ROOT, 'bench/bus-api.bench
 if (busApi.status === 0) results.scenarios.bus_only = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/bus-api-latest.json'), 'utf8'));
 }
 
-// 5. Login-to-unlocked in the browser: the e2e journey prints and saves it.
+// 5. Login-to-unlocked in Chromium, with its split (bench/login.mjs: its own stack on free ports),
+// or with --reuse-e2e the figure the last e2e journey saved (Playwright-polled, so a little longer).
 const timingsFile = path.join(ROOT, 'artifacts/e2e/timings.json');
 if (!SCENARIOS.has('login')) {
   // not asked for
-} else if (QUICK && !args['reuse-e2e']) {
-  log('scenario 5: skipped with --quick (the browser journey runs on the standard ports; add --reuse-e2e to show the last e2e figure)');
-} else if (!args['reuse-e2e'] || !existsSync(timingsFile)) {
-  log('scenario 5: the browser journey (e2e) for login-to-unlocked …');
-  spawnSync('npx', ['jest', '-c', 'e2e/jest.config.js', '--runInBand'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NX_NO_CLOUD: 'true' } });
+} else if (args['reuse-e2e']) {
+  if (existsSync(timingsFile)) {
+    const e2e = JSON.parse(readFileSync(timingsFile, 'utf8'));
+    results.scenarios.login = { source: 'e2e journey (artifacts/e2e/timings.json)', submit_to_name_ms: e2e.login_to_unlocked_ms };
+  } else log('scenario 5: no artifacts/e2e/timings.json to reuse (run the e2e suite first)');
+} else if (QUICK) {
+  log('scenario 5: skipped with --quick (a whole stack and fresh browsers; add --reuse-e2e to show the last e2e figure)');
+} else {
+  log('scenario 5: login-to-unlocked in Chromium (bench/login.mjs), median of 5 fresh browsers …');
+  try {
+    results.scenarios.login = { source: 'bench/login.mjs', ...(await measureLogin({ rounds: 5 })) };
+  } catch (err) {
+    log(`scenario 5 failed: ${err.message.split('\n')[0]}`);
+  }
 }
-if (SCENARIOS.has('login') && (!QUICK || args['reuse-e2e']) && existsSync(timingsFile)) results.scenarios.login = JSON.parse(readFileSync(timingsFile, 'utf8'));
 
 // 7. The peer: Streamlit's st.login in Chromium (free ports; its own dev-idp and Streamlit).
 if (SCENARIOS.has('stlogin')) {
@@ -424,7 +434,8 @@ results.headline = {
   relay_over_direct_bus: s.http ? r2(s.http.relay_pong.req_per_s / s.http.direct_bus_pong.req_per_s) : undefined,
   ws_p99_ms: s.ws?.p99_ms,
   python_bus_over_requests_flask_req_per_s: s.python_clients ? r2(s.python_clients.bus.in_flight.req_per_s / s.python_clients.http_baseline.in_flight.req_per_s) : undefined,
-  login_to_unlocked_ms: s.login?.login_to_unlocked_ms,
+  login_to_unlocked_ms: s.login?.submit_to_name_ms,
+  reload_to_name_ms: s.login?.reload_to_name_ms,
   scaling_2_x: scalingX(2),
   scaling_4_x: scalingX(4),
   article_heartbeat_ms: 2000,
@@ -438,6 +449,9 @@ const fmt = (r) => (r ? `${r.req_per_s} req/s · p50 ${r.p50_ms} ms · p99 ${r.p
 const clean = (r) => r && !r.errors && !r.non_2xx;
 const httpClean = s.http ? clean(s.http.relay_pong) && clean(s.http.flask_pong) && clean(s.http.direct_bus_pong) : undefined;
 const wsLine = s.ws ? `${fmt(s.ws)} (${s.ws.clients} sockets × ${s.ws.rate_per_client}/s offered ${s.ws.offered_per_s}/s)${s.ws.errors ? ` · ${JSON.stringify(s.ws.error_codes)}` : ''}` : 'n/a';
+const loginSplit = s.login?.provider_ms !== undefined
+  ? ` (provider ${s.login.provider_ms} · callback + hand-off page → frame ${s.login.callback_ms} · frame → Streamlit rerun request ${s.login.frame_to_streamlit_ms} · rerun with auth.verify ${s.login.streamlit_rerun_ms} · render ${s.login.render_ms}; auth.verify alone p50 ${s.login.auth_verify?.p50_ms} ms)`
+  : s.login?.source ? ` (${s.login.source})` : '';
 const quotaNote = s.scaling?.[0]?.cpu_per_replica ? `${s.scaling[0].cpu_per_replica} CPU each` : 'no CPU quota';
 const command = `npm run bench -- ${QUICK ? '--quick ' : ''}${EVERY_SCENARIO ? '' : `--scenario ${[...SCENARIOS].join(',')} `}--replicas ${REPLICAS.join(',')} --cpu-per-replica ${CPU_PER_REPLICA} --duration ${DURATION_S}`;
 const md = [
@@ -453,7 +467,7 @@ const md = [
   `| delegated WebRequests, ${WS_CLIENTS} sockets × ${WS_RATE}/s: p99 < 50 ms, no errors | ${s.ws ? `p99 ${s.ws.p99_ms} ms, ${s.ws.req_per_s} req/s, ${s.ws.errors} errors` : 'n/a'} | ${goal(s.ws ? s.ws.p99_ms < 50 && s.ws.errors === 0 && s.ws.clients >= 200 : undefined)} |`,
   `| login-to-unlocked < 300 ms (article: up to ${h.article_heartbeat_ms} ms heartbeat) | ${h.login_to_unlocked_ms === undefined ? `n/a${QUICK ? ' (--quick)' : ''}` : `${h.login_to_unlocked_ms} ms`} | ${goal(h.login_to_unlocked_ms === undefined ? undefined : h.login_to_unlocked_ms < 300)} |`,
   `| scaling (${quotaNote}): 2 replicas ≥ 1.6×, 4 replicas ≥ 3.2× | ${h.scaling_2_x === undefined ? 'n/a' : `${h.scaling_2_x}× · ${na(h.scaling_4_x, '×')}`} | ${goal(h.scaling_2_x === undefined || h.scaling_4_x === undefined || !s.scaling[0].cpu_per_replica ? undefined : h.scaling_2_x >= 1.6 && h.scaling_4_x >= 3.2)} |`,
-  `| side by side with st.login: ours faster (submit → name, reload → name) | ${s.st_login ? `submit → name: ours ${na(h.login_to_unlocked_ms, ' ms')} vs st.login ${s.st_login.login_ms} ms${h.login_to_unlocked_ms ? ` (${r2(h.login_to_unlocked_ms / s.st_login.login_ms)}×)` : ''}; reload → name: st.login ${s.st_login.reload_ms} ms, ours not measured by the e2e journey` : 'n/a'} | ${goal(s.st_login && h.login_to_unlocked_ms !== undefined ? h.login_to_unlocked_ms < s.st_login.login_ms : undefined)} (submit) · n/a (reload) |`,
+  `| side by side with st.login: ours faster (submit → name, reload → name) | ${s.st_login ? `submit → name: ours ${na(h.login_to_unlocked_ms, ' ms')} vs st.login ${s.st_login.login_ms} ms${h.login_to_unlocked_ms ? ` (${r2(h.login_to_unlocked_ms / s.st_login.login_ms)}×)` : ''}; reload → name: ours ${na(h.reload_to_name_ms, ' ms')} vs st.login ${s.st_login.reload_ms} ms${h.reload_to_name_ms ? ` (${r2(h.reload_to_name_ms / s.st_login.reload_ms)}×)` : ''}` : 'n/a'} | ${goal(s.st_login && h.login_to_unlocked_ms !== undefined ? h.login_to_unlocked_ms < s.st_login.login_ms : undefined)} (submit) · ${goal(s.st_login && h.reload_to_name_ms !== undefined ? h.reload_to_name_ms < s.st_login.reload_ms : undefined)} (reload) |`,
   '',
   '| scenario | ours | article\'s design | ours ÷ baseline |',
   '|---|---|---|---|',
@@ -465,7 +479,8 @@ const md = [
   `| 3. bus, api.pong, 50 in flight (1 replica) | ${fmt(busOnly?.['api.pong']?.concurrent)} | — | protected/public ${h.protected_over_public_throughput ?? 'n/a'} |`,
   `| 3. bus, api.pong, sequential | ${fmt(busOnly?.['api.pong']?.sequential)} | — | — |`,
   ...(s.scaling ?? []).map((r) => `| 4. scaling, api.pong, ${r.replicas} replica(s), ${r.cpu_per_replica ? `${r.cpu_per_replica} CPU each` : 'no CPU quota'}, 100 in flight | ${fmt(r)} · replicas used ${r.replicas_cpu_cores} CPU${r.cpu_per_replica ? ` of ${r2(r.replicas * r.cpu_per_replica)}` : ''} | — | ${r2(r.req_per_s / s.scaling[0].req_per_s)}× of 1 replica |`),
-  `| 5. login → name in Streamlit | ${h.login_to_unlocked_ms === undefined ? 'n/a' : `${h.login_to_unlocked_ms} ms`} | up to 2000 ms (heartbeat poll) | ${h.login_to_unlocked_ms ? `${r2(h.login_to_unlocked_ms / 2000)}×` : 'n/a'} |`,
+  `| 5. login → name in Streamlit${s.login?.rounds ? `, median of ${s.login.rounds.length} fresh browsers` : ''} | ${h.login_to_unlocked_ms === undefined ? 'n/a' : `${h.login_to_unlocked_ms} ms${loginSplit}`} | up to 2000 ms (heartbeat poll) | ${h.login_to_unlocked_ms ? `${r2(h.login_to_unlocked_ms / 2000)}×` : 'n/a'} |`,
+  `| 5. reload → name in Streamlit | ${h.reload_to_name_ms === undefined ? 'n/a' : `${h.reload_to_name_ms} ms (the frame's setComponentValue at ${s.login.to_component_value_ms} ms: Streamlit's page, its first run, then the frame's page load and session restore; then the rerun)`} | — | — |`,
   `| 6. WebSocket, delegated GET /api/pong | ${wsLine} | — | — |`,
   `| 7. Streamlit st.login (Authlib, expose_tokens) in Chromium, median of ${s.st_login?.rounds.length ?? 'n/a'} | ${s.st_login ? `submit → name ${s.st_login.login_ms} ms · reload → name ${s.st_login.reload_ms} ms (full-page redirects; login state in one Streamlit process)` : 'n/a'} | — | — |`,
   '',
