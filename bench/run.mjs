@@ -511,7 +511,7 @@ const clean = (r) => r && !r.errors && !r.non_2xx;
 const httpClean = s.http ? clean(s.http.relay_pong) && clean(s.http.flask_pong) && clean(s.http.direct_bus_pong) : undefined;
 const wsLine = s.ws ? `${fmt(s.ws)} (${s.ws.clients} sockets × ${s.ws.rate_per_client}/s offered ${s.ws.offered_per_s}/s)${s.ws.errors ? ` · ${JSON.stringify(s.ws.error_codes)}` : ''}` : 'n/a';
 const loginSplit = s.login?.provider_ms !== undefined
-  ? ` (provider ${s.login.provider_ms} · callback + hand-off page → frame ${s.login.callback_ms} · frame → Streamlit rerun request ${s.login.frame_to_streamlit_ms} · rerun with auth.verify ${s.login.streamlit_rerun_ms} · render ${s.login.render_ms}; auth.verify alone p50 ${s.login.auth_verify?.p50_ms} ms)`
+  ? ` (medians of each part: provider ${s.login.provider_ms} · callback + hand-off page → frame ${s.login.callback_ms} · frame → Streamlit rerun request ${s.login.frame_to_streamlit_ms} · rerun with auth.verify ${s.login.streamlit_rerun_ms} · render ${s.login.render_ms}; auth.verify alone p50 ${s.login.auth_verify?.p50_ms} ms)`
   : s.login?.source ? ` (${s.login.source})` : '';
 const quotaNote = s.scaling?.[0]?.cpu_per_replica ? `${s.scaling[0].cpu_per_replica} CPU each` : 'no CPU quota';
 const command = `npm run bench -- ${QUICK ? '--quick ' : ''}${EVERY_SCENARIO ? '' : `--scenario ${[...SCENARIOS].join(',')} `}--replicas ${REPLICAS.join(',')} --cpu-per-replica ${CPU_PER_REPLICA} --duration ${DURATION_S}`;
