@@ -193,9 +193,10 @@ function ensureLoadgen() {
   if (args['load-generator'] === 'node') return undefined;
   const dir = path.join(ROOT, 'bench/loadgen');
   const bin = path.join(dir, 'bin/loadgen');
-  const build = spawnSync('go', ['build', '-o', bin, '.'], { cwd: dir, encoding: 'utf8' });
+  // (bounded: where the module proxy cannot be reached, the fallback beats a long wait)
+  const build = spawnSync('go', ['build', '-o', bin, '.'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
   if (build.status === 0) return bin;
-  const why = build.error ? 'Go is not installed' : build.stderr.trim().split('\n').pop();
+  const why = build.error?.code === 'ENOENT' ? 'Go is not installed' : build.error ? `go build: ${build.error.message}` : build.stderr.trim().split('\n').pop();
   if (args['load-generator'] === 'go') throw new Error(`--load-generator go: bench/loadgen does not build (${why})`);
   log(`scenario 4: bench/loadgen not built (${why}); the nats.js load generator instead`);
   return undefined;
