@@ -112,10 +112,11 @@ async function oneRound(appUrl) {
     await popup.getByRole('button', { name: 'Log in' }).click();
     await popupClosed;
     // the browser's own time stamp of the form's POST (the popup's page, and its marks, are gone)
+    if (!loginPost || !callback) throw new Error('the popup sent no login form POST or no /auth/callback request');
     const submitted = loginPost.timing().startTime;
     const named = await waitForMark(page, 'dom:name', submitted);
     const marks = await marksOf(page);
-    const callbackAt = callback?.timing().startTime;
+    const callbackAt = callback.timing().startTime;
     const handoff = first(marks, 'frame:popup-message', submitted);
     const hostValue = first(marks, 'host:set-component-value', submitted);
     const rerunSent = first(marks, 'ws:sent', hostValue);
