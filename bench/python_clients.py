@@ -7,12 +7,18 @@ Each is measured sequentially and with N requests in flight (N threads, as Strea
 threads would be). Prints one JSON object on stdout. Not a test.
 
     python bench/python_clients.py --nats-url URL --token TOKEN --flask-url URL [--seq 300] [--in-flight 50] [--per-thread 20]
+
+Also, for scenario 5 (bench/login.mjs): ``auth.verify`` as the Streamlit host sends it, once per
+fresh access token read from stdin (a JSON list) — the first verification of each, as at login:
+
+    python bench/python_clients.py verify --nats-url URL --nats-password PASSWORD < tokens.json
 """
 from __future__ import annotations
 
 import argparse
 import json
 import statistics
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -83,7 +89,36 @@ def in_flight(make_call: Callable[[], Callable[[], None]], threads: int, per_thr
     return summarize(latencies, time.perf_counter() - started, errors)
 
 
+def connect(nats_url: str, nats_password: str, name: str) -> BusClient:
+    settings = load_settings({"NATS_URL": nats_url, "NATS_USER": "streamlit-host", "NATS_PASSWORD": nats_password})
+    client = BusClient(settings, name=name)
+    if not client.wait_connected(10):
+        raise SystemExit("bus client did not connect")
+    return client
+
+
+def verify_main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nats-url", required=True)
+    parser.add_argument("--nats-password", required=True)
+    args = parser.parse_args(argv)
+    tokens: list[str] = json.load(sys.stdin)
+    client = connect(args.nats_url, args.nats_password, "bench-verify")
+    body = {"caller": "streamlit-host", "session_id": "bench-login"}
+    latencies = []
+    for token in tokens:
+        t = time.perf_counter()
+        identity = client.request("auth.verify", body, token=token, timeout=5)
+        latencies.append((time.perf_counter() - t) * 1000)
+        assert identity["sub"]
+    client.close()
+    print(json.dumps(summarize(latencies, sum(latencies) / 1000, 0)))
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["verify"]:
+        verify_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--nats-url", required=True)
     parser.add_argument("--nats-password", required=True)
@@ -94,10 +129,7 @@ def main() -> None:
     parser.add_argument("--per-thread", type=int, default=20)
     args = parser.parse_args()
 
-    settings = load_settings({"NATS_URL": args.nats_url, "NATS_USER": "streamlit-host", "NATS_PASSWORD": args.nats_password})
-    client = BusClient(settings, name="bench")
-    if not client.wait_connected(10):
-        raise SystemExit("bus client did not connect")
+    client = connect(args.nats_url, args.nats_password, "bench")
 
     def bus_call() -> None:
         reply = client.request("api.pong", token=args.token, timeout=5)

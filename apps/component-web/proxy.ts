@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { auth0 } from './lib/server/auth0';
 import { config as componentWebConfig } from './lib/server/config';
 import { buildCsp, createNonce } from './lib/server/csp';
+import { frameSourceCheckAnswer } from './lib/server/frame-source-check';
 import { legacyRootCookieDeletions } from './lib/server/legacy-cookies';
 import { serverOnlyLoginRequest } from './lib/server/login-request';
 import { FRAME_PATH, SELF_CSP_PATHS } from './lib/shared/routes';
@@ -14,6 +15,9 @@ import { FRAME_PATH, SELF_CSP_PATHS } from './lib/shared/routes';
  */
 export async function proxy(request: NextRequest) {
   const cfg = componentWebConfig();
+  // Streamlit's mount-time check of the component URL: answered here, no page render.
+  const sourceCheck = frameSourceCheckAnswer(request, cfg.streamlitOrigins);
+  if (sourceCheck) return sourceCheck;
   const nonce = createNonce();
   const csp = buildCsp({
     nonce,

@@ -149,7 +149,16 @@ export function interactionsMiddleware({ provider, config, accounts, logger }: D
         return showLogin(ctx, details, 401, email, email && password ? WRONG_CREDENTIALS : 'Enter your email address and password.');
       }
       logger.info({ event: 'login.success', client_id: clientId, sub: user.user_id }, 'user logged in');
-      return finish(ctx, { login: { accountId: user.user_id, amr: ['pwd'], remember: true } }, false);
+      const result: Record<string, unknown> = { login: { accountId: user.user_id, amr: ['pwd'], remember: true } };
+      // The consent dev-idp asked for itself (auth0-compat, to keep offline_access) is given with
+      // the login, as Auth0 does: no second interaction and two fewer redirects per login. The
+      // grant is filled on resume by loadExistingGrant (grants.ts), minus what the user lacks.
+      if (details.params[AUTO_CONSENT_PARAM] === '1' && isFirstParty(config, clientId)) {
+        const grantId = await new provider.Grant({ accountId: user.user_id, clientId }).save();
+        logger.info({ event: 'consent.given', client_id: clientId, sub: user.user_id, automatic: true }, 'consent given');
+        result.consent = { grantId };
+      }
+      return finish(ctx, result, false);
     }
 
     // action === 'confirm'

@@ -210,6 +210,24 @@ describe('authorization code + PKCE login', () => {
     expect((await verify(second.tokens.access_token, API)).sub).toBe('auth0|alice');
   });
 
+  it('gives the consent it adds itself (offline_access) with the login: one interaction, straight back to the client', async () => {
+    class RecordingJar extends CookieJar {
+      readonly paths: string[] = [];
+      override fetch(url: URL | string, init?: RequestInit): Promise<Response> {
+        this.paths.push(new URL(url).pathname);
+        return super.fetch(url, init);
+      }
+    }
+    const jar = new RecordingJar();
+    const result = await idp.login('alice', { jar });
+    expect(result.pages).toEqual(['login']);
+    // /authorize → /interaction/<uid> (login page) → POST …/login → /authorize/<uid> → callback
+    expect(jar.paths.filter((p) => p.startsWith('/interaction/'))).toHaveLength(2);
+    expect(jar.paths.filter((p) => p.startsWith('/authorize'))).toHaveLength(2);
+    expect(result.tokens.refresh_token).toEqual(expect.any(String));
+    expect((await verify(result.tokens.access_token, API)).permissions).toEqual(['read:messages', 'read:audit', 'admin:sessions']);
+  });
+
   it('shows the consent page when the client asks for prompt=consent', async () => {
     const granted = await idp().login('alice', { prompt: 'consent' });
     expect(granted.pages).toEqual(['login', 'consent']);

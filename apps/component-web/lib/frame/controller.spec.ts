@@ -97,6 +97,20 @@ describe('FrameController', () => {
     expect(t.calls.filter((c) => c.url === '/api/session/adopt')).toEqual([{ url: '/api/session/adopt', body: HANDOFF }]);
   });
 
+  it('starts restoring the session before the first render, and reports it once the render names the events', async () => {
+    const stored = sessionFor(Date.now());
+    const t = setup({ stored: null, restore: () => Response.json(stored) });
+    // (the constructor ran in setup: the empty store was read, then the partitioned cookie asked)
+    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(t.calls.map((c) => c.url)).toEqual(['/api/session/refresh?restore=1']);
+    expect(t.events).toEqual([]); // nothing reported before Streamlit's render allows the event
+    await t.render();
+    expect(t.events).toHaveLength(1);
+    expect(t.events[0]).toMatchObject({ name: 'onStatusUpdate', data: { token: stored.token, cause: 'mount' } });
+    expect(t.calls.filter((c) => c.url.startsWith('/api/session/refresh'))).toHaveLength(1); // not asked again at render
+  });
+
   it('adopts nothing when the login message carries no well-formed hand-off', async () => {
     const t = setup();
     await t.render();

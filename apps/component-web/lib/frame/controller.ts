@@ -69,6 +69,8 @@ export class FrameController {
   /** The host session (render arg `session_id`) of the last render; undefined before the first. */
   private hostSessionId: string | null | undefined;
   private initializing: Promise<void> | null = null;
+  /** The stored (or cookie-restored) session, read from the start: see the constructor. */
+  private readonly restoring: ReturnType<SessionKeeper['atMount']>;
   private disposed = false;
 
   constructor(
@@ -109,6 +111,9 @@ export class FrameController {
       pendingActions: [],
       lastAction: null,
     });
+    // Read the session while the page hydrates and Streamlit's handshake runs, not after the
+    // first render: at a reload this is on the way to the name on the page.
+    this.restoring = this.keeper.atMount(this.clock.now);
   }
 
   // ---- state for the UI -----------------------------------------------------------------
@@ -147,7 +152,7 @@ export class FrameController {
   }
 
   private async initialize(args: FrameArgs): Promise<void> {
-    const { session, expiredOnLoad } = await this.keeper.atMount(this.clock.now);
+    const { session, expiredOnLoad } = await this.restoring;
     this.initialized = true;
     this.update({ ready: true, session, expired: expiredOnLoad, notice: expiredOnLoad ? EXPIRED_NOTICE : null });
     const cause = mountStatusCause(session, hostView(args.initial_state), expiredOnLoad);
