@@ -215,9 +215,7 @@ class BusClient:
         try:
             return future.result(remaining + 5.0)
         except concurrent.futures.TimeoutError:
-            # Not started yet: _start_request then does nothing. Once started, nats-py's own
-            # (shorter) timeout ends the request on the loop.
-            future.cancel()
+            future.cancel()  # _start_request's callback then cancels the nats-py request
             raise BusTimeoutError(f"No reply on {subject} within {round(deadline * 1000)} ms") from None
         except BusError:
             raise
@@ -390,6 +388,8 @@ class BusClient:
                 result.set_exception(self._request_error(exc, subject, started, disconnects, deadline))
 
         pending.add_done_callback(settle)
+        # A caller that gave up (its own timeout) cancels the request on the loop.
+        result.add_done_callback(lambda f: self._loop.call_soon_threadsafe(pending.cancel) if f.cancelled() else None)
 
     def _request_error(self, exc: BaseException, subject: str, started: float, disconnects: int, deadline: float) -> BaseException:
         """The typed error for a failed nats-py request."""
