@@ -208,14 +208,11 @@ class BusClient:
         if not self._connected.is_set() and not self._connected.wait(min(deadline, wait)):
             raise UnavailableError(self._not_connected_message())
         remaining = max(0.001, deadline - (time.monotonic() - started))
-        future: concurrent.futures.Future[bytes] = concurrent.futures.Future()
-        # One hop to the loop thread and one back, with a plain callback: no coroutine wrapper
-        # and no second task around nats-py's request (each cost a loop turn per request).
-        self._loop.call_soon_threadsafe(self._start_request, subject, body, headers, remaining, deadline, future)
+        future = asyncio.run_coroutine_threadsafe(self._request(subject, body, headers, remaining, deadline), self._loop)
         try:
             return future.result(remaining + 5.0)
         except concurrent.futures.TimeoutError:
-            future.cancel()  # _start_request's callback then cancels the nats-py request
+            future.cancel()
             raise BusTimeoutError(f"No reply on {subject} within {round(deadline * 1000)} ms") from None
         except BusError:
             raise
@@ -354,60 +351,39 @@ class BusClient:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def _start_request(
-        self, subject: str, body: bytes, headers: dict[str, str] | None, timeout: float, deadline: float, result: concurrent.futures.Future[bytes]
-    ) -> None:
-        """On the loop thread: starts nats-py's request and settles ``result`` from its outcome."""
-        if not result.set_running_or_notify_cancel():
-            return
+    async def _request(self, subject: str, body: bytes, headers: dict[str, str] | None, timeout: float, deadline: float) -> bytes:
         nc = self._nc
         if nc is None or not nc.is_connected:
-            result.set_exception(UnavailableError(self._not_connected_message()))
-            return
+            raise UnavailableError(self._not_connected_message())
         started = time.monotonic()
         disconnects = self._disconnects
-        pending: asyncio.Task[Any] = self._loop.create_task(nc.request(subject, body, timeout=timeout, headers=headers))
+        pending: asyncio.Future[Any] = asyncio.ensure_future(nc.request(subject, body, timeout=timeout, headers=headers))
         self._inflight.add(pending)
-
-        def settle(task: asyncio.Task[Any]) -> None:
-            self._inflight.discard(task)
-            lost = task in self._lost
-            self._lost.discard(task)
-            if result.done():
-                return
-            if task.cancelled():
-                if lost:  # the connection dropped while waiting: fail now, not at the deadline
-                    result.set_exception(UnavailableError(f"The bus connection was lost during the request on {subject}"))
-                else:  # the client was closed
-                    result.set_exception(UnavailableError("The bus client was closed during the request"))
-                return
-            exc = task.exception()
-            if exc is None:
-                result.set_result(bytes(task.result().data))
-            else:
-                result.set_exception(self._request_error(exc, subject, started, disconnects, deadline))
-
-        pending.add_done_callback(settle)
-        # A caller that gave up (its own timeout) cancels the request on the loop.
-        result.add_done_callback(lambda f: self._loop.call_soon_threadsafe(pending.cancel) if f.cancelled() else None)
-
-    def _request_error(self, exc: BaseException, subject: str, started: float, disconnects: int, deadline: float) -> BaseException:
-        """The typed error for a failed nats-py request."""
-        if isinstance(exc, nats_errors.NoRespondersError):
-            return UnavailableError(f"No service is answering on {subject}")
-        if isinstance(exc, nats_errors.TimeoutError):
+        try:
+            msg = await pending
+        except asyncio.CancelledError:
+            if pending in self._lost:  # the connection dropped while waiting: fail now, not at the deadline
+                raise UnavailableError(f"The bus connection was lost during the request on {subject}") from None
+            pending.cancel()
+            raise
+        except nats_errors.NoRespondersError:
+            raise UnavailableError(f"No service is answering on {subject}") from None
+        except nats_errors.TimeoutError:
             if any(at >= started and s == subject for at, s in self._violations):
-                return ForbiddenError(f"Not allowed to use {subject}", reason="permissions_violation")
+                raise ForbiddenError(f"Not allowed to use {subject}", reason="permissions_violation") from None
             if self._disconnects != disconnects:
-                return UnavailableError(f"The bus connection was lost during the request on {subject}")
-            return BusTimeoutError(f"No reply on {subject} within {round(deadline * 1000)} ms")
-        if isinstance(exc, (nats_errors.ConnectionClosedError, nats_errors.ConnectionReconnectingError, nats_errors.ConnectionDrainingError)):
-            return UnavailableError(f"The bus connection is not available for {subject}")
-        if isinstance(exc, nats_errors.MaxPayloadError):
-            return InvalidMessageError(f"The request on {subject} exceeds the server's max payload")
-        if isinstance(exc, (nats_errors.Error, OSError)):
-            return UnavailableError(f"Bus unavailable ({type(exc).__name__})")
-        return exc  # anything else is a bug: _send reports it as INTERNAL
+                raise UnavailableError(f"The bus connection was lost during the request on {subject}") from None
+            raise BusTimeoutError(f"No reply on {subject} within {round(deadline * 1000)} ms") from None
+        except (nats_errors.ConnectionClosedError, nats_errors.ConnectionReconnectingError, nats_errors.ConnectionDrainingError):
+            raise UnavailableError(f"The bus connection is not available for {subject}") from None
+        except nats_errors.MaxPayloadError:
+            raise InvalidMessageError(f"The request on {subject} exceeds the server's max payload") from None
+        except (nats_errors.Error, OSError) as exc:
+            raise UnavailableError(f"Bus unavailable ({type(exc).__name__})") from None
+        finally:
+            self._inflight.discard(pending)
+            self._lost.discard(pending)
+        return bytes(msg.data)
 
 
 def decode_reply(subject: str, data: bytes, contracts: Contracts | None = None) -> dict[str, Any]:
