@@ -26,7 +26,15 @@ const NO_TESTING_AT_RUNTIME = [
   { sourceTag: 'type:infra', notDependOnLibsWithTags: ['scope:testing'] },
 ];
 
-const boundaries = (depConstraints) => ['error', { allow: [], depConstraints }];
+/**
+ * The launchers are scripts that run the system, not libraries (no package, no build): the stack
+ * (tools/dev/system.cjs, tools/stack/*.cjs) and infra's (infra/<name>/index.cjs). Test suites and
+ * the testing library load them by path — the one exception to "import a project by its package".
+ */
+// (the rule matches `allow` entries as regular expressions against the import as written)
+const LAUNCHERS = ['^(\\.\\./)+tools/dev/system\\.cjs$', '^(\\.\\./)+tools/stack/[a-z-]+\\.cjs$', '^(\\.\\./)+infra/[a-z-]+/index\\.cjs$'];
+
+const boundaries = (depConstraints) => ['error', { allow: LAUNCHERS, depConstraints }];
 
 export default [
   { ignores: ['**/dist/**', '**/.next/**', '**/node_modules/**', '**/.venv/**', '**/next-env.d.ts'] },

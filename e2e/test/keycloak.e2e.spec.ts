@@ -14,9 +14,9 @@ import { expectAllStopped, stepRunner, streamlitPage, tail } from './support/jou
  * Screenshots and, on failure, the page and the logs go to artifacts/e2e-keycloak/.
  */
 // The very launchers `npm start` runs (tools/ and infra/ are not npm packages, hence the paths).
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const system = require('../../tools/dev/system.cjs');
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const keycloakLauncher = require('../../infra/keycloak/index.cjs');
 
 const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'e2e-keycloak');

@@ -12,7 +12,7 @@ import { componentFrame, DEV_USERS, firstText, logInThroughPopup, stepRunner, ta
  * in the first tab unlocks the second tab of the same browser with no login there; the revoked
  * token, replayed to the relay's HTTP gateway, is refused as `revoked`.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const system = require('../../tools/dev/system.cjs');
 
 const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'e2e', 'live-sessions');

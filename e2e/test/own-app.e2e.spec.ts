@@ -14,7 +14,7 @@ import { componentFrame as frameOf, firstText, stepRunner, tail } from './suppor
  * runs. A real Chromium logs alice in through the popup, sees the secure answer, reloads, logs out.
  */
 // The very launcher `npm start` runs (tools/ is not an npm package, hence the path).
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const system = require('../../tools/dev/system.cjs');
 
 const ROOT: string = system.ROOT;

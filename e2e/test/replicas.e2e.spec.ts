@@ -21,9 +21,9 @@ import {
  * of what they do next recorded (the Audit page, i.e. audit.query).
  */
 // The very launcher `npm start` runs, and the HAProxy helpers (tools/ and infra/ are not npm packages).
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const system = require('../../tools/dev/system.cjs');
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const haproxy = require('../../infra/haproxy/index.cjs');
 
 const REPLICAS = 2;

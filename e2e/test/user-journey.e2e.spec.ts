@@ -12,7 +12,7 @@ import { DEV_USERS, expectAllStopped, stepRunner, streamlitPage, tail } from './
  * Steps run in order and share one browser; each saves a screenshot in artifacts/e2e/.
  */
 // The very launcher `npm start` runs (tools/ is not an npm package, hence the path).
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const system = require('../../tools/dev/system.cjs');
 
 const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'e2e');

@@ -47,7 +47,7 @@ interface StackPart {
   balance?: { check: string };
 }
 const PARTS: StackPart[] = stack.PARTS;
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const haproxy = require('../../infra/haproxy/index.cjs');
 const LOAD_BALANCER: string = stack.LOAD_BALANCER.name;
 /** The parts behind the load balancer (`balance` in the definition): they scale, so they publish nothing. */

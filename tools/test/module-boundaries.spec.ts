@@ -51,6 +51,27 @@ describe('module boundaries', () => {
     expect(errors).toEqual([]);
   });
 
+  describe('the launchers (scripts, not packages)', () => {
+    it.each([
+      ['e2e/test/boundary-probe.e2e.spec.ts', '../../tools/dev/system.cjs'],
+      ['e2e/test/boundary-probe.e2e.spec.ts', '../../infra/haproxy/index.cjs'],
+      ['libs/testing/src/boundary-probe.ts', '../../../infra/nats/index.cjs'],
+      ['tools/test/boundary-probe.spec.ts', '../../infra/keycloak/index.cjs'],
+    ])('may be loaded by path: %s → %s', async (file, launcher) => {
+      expect(await boundaryErrors(file, `const x = require('${launcher}');\nexport const y = x;\n`)).toEqual([]);
+    });
+
+    it('are the only such exception: a path into an app is still refused from a suite', async () => {
+      const errors = await boundaryErrors('e2e/test/boundary-probe.e2e.spec.ts', "const x = require('../../apps/host-relay/src/main');\nexport const y = x;\n");
+      expect(errors.join()).toMatch(/relative or absolute path/);
+    });
+
+    it('leave no eslint-disable of the module-boundary rule in the workspace', () => {
+      const found = spawnSync('git', ['grep', '-n', '-E', 'eslint-disable.*enforce-module-boundaries', '--', '*.ts', '*.tsx', '*.js', '*.cjs', '*.mjs', ':!tools/test/module-boundaries.spec.ts'], { cwd: ROOT, encoding: 'utf8' });
+      expect(found.stdout).toBe('');
+    });
+  });
+
   describe('the testing library (scope:testing)', () => {
     it.each(['apps/host-relay/src/boundary-probe.ts', 'apps/component-web/lib/boundary-probe.ts', 'libs/contracts/src/boundary-probe.ts', 'infra/nats/boundary-probe.ts'])(
       'is refused in runtime code: %s',

@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 // The launcher `npm start` runs (tools/ is not an npm package, hence require).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const system = require('../dev/system.cjs');
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const haproxy = require('../../infra/haproxy/index.cjs');
 
 const ROOT: string = system.ROOT;

@@ -113,7 +113,7 @@ describe('stack CLI', () => {
 });
 
 describe('stack CLI with replicas behind the load balancer', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const haproxy = require('../../infra/haproxy/index.cjs');
   let child: ChildProcessWithoutNullStreams;
   let answers: AsyncIterator<string>;

@@ -27,7 +27,7 @@ import { ManagedProcess } from './managed-process';
 import { NatsForUsers, natsInboxPrefix, type NatsUser } from './nats-harness';
 import { waitFor } from './wait-for';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @nx/enforce-module-boundaries
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const natsInfra = require('../../../infra/nats/index.cjs');
 
 export interface NatsClusterOptions {
