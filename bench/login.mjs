@@ -15,6 +15,7 @@
 // DOM. Playwright's own waiting (it polls every 100 ms after a while) is never part of a figure.
 // auth.verify is measured apart, from the same Streamlit host's NATS user with fresh tokens of
 // the same login flow (the first verification of each, as at login).
+/* global window, document, MutationObserver -- evaluated in the browser (page scripts) */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
