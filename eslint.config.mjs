@@ -27,14 +27,15 @@ const NO_TESTING_AT_RUNTIME = [
 ];
 
 /**
- * The launchers are scripts that run the system, not libraries (no package, no build): the stack
- * (tools/dev/system.cjs, tools/stack/*.cjs) and infra's (infra/<name>/index.cjs). Test suites and
- * the testing library load them by path — the one exception to "import a project by its package".
+ * Files loaded by path, the exceptions to "import a project by its package": the launchers are
+ * scripts that run the system, not libraries (no package, no build) — the stack
+ * (tools/dev/system.cjs, tools/stack/*.cjs) and infra's (infra/<name>/index.cjs), which test suites
+ * and the testing library load; and the workspace's shared Jest preset (jest.preset.js).
  */
 // (the rule matches `allow` entries as regular expressions against the import as written)
-const LAUNCHERS = ['^(\\.\\./)+tools/dev/system\\.cjs$', '^(\\.\\./)+tools/stack/[a-z-]+\\.cjs$', '^(\\.\\./)+infra/[a-z-]+/index\\.cjs$'];
+const PATH_IMPORTS = ['^(\\.\\./)+tools/dev/system\\.cjs$', '^(\\.\\./)+tools/stack/[a-z-]+\\.cjs$', '^(\\.\\./)+infra/[a-z-]+/index\\.cjs$', '^(\\.\\./)+jest\\.preset\\.js$'];
 
-const boundaries = (depConstraints) => ['error', { allow: LAUNCHERS, depConstraints }];
+const boundaries = (depConstraints) => ['error', { allow: PATH_IMPORTS, depConstraints }];
 
 export default [
   { ignores: ['**/dist/**', '**/.next/**', '**/node_modules/**', '**/.venv/**', '**/next-env.d.ts'] },

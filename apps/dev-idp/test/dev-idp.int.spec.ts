@@ -219,7 +219,7 @@ describe('authorization code + PKCE login', () => {
       }
     }
     const jar = new RecordingJar();
-    const result = await idp.login('alice', { jar });
+    const result = await idp().login('alice', { jar });
     expect(result.pages).toEqual(['login']);
     // /authorize → /interaction/<uid> (login page) → POST …/login → /authorize/<uid> → callback
     expect(jar.paths.filter((p) => p.startsWith('/interaction/'))).toHaveLength(2);
