@@ -8,7 +8,7 @@ ensureSetup();
 buildAll();
 
 // everything is built (buildAll): Jest's global setup need not build the stack again in each project
-const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0', AUTH_BUS_STACK_BUILT: '1' };
+const env = { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false', NX_TUI: 'false', FORCE_COLOR: '0', AUTH_BUS_STACK_BUILT: ROOT };
 const { run, finish } = testSession({ cwd: ROOT, env, started });
 const nx = (args) => run('npx', ['nx', ...args, '--outputStyle=stream']);
 

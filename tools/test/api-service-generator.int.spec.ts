@@ -32,6 +32,12 @@ beforeAll(() => {
   // The working tree's files (tracked and new, not ignored), then node_modules as hard links.
   ok('bash', ['-c', `cd "${ROOT}" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "${scratch}"`]);
   ok('cp', ['-al', join(ROOT, 'node_modules'), join(scratch, 'node_modules')]);
+  // Nx's cache and its index, as in a checkout that has built before: what is unchanged is a cache hit.
+  if (existsSync(join(ROOT, '.nx', 'cache')) && existsSync(join(ROOT, '.nx', 'workspace-data'))) {
+    ok('mkdir', ['-p', join(scratch, '.nx')]);
+    ok('cp', ['-al', join(ROOT, '.nx', 'cache'), join(scratch, '.nx', 'cache')]);
+    ok('cp', ['-a', join(ROOT, '.nx', 'workspace-data'), join(scratch, '.nx', 'workspace-data')]);
+  }
   ok('git', ['init', '-q', '.']);
 }, 120_000);
 
