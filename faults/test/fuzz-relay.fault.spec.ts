@@ -1,4 +1,4 @@
-import { ClientFrame, ErrorReplySchema, HTTP_STATUS_BY_CODE, MAX_BODY_BYTES, parseBearer, ServerFrame, SUBJECTS } from '@auth-bus/contracts';
+import { ClientFrame, ErrorReplySchema, HTTP_STATUS_BY_CODE, MAX_BODY_BYTES, methodHasBody, parseBearer, ServerFrame, SUBJECTS } from '@auth-bus/contracts';
 import { processAlive, readAuditStream } from '@auth-bus/testing';
 import fc from 'fast-check';
 import type { NatsConnection } from 'nats';
@@ -89,6 +89,7 @@ describe('fuzzing host-relay (WebSocket frames, HTTP requests, handshakes)', () 
           { kind: 'traversal', data: JSON.stringify({ type: 'web.request', id: 'trav', method: 'GET', path: '/api/../api/pong-scoped', useauth: true }) },
           { kind: 'header injection', data: JSON.stringify({ type: 'session.reported', token: 'abc\r\nNats-Msg-Id: x' }) },
           { kind: 'forged useauth', data: JSON.stringify({ type: 'web.request', id: 'f', method: 'GET', path: '/api/pong', useauth: true, auth_kind: 'BEARER', body: { token: tokens[0] } }) },
+          { kind: 'forged useauth', data: JSON.stringify({ type: 'web.request', id: 'fp', method: 'POST', path: '/api/notes', useauth: true, auth_kind: 'BEARER', body: { text: 'x', token: tokens[0] } }) },
         ),
       },
     );
@@ -112,6 +113,8 @@ describe('fuzzing host-relay (WebSocket frames, HTTP requests, handshakes)', () 
     if (!helloed) return { type: ['error'], code: ['INVALID_MESSAGE'], id: f.type === 'web.request' ? f.id : undefined, valid: true, parsed: f };
     if (f.type === 'session.reported') return { type: ['session.ack', 'error'], code: ['UNAUTHENTICATED'], valid: true, parsed: f };
     if (f.type === 'session.ended') return { type: ['session.ack'], valid: true, parsed: f };
+    // a body on a method without one (GET) is refused before anything is forwarded
+    if (f.body !== undefined && !methodHasBody(f.method)) return { type: ['error'], code: ['INVALID_MESSAGE'], id: f.id, valid: true, parsed: f };
     return { type: ['web.result'], id: f.id, valid: true, parsed: f };
   }
 
