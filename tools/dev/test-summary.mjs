@@ -2,7 +2,9 @@
 // `npm test` can end with one closing line over every suite.
 import { spawn } from 'node:child_process';
 
-const JEST = /^\s*(?:\S+:\s+)?Tests:\s+(.*?)\s*(\d+) total\s*$/;
+// A runner's own summary starts its line (after Nx's `project: ` prefix); an indented one is the
+// output of a nested run quoted inside a test's failure message, and is not counted again.
+const JEST = /^(?:\S+: )?Tests:\s+(.*?)\s*(\d+) total\s*$/;
 const PYTEST = /^\s*(?:\S+:\s+)?=*\s*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)(?:, )?)+) in [\d.]+s/;
 
 export function summarize(lines) {

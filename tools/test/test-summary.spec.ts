@@ -12,4 +12,9 @@ describe('npm test summary', () => {
     ]);
     expect(total).toEqual({ passed: 158, failed: 6, skipped: 2, suites: 4 });
   });
+
+  it('does not count a nested run quoted, indented, inside a failure message', () => {
+    const total = summarize(['workspace-tools:       Tests:       2 failed, 2 passed, 4 total', 'workspace-tools: Tests:       2 failed, 174 passed, 176 total']);
+    expect(total).toEqual({ passed: 174, failed: 2, skipped: 0, suites: 1 });
+  });
 });
