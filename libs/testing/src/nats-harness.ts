@@ -1,14 +1,25 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
-import { natsInboxPrefix, natsPasswordVar, type NatsUserName } from '@auth-bus/service-kit/config';
 import { StackRun } from './stack-client';
 
 /** The NATS users' development passwords (the file nats-server and the stack launcher read). */
 const NATS_ENV_SAMPLE = join(resolve(__dirname, '..', '..', '..'), 'infra', 'nats', 'nats.env.sample');
 
-/** A NATS user of infra/nats/nats.conf (the one list: `@auth-bus/service-kit/config`). */
-export type NatsUser = NatsUserName;
+/**
+ * A NATS user of infra/nats/nats.conf (the list is `NATS_USERS` of `@auth-bus/service-kit/config`;
+ * this library cannot import it — service-kit's own suites use this library — so it follows the
+ * same naming rule and reads the passwords from infra/nats/nats.env.sample, the file both share).
+ */
+export type NatsUser = string;
+
+/** `auth-service` → `NATS_AUTH_SERVICE_PASSWORD` (infra/nats's rule). */
+const natsPasswordVar = (user: string): string => `NATS_${user.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`;
+
+/** The user's reply inbox prefix, as every client of the project sets it (`_INBOX_<user>`). */
+export function natsInboxPrefix(user: string): string {
+  return `_INBOX_${user}`;
+}
 
 /** A NATS user's password: the environment's, else the default in infra/nats/nats.env.sample. */
 export function natsPassword(user: NatsUser): string {
@@ -20,7 +31,6 @@ export function natsPassword(user: NatsUser): string {
   return found[1];
 }
 
-export { natsInboxPrefix };
 
 /**
  * Environment of a service process connecting as `user`. auth-service also gets the password of
